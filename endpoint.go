@@ -1,0 +1,126 @@
+package zmq
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxIPCPath is the longest ipc:// path the kernel accepts (sun_path minus
+// its terminating NUL).
+const maxIPCPath = 107
+
+func endpointErr(ep, why string) error {
+	return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, ep, why)
+}
+
+// checkEndpoint validates an endpoint before libzmq sees it. libzmq accepts
+// some bad endpoints silently (it wraps tcp port 99999 to 34463), so every
+// transport's syntax is checked here, and the error names the endpoint.
+func checkEndpoint(ep string, bind bool) error {
+	scheme, rest, ok := strings.Cut(ep, "://")
+	if !ok {
+		return endpointErr(ep, `want "transport://address", e.g. "tcp://127.0.0.1:5555"`)
+	}
+	if rest == "" {
+		return endpointErr(ep, "empty address")
+	}
+	if strings.ContainsAny(rest, " \t\r\n\x00") {
+		return endpointErr(ep, "address contains white space or NUL")
+	}
+	switch scheme {
+	case "tcp":
+		if !bind {
+			// connect: [source;]destination
+			if src, dst, ok := strings.Cut(rest, ";"); ok {
+				if err := checkHostPort(ep, src, true); err != nil {
+					return err
+				}
+				rest = dst
+			}
+		}
+		return checkHostPort(ep, rest, bind)
+	case "ipc":
+		if len(rest) > maxIPCPath {
+			return endpointErr(ep, fmt.Sprintf("ipc path is %d bytes, the limit is %d", len(rest), maxIPCPath))
+		}
+		return nil
+	case "inproc":
+		return nil
+	case "pgm", "epgm", "norm":
+		// interface;multicast-address:port
+		_, group, ok := strings.Cut(rest, ";")
+		if !ok {
+			return endpointErr(ep, "want interface;multicast-address:port")
+		}
+		return checkHostPort(ep, group, false)
+	case "tipc", "vmci":
+		return nil
+	}
+	return endpointErr(ep, fmt.Sprintf("unknown transport %q (want tcp, ipc, inproc, pgm, epgm, norm, tipc or vmci)", scheme))
+}
+
+// checkHostPort checks "host:port". Binding allows "*" for host (all
+// interfaces) and port (an ephemeral port).
+func checkHostPort(ep, hp string, bind bool) error {
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return endpointErr(ep, "missing :port")
+	}
+	host, port := hp[:i], hp[i+1:]
+	if host == "" {
+		return endpointErr(ep, "missing host")
+	}
+	if strings.HasPrefix(host, "[") != strings.HasSuffix(host, "]") {
+		return endpointErr(ep, "unbalanced brackets in IPv6 address")
+	}
+	if host == "*" && !bind {
+		return endpointErr(ep, `host "*" is only valid for bind`)
+	}
+	switch {
+	case port == "*" && bind:
+		return nil
+	case port == "*" || port == "":
+		return endpointErr(ep, "missing port")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || strconv.Itoa(n) != port {
+		return endpointErr(ep, fmt.Sprintf("port %q is not a number from 0 to 65535", port))
+	}
+	if n > 65535 {
+		return endpointErr(ep, fmt.Sprintf("port %d is out of range (0 to 65535)", n))
+	}
+	if n == 0 && !bind {
+		return endpointErr(ep, "cannot connect to port 0")
+	}
+	return nil
+}
+
+// resolveTimeout bounds the name lookup Connect does for host names.
+const resolveTimeout = 5 * time.Second
+
+// checkResolvable looks up a tcp endpoint's host name, which libzmq would
+// otherwise retry forever in the background without a word.
+func checkResolvable(ep string) error {
+	rest, ok := strings.CutPrefix(ep, "tcp://")
+	if !ok {
+		return nil
+	}
+	if _, dst, ok := strings.Cut(rest, ";"); ok {
+		rest = dst
+	}
+	host := rest[:strings.LastIndexByte(rest, ':')]
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if net.ParseIP(host) != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+		return endpointErr(ep, fmt.Sprintf("cannot resolve host %q: %v", host, err))
+	}
+	return nil
+}

@@ -1,0 +1,284 @@
+// Package capi is the only place that calls libzmq. Every call is
+// non-blocking (ZMQ_DONTWAIT), retries EINTR itself, and keeps no Go memory
+// after it returns. Errors are syscall.Errno values; libzmq's own codes
+// (EFSM, ETERM, ...) are errno values above ZMQ_HAUSNUMERO.
+//
+// A Socket is not safe for concurrent use: callers serialise every call on
+// one socket, Close included.
+package capi
+
+/*
+#cgo pkg-config: libzmq
+#include <stdlib.h>
+#include "batch.h"
+
+static int zmqx_errno(void) { return zmq_errno(); }
+*/
+import "C"
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// libzmq's error codes that are not (or not always) system errno values.
+const (
+	EFSM            = syscall.Errno(C.EFSM)
+	ETERM           = syscall.Errno(C.ETERM)
+	EMTHREAD        = syscall.Errno(C.EMTHREAD)
+	ENOCOMPATPROTO  = syscall.Errno(C.ENOCOMPATPROTO)
+	EHOSTUNREACH    = syscall.Errno(C.EHOSTUNREACH)
+	ENOTSUP         = syscall.Errno(C.ENOTSUP)
+	EPROTONOSUPPORT = syscall.Errno(C.EPROTONOSUPPORT)
+	EADDRINUSE      = syscall.Errno(C.EADDRINUSE)
+	EADDRNOTAVAIL   = syscall.Errno(C.EADDRNOTAVAIL)
+	ENODEV          = syscall.Errno(C.ENODEV)
+	EAGAIN          = syscall.Errno(C.EAGAIN)
+	EINTR           = syscall.Errno(C.EINTR)
+)
+
+// More marks a frame word as "another frame of this message follows".
+const More = uint64(1) << 63
+
+// Strerror returns libzmq's text for errno e.
+func Strerror(e syscall.Errno) string {
+	return C.GoString(C.zmq_strerror(C.int(e)))
+}
+
+// Version returns libzmq's major, minor and patch numbers.
+func Version() (major, minor, patch int) {
+	var a, b, c C.int
+	C.zmq_version(&a, &b, &c)
+	return int(a), int(b), int(c)
+}
+
+// Has reports whether libzmq was built with capability name ("curve", "ipc", ...).
+func Has(name string) bool {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	return C.zmq_has(cs) == 1
+}
+
+func lastErr() error { return syscall.Errno(C.zmqx_errno()) }
+
+// Context is a libzmq context.
+type Context struct{ p unsafe.Pointer }
+
+// NewContext creates a context with the given number of I/O threads.
+func NewContext(ioThreads int) (Context, error) {
+	p := C.zmq_ctx_new()
+	if p == nil {
+		return Context{}, lastErr()
+	}
+	c := Context{p}
+	if err := c.Set(C.ZMQ_IO_THREADS, ioThreads); err != nil {
+		C.zmq_ctx_term(p)
+		return Context{}, err
+	}
+	return c, nil
+}
+
+// Set sets a context option.
+func (c Context) Set(opt, v int) error {
+	if C.zmq_ctx_set(c.p, C.int(opt), C.int(v)) != 0 {
+		return lastErr()
+	}
+	return nil
+}
+
+// Shutdown makes every blocking operation on the context's sockets fail
+// with ETERM. It does not block.
+func (c Context) Shutdown() error {
+	if C.zmq_ctx_shutdown(c.p) != 0 {
+		return lastErr()
+	}
+	return nil
+}
+
+// Term terminates the context. It blocks until every socket of the context
+// is closed and its linger period has passed; callers close all sockets
+// first, so the wait is bounded by the longest linger.
+func (c Context) Term() error {
+	for C.zmq_ctx_term(c.p) != 0 {
+		if err := lastErr(); err != EINTR {
+			return err
+		}
+	}
+	return nil
+}
+
+// Socket is one libzmq socket plus the C-side receive state of the batch helpers.
+type Socket struct {
+	p  unsafe.Pointer
+	rx *C.zmqx_rx
+}
+
+// NewSocket creates a socket of libzmq type typ (ZMQ_PUB, ...).
+func (c Context) NewSocket(typ int) (Socket, error) {
+	p := C.zmq_socket(c.p, C.int(typ))
+	if p == nil {
+		return Socket{}, lastErr()
+	}
+	rx := (*C.zmqx_rx)(C.calloc(1, C.size_t(unsafe.Sizeof(C.zmqx_rx{}))))
+	return Socket{p: p, rx: rx}, nil
+}
+
+// Close closes the socket; its linger option decides what happens to
+// unsent messages. The socket must not be used afterwards.
+func (s Socket) Close() error {
+	C.zmqx_rx_release(s.rx)
+	C.free(unsafe.Pointer(s.rx))
+	if C.zmq_close(s.p) != 0 {
+		return lastErr()
+	}
+	return nil
+}
+
+func (s Socket) setRaw(opt int, p unsafe.Pointer, n uintptr) error {
+	for C.zmq_setsockopt(s.p, C.int(opt), p, C.size_t(n)) != 0 {
+		if err := lastErr(); err != EINTR {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s Socket) getRaw(opt int, p unsafe.Pointer, n *C.size_t) error {
+	for C.zmq_getsockopt(s.p, C.int(opt), p, n) != 0 {
+		if err := lastErr(); err != EINTR {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetInt sets an int-valued option.
+func (s Socket) SetInt(opt, v int) error {
+	x := C.int(v)
+	return s.setRaw(opt, unsafe.Pointer(&x), unsafe.Sizeof(x))
+}
+
+// SetInt64 sets an int64-valued option (ZMQ_MAXMSGSIZE, ZMQ_AFFINITY as uint64 bits).
+func (s Socket) SetInt64(opt int, v int64) error {
+	x := C.int64_t(v)
+	return s.setRaw(opt, unsafe.Pointer(&x), unsafe.Sizeof(x))
+}
+
+// SetBytes sets a binary or string option; an empty value is passed as
+// a zero-length option (for ZMQ_SUBSCRIBE that means "everything").
+func (s Socket) SetBytes(opt int, v []byte) error {
+	if len(v) == 0 {
+		return s.setRaw(opt, nil, 0)
+	}
+	return s.setRaw(opt, unsafe.Pointer(unsafe.SliceData(v)), uintptr(len(v)))
+}
+
+// GetInt reads an int-valued option.
+func (s Socket) GetInt(opt int) (int, error) {
+	var x C.int
+	n := C.size_t(unsafe.Sizeof(x))
+	err := s.getRaw(opt, unsafe.Pointer(&x), &n)
+	return int(x), err
+}
+
+// GetInt64 reads an int64-valued option.
+func (s Socket) GetInt64(opt int) (int64, error) {
+	var x C.int64_t
+	n := C.size_t(unsafe.Sizeof(x))
+	err := s.getRaw(opt, unsafe.Pointer(&x), &n)
+	return int64(x), err
+}
+
+// GetBytes reads a binary or string option of at most max bytes. String
+// options come back with their terminating NUL, which callers strip.
+func (s Socket) GetBytes(opt, max int) ([]byte, error) {
+	buf := make([]byte, max)
+	n := C.size_t(max)
+	if err := s.getRaw(opt, unsafe.Pointer(unsafe.SliceData(buf)), &n); err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// Events returns ZMQ_EVENTS (ZMQ_POLLIN|ZMQ_POLLOUT bits). It costs one
+// poll() system call and processes the socket's pending commands, which may
+// consume the edge on the notification fd.
+func (s Socket) Events() (int, error) { return s.GetInt(C.ZMQ_EVENTS) }
+
+// FD returns the socket's notification fd (ZMQ_FD). It must not be closed.
+func (s Socket) FD() (int, error) { return s.GetInt(C.ZMQ_FD) }
+
+func (s Socket) endpointCall(f func(unsafe.Pointer, *C.char) C.int, ep string) error {
+	cs := C.CString(ep)
+	defer C.free(unsafe.Pointer(cs))
+	for f(s.p, cs) != 0 {
+		if err := lastErr(); err != EINTR {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bind binds to an endpoint.
+func (s Socket) Bind(ep string) error {
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_bind(p, c) }, ep)
+}
+
+// Connect connects to an endpoint.
+func (s Socket) Connect(ep string) error {
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_connect(p, c) }, ep)
+}
+
+// Unbind stops listening on an endpoint.
+func (s Socket) Unbind(ep string) error {
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_unbind(p, c) }, ep)
+}
+
+// Disconnect drops a connection made with Connect.
+func (s Socket) Disconnect(ep string) error {
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_disconnect(p, c) }, ep)
+}
+
+// Recv receives frames into arena and words (see batch.h) until maxMsgs
+// whole messages were read or the socket runs dry. It returns the number of
+// frames and whole messages read, the error that stopped the batch (EAGAIN
+// when the socket ran dry; nil when a limit was reached), and, when the last
+// frame did not fit into arena, that frame's bytes in C memory: valid only
+// until the next Recv or Close on this socket.
+func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int) (frames, msgs int, big []byte, err error) {
+	var nmsgs, errno C.int
+	var bigp unsafe.Pointer
+	var bigsize C.size_t
+	n := C.zmqx_recv(s.p, s.rx,
+		(*C.char)(unsafe.Pointer(unsafe.SliceData(arena))), C.size_t(len(arena)),
+		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs),
+		&nmsgs, &errno, &bigp, &bigsize)
+	if bigsize > 0 {
+		big = unsafe.Slice((*byte)(bigp), int(bigsize))
+	}
+	if errno != 0 {
+		err = syscall.Errno(errno)
+	}
+	return int(n), int(nmsgs), big, err
+}
+
+// Send sends frames laid out in data and words (see batch.h). It returns the
+// number of frames sent and the error that stopped it, if any.
+func (s Socket) Send(data []byte, words []uint64) (int, error) {
+	if len(words) == 0 {
+		return 0, nil
+	}
+	var errno C.int
+	n := C.zmqx_send(s.p, (*C.char)(unsafe.Pointer(unsafe.SliceData(data))),
+		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), &errno)
+	if errno != 0 {
+		return int(n), syscall.Errno(errno)
+	}
+	return int(n), nil
+}
+
+// Readiness bits returned by Events.
+const (
+	PollIn  = int(C.ZMQ_POLLIN)
+	PollOut = int(C.ZMQ_POLLOUT)
+)

@@ -1,0 +1,504 @@
+// Package engine serves libzmq sockets from Go's netpoller.
+//
+// Each Socket owns one libzmq socket and a dup of its notification fd
+// (ZMQ_FD). The rules, which together rule out lost wake-ups:
+//
+//   - Every libzmq call on a socket, Close included, runs under the socket's
+//     mutex, and none of them blocks (ZMQ_DONTWAIT).
+//   - A caller first tries its operation. Only when it gets EAGAIN does it
+//     read ZMQ_EVENTS (which processes libzmq's pending commands, so any later
+//     command re-arms the fd) and, if the socket is still not ready, queue up
+//     and park on a channel.
+//   - One poller goroutine per socket, started when the first caller parks,
+//     waits on the fd in the netpoller. On each edge it reads ZMQ_EVENTS and
+//     wakes the head waiter of each direction that can proceed.
+//   - After every libzmq call, whichever goroutine made it, if anybody waits,
+//     ZMQ_EVENTS is read again and ready waiters are woken: the call may have
+//     consumed the fd's edge (txZMQ's "serious bug").
+//
+// Waiters are served first-in first-out per direction. A cancelled waiter
+// consumes nothing: messages are only taken out of libzmq by a caller that
+// is still going to return them.
+package engine
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/zmqx/zmq/internal/capi"
+)
+
+// ErrClosed is returned by every operation on a closed socket, and to every
+// caller that was waiting when Close ran.
+var ErrClosed = errors.New("socket closed")
+
+const (
+	// maxBatchMsgs bounds the messages taken out of libzmq per receive
+	// crossing: a busy socket releases its lock at least this often.
+	maxBatchMsgs = 256
+	scratchSize  = 64 << 10
+	maxWords     = 1024
+	// stageLimit is the largest message (all frames) that is copied into one
+	// staging buffer and sent in one crossing; larger ones go frame by frame
+	// straight from the caller's memory.
+	stageLimit = 64 << 10
+)
+
+// Stats are counters kept per socket.
+type Stats struct {
+	MsgsIn, BytesIn, MsgsOut, BytesOut uint64
+	// SendWaits counts sends that found the socket unable to take the
+	// message (high-water mark reached or no peer) and had to wait.
+	SendWaits uint64
+}
+
+// Socket is a libzmq socket served by the netpoller. It is safe for
+// concurrent use.
+type Socket struct {
+	mu     sync.Mutex
+	zs     capi.Socket
+	typ    int
+	closed bool
+	file   *os.File
+	rc     syscall.RawConn
+
+	closing    chan struct{} // closed when Close starts
+	closedDone chan struct{} // closed when Close has finished
+	closeErr   error
+	pollerDone chan struct{} // nil until the poller starts
+
+	recvQ, sendQ waitq
+
+	// Messages already taken out of libzmq (at most one receive batch),
+	// handed out in order; partial holds the frames of a message whose rest
+	// is still inside libzmq.
+	ready    [][][]byte
+	readyBuf [][][]byte
+	partial  [][]byte
+	scratch []byte
+	words   []uint64
+
+	stage      []byte
+	stageWords []uint64
+
+	msgsIn, bytesIn, msgsOut, bytesOut, sendWaits atomic.Uint64
+}
+
+// New creates a socket of libzmq type typ in ctx and applies setup (options)
+// before the socket is used. On error nothing is left open.
+func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) {
+	zs, err := ctx.NewSocket(typ)
+	if err != nil {
+		return nil, err
+	}
+	s := &Socket{
+		zs:         zs,
+		typ:        typ,
+		closing:    make(chan struct{}),
+		closedDone: make(chan struct{}),
+	}
+	fail := func(err error) (*Socket, error) {
+		if s.file != nil {
+			s.file.Close()
+		}
+		zs.SetInt(lingerOpt, 0)
+		zs.Close()
+		return nil, err
+	}
+	fd, err := zs.FD()
+	if err != nil {
+		return fail(err)
+	}
+	// libzmq owns ZMQ_FD and forbids closing it; Go closes what it polls,
+	// so the netpoller gets a dup. The dup shares O_NONBLOCK with the
+	// original, which makes os.NewFile register it with the netpoller.
+	dup, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return fail(errno)
+	}
+	s.file = os.NewFile(dup, "zmq-notify")
+	if s.rc, err = s.file.SyscallConn(); err != nil {
+		return fail(err)
+	}
+	if setup != nil {
+		if err := setup(s); err != nil {
+			return fail(err)
+		}
+	}
+	return s, nil
+}
+
+const lingerOpt = 17 // ZMQ_LINGER
+
+// Type returns the libzmq socket type.
+func (s *Socket) Type() int { return s.typ }
+
+// Do runs f with exclusive access to the libzmq socket, then applies the
+// re-check rule. It is for calls that never wait: options, bind, connect.
+func (s *Socket) Do(f func(zs capi.Socket) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	err := f(s.zs)
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+// recheckIfWaitedLocked reads ZMQ_EVENTS and wakes ready waiters, if any
+// goroutine waits. It must follow every libzmq call.
+func (s *Socket) recheckIfWaitedLocked() {
+	if s.recvQ.n > 0 || s.sendQ.n > 0 {
+		s.recheckLocked()
+	}
+}
+
+func (s *Socket) recheckLocked() {
+	if s.closed {
+		return
+	}
+	ev, err := s.zs.Events()
+	if err != nil {
+		// Wake everybody: their own call will surface the error.
+		s.recvQ.wakeHead()
+		s.sendQ.wakeHead()
+		return
+	}
+	if ev&capi.PollIn != 0 || len(s.ready) > 0 {
+		s.recvQ.wakeHead()
+	}
+	if ev&capi.PollOut != 0 {
+		s.sendQ.wakeHead()
+	}
+}
+
+// wait runs try until it succeeds, fails with something other than EAGAIN,
+// ctx ends or the socket closes. bit is the ZMQ_EVENTS bit that means try
+// may succeed now. try runs under the lock.
+func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	var w *waiter
+	for {
+		if s.closed {
+			if w != nil {
+				q.remove(w)
+			}
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		// First in, first out: a newcomer lines up behind earlier waiters.
+		if w == nil && q.n > 0 {
+			w = q.push()
+		} else {
+			err := try()
+			if err != capi.EAGAIN {
+				if w != nil {
+					q.remove(w)
+				}
+				s.recheckIfWaitedLocked()
+				s.mu.Unlock()
+				return err
+			}
+			if !s.parkable(bit) {
+				continue
+			}
+			if w == nil {
+				w = q.push()
+			}
+		}
+		s.startPollerLocked()
+		s.mu.Unlock()
+		select {
+		case <-w.ch:
+		case <-s.closing:
+		case <-ctx.Done():
+			s.mu.Lock()
+			q.remove(w)
+			// We may have been signalled just now: pass the turn on.
+			s.recheckIfWaitedLocked()
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+		s.mu.Lock()
+	}
+}
+
+// parkable reads ZMQ_EVENTS after an EAGAIN and reports whether the caller
+// may park: false means the socket became ready and the caller retries at
+// once. Reading ZMQ_EVENTS processes libzmq's pending commands, so from here
+// on any change of readiness arrives as a new edge on the fd.
+func (s *Socket) parkable(bit int) bool {
+	ev, err := s.zs.Events()
+	return err != nil || ev&bit == 0
+}
+
+func (s *Socket) startPollerLocked() {
+	if s.pollerDone != nil {
+		return
+	}
+	s.pollerDone = make(chan struct{})
+	go s.poll()
+}
+
+// poll is the socket's one fd-waiter. It exits when Close closes the fd.
+func (s *Socket) poll() {
+	defer close(s.pollerDone)
+	s.rc.Read(func(uintptr) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return true
+		}
+		s.recheckIfWaitedLocked()
+		return false // park until the next edge
+	})
+}
+
+// Send sends one whole message, waiting while the socket cannot take it.
+func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
+	waited := false
+	err := s.wait(ctx, &s.sendQ, capi.PollOut, func() error {
+		err := s.sendLocked(frames)
+		if err == capi.EAGAIN && !waited {
+			waited = true
+			s.sendWaits.Add(1)
+		}
+		return err
+	})
+	return err
+}
+
+// TrySend sends one whole message or returns EAGAIN at once.
+func (s *Socket) TrySend(frames [][]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	err := s.sendLocked(frames)
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+// sendLocked hands one message to libzmq: all frames, or none when the
+// first frame is refused.
+func (s *Socket) sendLocked(frames [][]byte) error {
+	if len(frames) == 0 {
+		return syscall.EINVAL
+	}
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	var err error
+	if total <= stageLimit && len(frames) <= maxWords {
+		err = s.sendStaged(frames, total)
+	} else {
+		err = s.sendDirect(frames)
+	}
+	if err == nil {
+		s.msgsOut.Add(1)
+		s.bytesOut.Add(uint64(total))
+	}
+	return err
+}
+
+func (s *Socket) sendStaged(frames [][]byte, total int) error {
+	if cap(s.stage) < total {
+		s.stage = make([]byte, total)
+	}
+	buf := s.stage[:0]
+	words := s.stageWords[:0]
+	for i, f := range frames {
+		buf = append(buf, f...)
+		w := uint64(len(f))
+		if i < len(frames)-1 {
+			w |= capi.More
+		}
+		words = append(words, w)
+	}
+	s.stageWords = words
+	n, err := s.zs.Send(buf, words)
+	if n == 0 || err == nil {
+		return err
+	}
+	// The first frame went out: the rest must follow (a message is never split).
+	off := 0
+	for _, w := range words[:n] {
+		off += int(w &^ capi.More)
+	}
+	return s.finish(buf[off:], words[n:])
+}
+
+func (s *Socket) sendDirect(frames [][]byte) error {
+	for i, f := range frames {
+		w := []uint64{uint64(len(f))}
+		if i < len(frames)-1 {
+			w[0] |= capi.More
+		}
+		if i == 0 {
+			if _, err := s.zs.Send(f, w); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.finish(f, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish sends the remaining frames of a message whose first frame libzmq
+// accepted. libzmq counts its high-water mark per whole message, so EAGAIN
+// here is not expected; if it happens the frames are retried rather than
+// dropped, because a torn message would reach the peer otherwise.
+func (s *Socket) finish(data []byte, words []uint64) error {
+	for len(words) > 0 {
+		n, err := s.zs.Send(data, words)
+		for _, w := range words[:n] {
+			data = data[int(w&^capi.More):]
+		}
+		words = words[n:]
+		if err != nil && err != capi.EAGAIN {
+			return err
+		}
+	}
+	return nil
+}
+
+// Recv receives one whole message, waiting until one arrives.
+func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
+	var m [][]byte
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+		var err error
+		m, err = s.recvLocked()
+		return err
+	})
+	return m, err
+}
+
+// TryRecv receives one whole message or returns EAGAIN at once.
+func (s *Socket) TryRecv() ([][]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	m, err := s.recvLocked()
+	s.recheckIfWaitedLocked()
+	return m, err
+}
+
+func (s *Socket) recvLocked() ([][]byte, error) {
+	if len(s.ready) == 0 {
+		if err := s.fillLocked(); err != nil && len(s.ready) == 0 {
+			return nil, err
+		}
+	}
+	m := s.ready[0]
+	s.ready[0] = nil
+	s.ready = s.ready[1:]
+	if len(s.ready) == 0 {
+		s.ready = s.readyBuf[:0] // reuse the backing array
+	}
+	n := 0
+	for _, f := range m {
+		n += len(f)
+	}
+	s.msgsIn.Add(1)
+	s.bytesIn.Add(uint64(n))
+	return m, nil
+}
+
+// fillLocked takes up to maxBatchMsgs whole messages out of libzmq in as few
+// crossings as possible. All bytes of one crossing share one allocation.
+func (s *Socket) fillLocked() error {
+	if s.scratch == nil {
+		s.scratch = make([]byte, scratchSize)
+		s.words = make([]uint64, maxWords)
+		s.readyBuf = make([][][]byte, 0, maxBatchMsgs)
+		s.ready = s.readyBuf
+	}
+	for {
+		frames, _, big, err := s.zs.Recv(s.scratch, s.words, maxBatchMsgs-len(s.ready))
+		used := 0
+		for _, w := range s.words[:frames] {
+			used += int(w &^ capi.More)
+		}
+		data := make([]byte, used+len(big))
+		copy(data, s.scratch[:used])
+		copy(data[used:], big)
+		off := 0
+		for i, w := range s.words[:frames] {
+			size := int(w &^ capi.More)
+			if big != nil && i == frames-1 {
+				size = len(big)
+			}
+			s.partial = append(s.partial, data[off:off+size:off+size])
+			off += size
+			if w&capi.More == 0 {
+				s.ready = append(s.ready, s.partial)
+				s.partial = nil
+			}
+		}
+		// A message is received whole under one lock: continue a message
+		// that a full table or a large frame interrupted.
+		if s.partial != nil && (err == nil || err == capi.EINTR) {
+			continue
+		}
+		if err == nil && big != nil && len(s.ready) < maxBatchMsgs {
+			continue // the batch stopped only to copy a large frame out
+		}
+		return err
+	}
+}
+
+// Stats returns a snapshot of the socket's counters.
+func (s *Socket) Stats() Stats {
+	return Stats{
+		MsgsIn: s.msgsIn.Load(), BytesIn: s.bytesIn.Load(),
+		MsgsOut: s.msgsOut.Load(), BytesOut: s.bytesOut.Load(),
+		SendWaits: s.sendWaits.Load(),
+	}
+}
+
+// Closing is closed when Close starts.
+func (s *Socket) Closing() <-chan struct{} { return s.closing }
+
+// Close wakes every waiter with ErrClosed, stops the poller, and closes the
+// libzmq socket (its linger option applies). It is idempotent; every call
+// returns after the socket is gone.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.closedDone
+		return s.closeErr
+	}
+	s.closed = true
+	close(s.closing)
+	s.mu.Unlock()
+
+	// The fd goes first, without the lock: closing it evicts the poller,
+	// which may be waiting for the lock inside its callback. Closing it
+	// after zmq_close would leave a silent eventfd behind.
+	s.file.Close()
+	if s.pollerDone != nil {
+		<-s.pollerDone
+	}
+	s.mu.Lock()
+	s.closeErr = s.zs.Close()
+	s.ready, s.partial = nil, nil
+	s.mu.Unlock()
+	close(s.closedDone)
+	return s.closeErr
+}

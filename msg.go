@@ -1,0 +1,56 @@
+package zmq
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Msg is one whole ZeroMQ message: one or more frames, sent and received
+// atomically. Frames received from a socket are owned by the caller.
+type Msg struct {
+	Frames [][]byte
+}
+
+// NewMsg returns a message made of frames. The frames are not copied.
+func NewMsg(frames ...[]byte) Msg { return Msg{Frames: frames} }
+
+// NewMsgString returns a message whose frames are the given strings.
+func NewMsgString(frames ...string) Msg {
+	m := Msg{Frames: make([][]byte, len(frames))}
+	for i, f := range frames {
+		m.Frames[i] = []byte(f)
+	}
+	return m
+}
+
+// Len returns the total size of the frames in bytes.
+func (m Msg) Len() int {
+	n := 0
+	for _, f := range m.Frames {
+		n += len(f)
+	}
+	return n
+}
+
+// Strings returns the frames as strings.
+func (m Msg) Strings() []string {
+	s := make([]string, len(m.Frames))
+	for i, f := range m.Frames {
+		s[i] = string(f)
+	}
+	return s
+}
+
+// String formats the message for people: its frames, quoted, in brackets.
+func (m Msg) String() string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, f := range m.Frames {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Quote(string(f)))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

@@ -1,0 +1,263 @@
+package zmq
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/zmqx/zmq/internal/capi"
+)
+
+// Socket options are functional options, validated when they are applied:
+// an invalid value makes the constructor (or SetOption) fail with an error
+// that wraps ErrInvalidOption and names the option and the value.
+//
+// Each pattern's constructor accepts only the options that make sense for
+// it: NewPush(WithSubscribe("x")) does not compile. Options valid for every
+// socket satisfy every pattern's option interface.
+//
+// Options marked "live" take effect at once when changed with SetOption on
+// an open socket. The others apply to connections made afterwards, so
+// SetOption refuses them once the socket has bound or connected.
+
+// Option is implemented by every socket option.
+type Option interface {
+	spec() *optSpec
+}
+
+// Pattern option interfaces: an option satisfies the interface of every
+// pattern it applies to.
+type (
+	PubOption    interface{ Option; pubOpt() }
+	SubOption    interface{ Option; subOpt() }
+	XPubOption   interface{ Option; xpubOpt() }
+	XSubOption   interface{ Option; xsubOpt() }
+	PushOption   interface{ Option; pushOpt() }
+	PullOption   interface{ Option; pullOpt() }
+	PairOption   interface{ Option; pairOpt() }
+	ReqOption    interface{ Option; reqOpt() }
+	RepOption    interface{ Option; repOpt() }
+	DealerOption interface{ Option; dealerOpt() }
+	RouterOption interface{ Option; routerOpt() }
+	// SocketOption is accepted by the raw Socket, which takes every option.
+	SocketOption interface{ Option }
+)
+
+// optSpec describes one option value.
+type optSpec struct {
+	name  string // how errors name it: "WithSendHWM(-1)"
+	live  bool   // libzmq applies a change at once
+	apply func(*sockConfig) error
+}
+
+func (o *optSpec) spec() *optSpec { return o }
+
+// sockConfig collects what the options ask for.
+type sockConfig struct {
+	sets []setting // libzmq options, applied in the order given
+	// Go-level settings, used by the pattern types.
+	topicSep       []byte
+	subscribe      [][]byte
+	maxPending     int
+	pendingTimeout time.Duration
+}
+
+// setting is one libzmq socket option value.
+type setting struct {
+	id    int
+	name  string // libzmq's name, for errors
+	i     int
+	i64   int64
+	bytes []byte
+	kind  byte // 'i', 'l' (int64) or 'b'
+}
+
+func (st setting) applyTo(zs capi.Socket) error {
+	switch st.kind {
+	case 'i':
+		return zs.SetInt(st.id, st.i)
+	case 'l':
+		return zs.SetInt64(st.id, st.i64)
+	default:
+		return zs.SetBytes(st.id, st.bytes)
+	}
+}
+
+func optErr(name, why string) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidOption, name, why)
+}
+
+// Markers: which pattern interfaces an option kind satisfies.
+type (
+	mPub    struct{}
+	mSub    struct{}
+	mXPub   struct{}
+	mXSub   struct{}
+	mPush   struct{}
+	mPull   struct{}
+	mPair   struct{}
+	mReq    struct{}
+	mRep    struct{}
+	mDealer struct{}
+	mRouter struct{}
+)
+
+func (mPub) pubOpt()       {}
+func (mSub) subOpt()       {}
+func (mXPub) xpubOpt()     {}
+func (mXSub) xsubOpt()     {}
+func (mPush) pushOpt()     {}
+func (mPull) pullOpt()     {}
+func (mPair) pairOpt()     {}
+func (mReq) reqOpt()       {}
+func (mRep) repOpt()       {}
+func (mDealer) dealerOpt() {}
+func (mRouter) routerOpt() {}
+
+// Option kinds. The name says which patterns accept it.
+type (
+	// CommonOption applies to every socket type.
+	CommonOption struct {
+		*optSpec
+		mPub
+		mSub
+		mXPub
+		mXSub
+		mPush
+		mPull
+		mPair
+		mReq
+		mRep
+		mDealer
+		mRouter
+	}
+	// SubscriberOption applies to Sub (and the raw Socket).
+	SubscriberOption struct {
+		*optSpec
+		mSub
+	}
+	// TopicOption applies to Pub and Sub: txZMQ's topic framing.
+	TopicOption struct {
+		*optSpec
+		mPub
+		mSub
+	}
+	// PublisherOption applies to Pub, XPub and Sub (ZMQ_INVERT_MATCHING).
+	PublisherOption struct {
+		*optSpec
+		mPub
+		mXPub
+		mSub
+	}
+	// XPubOnlyOption applies to XPub.
+	XPubOnlyOption struct {
+		*optSpec
+		mXPub
+	}
+	// RouterOnlyOption applies to Router (and Rep, which is built on a
+	// ROUTER socket).
+	RouterOnlyOption struct {
+		*optSpec
+		mRouter
+		mRep
+	}
+	// ProbeOption applies to the connecting side of request-reply patterns:
+	// Router, Dealer, Req.
+	ProbeOption struct {
+		*optSpec
+		mRouter
+		mDealer
+		mReq
+	}
+	// ConflateOption applies to Push, Pull, Pub, Sub and Dealer.
+	ConflateOption struct {
+		*optSpec
+		mPush
+		mPull
+		mPub
+		mSub
+		mDealer
+	}
+	// ReqOnlyOption applies to Req.
+	ReqOnlyOption struct {
+		*optSpec
+		mReq
+	}
+	// RepOnlyOption applies to Rep.
+	RepOnlyOption struct {
+		*optSpec
+		mRep
+	}
+	// RawOnlyOption applies only to the raw Socket (strict REQ/REP, STREAM).
+	RawOnlyOption struct {
+		*optSpec
+	}
+)
+
+// intOpt builds a spec for an int-valued libzmq option; check validates v.
+func intOpt(name string, id int, zname string, v int, live bool, check func(int) string) *optSpec {
+	return &optSpec{
+		name: fmt.Sprintf("%s(%d)", name, v),
+		live: live,
+		apply: func(c *sockConfig) error {
+			if check != nil {
+				if why := check(v); why != "" {
+					return optErr(fmt.Sprintf("%s(%d) (%s)", name, v, zname), why)
+				}
+			}
+			c.sets = append(c.sets, setting{id: id, name: zname, i: v, kind: 'i'})
+			return nil
+		},
+	}
+}
+
+func boolOpt(name string, id int, zname string, v bool, live bool) *optSpec {
+	i := 0
+	if v {
+		i = 1
+	}
+	s := intOpt(name, id, zname, i, live, nil)
+	s.name = fmt.Sprintf("%s(%t)", name, v)
+	return s
+}
+
+// durOpt builds a spec for a millisecond option from a Duration.
+// min is the smallest allowed value in milliseconds (-1 for "infinite").
+func durOpt(name string, id int, zname string, d time.Duration, live bool, min int) *optSpec {
+	ms := durMillis(d)
+	s := intOpt(name, id, zname, ms, live, func(v int) string {
+		if d > 0 && d%time.Millisecond != 0 {
+			return "must be a whole number of milliseconds"
+		}
+		if v < min {
+			if min == -1 {
+				return "must be >= 0, or negative for infinite"
+			}
+			return fmt.Sprintf("must be >= %dms", min)
+		}
+		return ""
+	})
+	s.name = fmt.Sprintf("%s(%v)", name, d)
+	return s
+}
+
+// durMillis converts d to libzmq's milliseconds; any negative d is -1.
+func durMillis(d time.Duration) int {
+	if d < 0 {
+		return -1
+	}
+	return int(d / time.Millisecond)
+}
+
+func nonNegative(v int) string {
+	if v < 0 {
+		return "must be >= 0"
+	}
+	return ""
+}
+
+func checkLinger(name string, d time.Duration) error {
+	if d > 0 && d%time.Millisecond != 0 {
+		return optErr(fmt.Sprintf("%s(%v)", name, d), "must be a whole number of milliseconds")
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package zmq
+
+// Push sends messages round-robin to connected Pull sockets (ZMQ_PUSH,
+// RFC 30). Sends wait at the high-water mark or while no peer is connected.
+type Push struct {
+	*socket
+	sendSide
+}
+
+// NewPush creates a Push socket.
+func (f *Factory) NewPush(opts ...PushOption) (*Push, error) {
+	s, err := f.newSocket(typePush, "PUSH", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Push{s, sendSide{s}}, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (p *Push) SetOption(opts ...PushOption) error { return p.setOptions(asOptions(opts)) }
+
+// Pull receives messages fair-queued from connected Push sockets
+// (ZMQ_PULL, RFC 30).
+type Pull struct {
+	*socket
+	recvSide
+}
+
+// NewPull creates a Pull socket.
+func (f *Factory) NewPull(opts ...PullOption) (*Pull, error) {
+	s, err := f.newSocket(typePull, "PULL", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Pull{s, recvSide{s}}, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (p *Pull) SetOption(opts ...PullOption) error { return p.setOptions(asOptions(opts)) }
+
+// Pair talks to exactly one other Pair socket, both ways (ZMQ_PAIR, RFC 31).
+type Pair struct {
+	*socket
+	sendSide
+	recvSide
+}
+
+// NewPair creates a Pair socket.
+func (f *Factory) NewPair(opts ...PairOption) (*Pair, error) {
+	s, err := f.newSocket(typePair, "PAIR", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Pair{s, sendSide{s}, recvSide{s}}, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (p *Pair) SetOption(opts ...PairOption) error { return p.setOptions(asOptions(opts)) }
+
+// asOptions converts a slice of pattern options to plain Options.
+func asOptions[T Option](opts []T) []Option {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
+}

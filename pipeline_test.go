@@ -1,0 +1,105 @@
+package zmq_test
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/zmqx/zmq"
+)
+
+func TestPushPullInOrder(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			push := must[*zmq.Push](t)(f.NewPush())
+			if err := push.Connect(bind(t, pull, tr)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 30*time.Second)
+			const n = 100
+			go func() {
+				for i := range n {
+					if err := push.Send(ctx, zmq.NewMsgString(strconv.Itoa(i))); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+			for i := range n {
+				m, err := pull.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := m.String(); got != fmt.Sprintf("[%q]", strconv.Itoa(i)) {
+					t.Fatalf("message %d: got %s", i, got)
+				}
+			}
+		})
+	}
+}
+
+func TestPushPullLargeMultipart(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			push := must[*zmq.Push](t)(f.NewPush())
+			if err := push.Connect(bind(t, pull, tr)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 30*time.Second)
+			big := make([]byte, 3<<20)
+			for i := range big {
+				big[i] = byte(i)
+			}
+			sizes := [][]int{{10000, 10000}, {0, 1, 70000}, {len(big)}, {5, len(big), 7}}
+			for _, sz := range sizes {
+				var m zmq.Msg
+				for _, n := range sz {
+					m.Frames = append(m.Frames, big[:n])
+				}
+				if err := push.Send(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, sz := range sizes {
+				m, err := pull.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(m.Frames) != len(sz) {
+					t.Fatalf("got %d frames, want %d", len(m.Frames), len(sz))
+				}
+				for i, n := range sz {
+					if len(m.Frames[i]) != n || string(m.Frames[i]) != string(big[:n]) {
+						t.Fatalf("frame %d: got %d bytes, want %d", i, len(m.Frames[i]), n)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSendWaitsAtHWMUntilCtxEnds(t *testing.T) {
+	f := newFactory(t)
+	push := must[*zmq.Push](t)(f.NewPush(zmq.WithSendHWM(1)))
+	// No peer: a bound PUSH has nowhere to queue.
+	bind(t, push, "tcp")
+	ctx := testCtx(t, 100*time.Millisecond)
+	err := push.Send(ctx, zmq.NewMsgString("x"))
+	if !errors.Is(err, ctx.Err()) || ctx.Err() == nil {
+		t.Fatalf("Send with no peer: got %v, want the ctx error", err)
+	}
+	if err := push.TrySend(zmq.NewMsgString("x")); !errors.Is(err, zmq.EAGAIN) {
+		t.Fatalf("TrySend with no peer: got %v, want EAGAIN", err)
+	}
+	if w := push.Stats().SendWaits; w != 1 {
+		t.Fatalf("SendWaits = %d, want 1", w)
+	}
+}

@@ -1,0 +1,111 @@
+package zmq
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// sendSide gives a pattern type raw whole-message sends.
+type sendSide struct{ s *socket }
+
+// Send sends m as one whole message. It waits while the socket cannot take
+// it (high-water mark reached, or no peer yet for patterns that need one)
+// until ctx ends or the socket closes; it never queues the message anywhere
+// but in libzmq. A send that returns an error sent nothing: messages are
+// never split. Safe for concurrent use; waiting senders go in arrival order.
+func (x sendSide) Send(ctx context.Context, m Msg) error { return x.s.send(ctx, "send", m.Frames) }
+
+// TrySend sends m if the socket can take it now, or fails with EAGAIN.
+func (x sendSide) TrySend(m Msg) error { return x.s.trySend("send", m.Frames) }
+
+// recvSide gives a pattern type the three ways to consume messages.
+type recvSide struct{ s *socket }
+
+// Recv waits for the next whole message until ctx ends or the socket
+// closes. A Recv that returns an error took no message. Safe for concurrent
+// use; waiting receivers are served in arrival order.
+func (x recvSide) Recv(ctx context.Context) (Msg, error) { return x.s.recv(ctx) }
+
+// TryRecv returns the next message if one is there now, or fails with EAGAIN.
+func (x recvSide) TryRecv() (Msg, error) { return x.s.tryRecv() }
+
+// Messages returns an iterator over received messages for use with
+// range. It yields each message with a nil error; when receiving fails
+// (ctx ended, socket closed) it yields that error once and stops.
+func (x recvSide) Messages(ctx context.Context) iter.Seq2[Msg, error] {
+	return messages(ctx, x.s.recv)
+}
+
+// Serve calls h for each received message, one at a time, until ctx ends
+// or the socket closes, and returns why it stopped. An error returned by h,
+// or a panic in h, is counted in Stats.HandlerErrors and reported to the
+// factory's error handler and logger as a *HandlerError; delivery goes on.
+func (x recvSide) Serve(ctx context.Context, h Handler) error {
+	return serve(ctx, x.s, x.s.recv, h)
+}
+
+// Handler handles one received message (txZMQ's gotMessage/onPull).
+type Handler func(ctx context.Context, m Msg) error
+
+// HandlerError reports a handler that failed or panicked.
+type HandlerError struct {
+	Socket string // socket type, e.g. "PULL"
+	Msg    Msg    // the message being handled
+	Err    error  // the handler's error, or an error describing the panic
+	Panic  any    // the panic value, if the handler panicked
+}
+
+func (e *HandlerError) Error() string {
+	return fmt.Sprintf("zmq: %s handler: %v", e.Socket, e.Err)
+}
+
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+func messages(ctx context.Context, recv func(context.Context) (Msg, error)) iter.Seq2[Msg, error] {
+	return func(yield func(Msg, error) bool) {
+		for {
+			m, err := recv(ctx)
+			if err != nil {
+				yield(Msg{}, err)
+				return
+			}
+			if !yield(m, nil) {
+				return
+			}
+		}
+	}
+}
+
+func serve(ctx context.Context, s *socket, recv func(context.Context) (Msg, error), h Handler) error {
+	if h == nil {
+		return fmt.Errorf("%w: nil Handler", ErrInvalidOption)
+	}
+	for {
+		m, err := recv(ctx)
+		if err != nil {
+			return err
+		}
+		s.runHandler(ctx, m, func() error { return h(ctx, m) })
+	}
+}
+
+// runHandler runs f, turning an error or a panic into a reported
+// *HandlerError.
+func (s *socket) runHandler(ctx context.Context, m Msg, f func() error) {
+	var herr *HandlerError
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				herr = &HandlerError{Socket: s.kind, Msg: m, Err: fmt.Errorf("panic: %v", p), Panic: p}
+			}
+		}()
+		if err := f(); err != nil {
+			herr = &HandlerError{Socket: s.kind, Msg: m, Err: err}
+		}
+	}()
+	if herr != nil {
+		s.handlerErrors.Add(1)
+		s.f.report(herr)
+	}
+}

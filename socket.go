@@ -1,0 +1,252 @@
+package zmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
+)
+
+// socket is what every pattern type shares: the engine socket, its
+// endpoints and counters. Its exported methods are promoted to every
+// pattern type.
+type socket struct {
+	f    *Factory
+	e    *engine.Socket
+	kind string // "PUSH", ...
+	cfg  sockConfig
+
+	endpoints atomic.Int64 // binds + connects made so far
+
+	handlerErrors, timedOut, lateReplies, abandoned atomic.Uint64
+}
+
+// libzmq socket types.
+const (
+	typePair   = 0
+	typePub    = 1
+	typeSub    = 2
+	typeReq    = 3
+	typeRep    = 4
+	typeDealer = 5
+	typeRouter = 6
+	typePull   = 7
+	typePush   = 8
+	typeXPub   = 9
+	typeXSub   = 10
+	typeStream = 11
+)
+
+var typeNames = map[int]string{
+	typePair: "PAIR", typePub: "PUB", typeSub: "SUB", typeReq: "REQ", typeRep: "REP",
+	typeDealer: "DEALER", typeRouter: "ROUTER", typePull: "PULL", typePush: "PUSH",
+	typeXPub: "XPUB", typeXSub: "XSUB", typeStream: "STREAM",
+}
+
+// newSocket creates a libzmq socket of type typ with the given options.
+// kind names it in errors (Rep is a ROUTER underneath but says "REP").
+func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error) {
+	s := &socket{f: f, kind: kind}
+	s.cfg.sets = append(s.cfg.sets, setting{id: optLinger, name: "ZMQ_LINGER", i: durMillis(f.cfg.linger), kind: 'i'})
+	for _, o := range opts {
+		if o == nil || o.spec() == nil {
+			return nil, fmt.Errorf("%w: nil option given to New%s", ErrInvalidOption, kind)
+		}
+		if err := o.spec().apply(&s.cfg); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case <-f.done:
+		return nil, &OpError{Op: "socket", Socket: kind, Err: ErrClosed}
+	default:
+	}
+	e, err := engine.New(f.ctx, typ, func(e *engine.Socket) error {
+		return e.Do(func(zs capi.Socket) error { return applySettings(zs, s.cfg.sets) })
+	})
+	if err != nil {
+		return nil, opErr("socket", kind, "", err)
+	}
+	s.e = e
+	if err := f.track(s); err != nil {
+		e.Close()
+		return nil, &OpError{Op: "socket", Socket: kind, Err: err}
+	}
+	return s, nil
+}
+
+func applySettings(zs capi.Socket, sets []setting) error {
+	for _, st := range sets {
+		if err := st.applyTo(zs); err != nil {
+			v := any(st.i)
+			switch st.kind {
+			case 'l':
+				v = st.i64
+			case 'b':
+				v = fmt.Sprintf("%q", st.bytes)
+			}
+			return fmt.Errorf("%w: %s = %v: %w", ErrInvalidOption, st.name, v, wrapErr(err))
+		}
+	}
+	return nil
+}
+
+// setOptions applies options to an open socket. Live options apply at once;
+// the others only affect later connections, so they are refused once the
+// socket has bound or connected.
+func (s *socket) setOptions(opts []Option) error {
+	var cfg sockConfig
+	for _, o := range opts {
+		if o == nil || o.spec() == nil {
+			return fmt.Errorf("%w: nil option given to SetOption", ErrInvalidOption)
+		}
+		sp := o.spec()
+		if !sp.live && s.endpoints.Load() > 0 {
+			return fmt.Errorf("%w: %s: only options that take effect at once can be changed after Bind or Connect", ErrInvalidOption, sp.name)
+		}
+		if err := sp.apply(&cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.topicSep != nil || cfg.maxPending != 0 || cfg.pendingTimeout != 0 || len(cfg.subscribe) > 0 {
+		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
+	}
+	return s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) })
+}
+
+// Bind listens on endpoint and returns the endpoint actually bound, which
+// differs from the argument for wildcards ("tcp://127.0.0.1:*" binds an
+// ephemeral port). A socket may bind any number of endpoints at any time.
+func (s *socket) Bind(endpoint string) (string, error) {
+	if err := checkEndpoint(endpoint, true); err != nil {
+		return "", &OpError{Op: "bind", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
+	var bound string
+	err := s.e.Do(func(zs capi.Socket) error {
+		if err := zs.Bind(endpoint); err != nil {
+			return err
+		}
+		b, err := zs.GetBytes(optLastEndpoint, 1024)
+		if err != nil {
+			return err
+		}
+		bound = string(trimNUL(b))
+		return nil
+	})
+	if err != nil {
+		return "", opErr("bind", s.kind, endpoint, err)
+	}
+	s.endpoints.Add(1)
+	return bound, nil
+}
+
+// Connect connects to endpoint. The connection is made in the background
+// and re-made after failures, so Connect does not wait for the peer.
+// Host names are resolved first, and a name that does not resolve is an
+// error. A socket may connect to any number of endpoints at any time.
+func (s *socket) Connect(endpoint string) error {
+	if err := checkEndpoint(endpoint, false); err != nil {
+		return &OpError{Op: "connect", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
+	if err := checkResolvable(endpoint); err != nil {
+		return &OpError{Op: "connect", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
+	err := s.e.Do(func(zs capi.Socket) error { return zs.Connect(endpoint) })
+	if err != nil {
+		return opErr("connect", s.kind, endpoint, err)
+	}
+	s.endpoints.Add(1)
+	return nil
+}
+
+// Unbind stops listening on an endpoint returned by Bind. Unbinding the
+// wildcard form fails with ENOENT: use the endpoint Bind returned.
+func (s *socket) Unbind(endpoint string) error {
+	return opErr("unbind", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Unbind(endpoint) }))
+}
+
+// Disconnect drops the connection made by Connect(endpoint); messages
+// queued for it are discarded.
+func (s *socket) Disconnect(endpoint string) error {
+	return opErr("disconnect", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Disconnect(endpoint) }))
+}
+
+// Close closes the socket: callers waiting in it return ErrClosed, queued
+// outgoing messages get the linger period to leave. Close is idempotent and
+// safe to call concurrently; it returns once the socket is gone.
+func (s *socket) Close() error {
+	err := s.e.Close()
+	s.f.forget(s)
+	return opErr("close", s.kind, "", err)
+}
+
+// Stats returns a snapshot of the socket's counters.
+func (s *socket) Stats() Stats {
+	es := s.e.Stats()
+	return Stats{
+		MsgsIn: es.MsgsIn, BytesIn: es.BytesIn, MsgsOut: es.MsgsOut, BytesOut: es.BytesOut,
+		SendWaits:         es.SendWaits,
+		HandlerErrors:     s.handlerErrors.Load(),
+		RequestsTimedOut:  s.timedOut.Load(),
+		LateReplies:       s.lateReplies.Load(),
+		RequestsAbandoned: s.abandoned.Load(),
+	}
+}
+
+func (s *socket) String() string { return "zmq." + s.kind }
+
+// Stats are a socket's counters since it was created.
+type Stats struct {
+	MsgsIn, BytesIn   uint64 // whole messages and their bytes received
+	MsgsOut, BytesOut uint64 // whole messages and their bytes sent
+	// SendWaits counts sends that found the socket unable to take the
+	// message (high-water mark reached, or no peer) and had to wait.
+	SendWaits uint64
+	// HandlerErrors counts handler calls that returned an error or panicked.
+	HandlerErrors uint64
+	// RequestsTimedOut counts Req requests whose ctx ended before the reply.
+	RequestsTimedOut uint64
+	// LateReplies counts replies that arrived for forgotten requests and
+	// were dropped.
+	LateReplies uint64
+	// RequestsAbandoned counts Rep requests forgotten without a reply.
+	RequestsAbandoned uint64
+}
+
+func (s *socket) send(ctx context.Context, op string, frames [][]byte) error {
+	if len(frames) == 0 {
+		return &OpError{Op: op, Socket: s.kind, Err: ErrEmptyMessage}
+	}
+	return opErr(op, s.kind, "", s.e.Send(ctx, frames))
+}
+
+func (s *socket) trySend(op string, frames [][]byte) error {
+	if len(frames) == 0 {
+		return &OpError{Op: op, Socket: s.kind, Err: ErrEmptyMessage}
+	}
+	return opErr(op, s.kind, "", s.e.TrySend(frames))
+}
+
+func (s *socket) recv(ctx context.Context) (Msg, error) {
+	frames, err := s.e.Recv(ctx)
+	return Msg{Frames: frames}, opErr("recv", s.kind, "", err)
+}
+
+func (s *socket) tryRecv() (Msg, error) {
+	frames, err := s.e.TryRecv()
+	return Msg{Frames: frames}, opErr("recv", s.kind, "", err)
+}
+
+func trimNUL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == 0 {
+		return b[:n-1]
+	}
+	return b
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
