@@ -49,13 +49,13 @@ func (e Errno) Temporary() bool { return e == EAGAIN || e == Errno(syscall.EINTR
 
 // Error numbers that callers commonly test for.
 const (
-	EAGAIN          = Errno(syscall.EAGAIN)   // the socket cannot send or receive now
-	EINVAL          = Errno(syscall.EINVAL)   // invalid argument
-	ENOENT          = Errno(syscall.ENOENT)   // no such endpoint (Unbind/Disconnect)
-	EFSM            = Errno(capi.EFSM)        // operation not allowed in the socket's current state (strict REQ/REP)
-	ETERM           = Errno(capi.ETERM)       // the context was terminated
+	EAGAIN          = Errno(syscall.EAGAIN)    // the socket cannot send or receive now
+	EINVAL          = Errno(syscall.EINVAL)    // invalid argument
+	ENOENT          = Errno(syscall.ENOENT)    // no such endpoint (Unbind/Disconnect)
+	EFSM            = Errno(capi.EFSM)         // operation not allowed in the socket's current state (strict REQ/REP)
+	ETERM           = Errno(capi.ETERM)        // the context was terminated
 	EHOSTUNREACH    = Errno(capi.EHOSTUNREACH) // ROUTER_MANDATORY: no such peer
-	ENOTSUP         = Errno(capi.ENOTSUP)     // operation not supported by this socket type
+	ENOTSUP         = Errno(capi.ENOTSUP)      // operation not supported by this socket type
 	EPROTONOSUPPORT = Errno(capi.EPROTONOSUPPORT)
 	EADDRINUSE      = Errno(capi.EADDRINUSE)
 	EADDRNOTAVAIL   = Errno(capi.EADDRNOTAVAIL)

@@ -27,17 +27,50 @@ type Option interface {
 // Pattern option interfaces: an option satisfies the interface of every
 // pattern it applies to.
 type (
-	PubOption    interface{ Option; pubOpt() }
-	SubOption    interface{ Option; subOpt() }
-	XPubOption   interface{ Option; xpubOpt() }
-	XSubOption   interface{ Option; xsubOpt() }
-	PushOption   interface{ Option; pushOpt() }
-	PullOption   interface{ Option; pullOpt() }
-	PairOption   interface{ Option; pairOpt() }
-	ReqOption    interface{ Option; reqOpt() }
-	RepOption    interface{ Option; repOpt() }
-	DealerOption interface{ Option; dealerOpt() }
-	RouterOption interface{ Option; routerOpt() }
+	PubOption interface {
+		Option
+		pubOpt()
+	}
+	SubOption interface {
+		Option
+		subOpt()
+	}
+	XPubOption interface {
+		Option
+		xpubOpt()
+	}
+	XSubOption interface {
+		Option
+		xsubOpt()
+	}
+	PushOption interface {
+		Option
+		pushOpt()
+	}
+	PullOption interface {
+		Option
+		pullOpt()
+	}
+	PairOption interface {
+		Option
+		pairOpt()
+	}
+	ReqOption interface {
+		Option
+		reqOpt()
+	}
+	RepOption interface {
+		Option
+		repOpt()
+	}
+	DealerOption interface {
+		Option
+		dealerOpt()
+	}
+	RouterOption interface {
+		Option
+		routerOpt()
+	}
 	// SocketOption is accepted by the raw Socket, which takes every option.
 	SocketOption interface{ Option }
 )
@@ -56,7 +89,6 @@ type sockConfig struct {
 	sets []setting // libzmq options, applied in the order given
 	// Go-level settings, used by the pattern types.
 	topicSep       []byte
-	subscribe      [][]byte
 	maxPending     int
 	pendingTimeout time.Duration
 }

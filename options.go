@@ -357,6 +357,7 @@ func WithSubscribe(prefix string) SubscriberOption {
 		c.sets = append(c.sets, setting{id: optSubscribe, name: "ZMQ_SUBSCRIBE", bytes: []byte(prefix), kind: 'b'})
 		return nil
 	}
+	s.live = true
 	return SubscriberOption{optSpec: s}
 }
 

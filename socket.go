@@ -21,6 +21,10 @@ type socket struct {
 
 	endpoints atomic.Int64 // binds + connects made so far
 
+	// afterClose, if set, runs once the libzmq socket is closed: pattern
+	// types join their goroutines there.
+	afterClose func()
+
 	handlerErrors, timedOut, lateReplies, abandoned atomic.Uint64
 }
 
@@ -111,7 +115,7 @@ func (s *socket) setOptions(opts []Option) error {
 			return err
 		}
 	}
-	if cfg.topicSep != nil || cfg.maxPending != 0 || cfg.pendingTimeout != 0 || len(cfg.subscribe) > 0 {
+	if cfg.topicSep != nil || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
 		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}
 	return s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) })
@@ -179,6 +183,9 @@ func (s *socket) Disconnect(endpoint string) error {
 // safe to call concurrently; it returns once the socket is gone.
 func (s *socket) Close() error {
 	err := s.e.Close()
+	if s.afterClose != nil {
+		s.afterClose()
+	}
 	s.f.forget(s)
 	return opErr("close", s.kind, "", err)
 }

@@ -79,8 +79,8 @@ type Socket struct {
 	ready    [][][]byte
 	readyBuf [][][]byte
 	partial  [][]byte
-	scratch []byte
-	words   []uint64
+	scratch  []byte
+	words    []uint64
 
 	stage      []byte
 	stageWords []uint64

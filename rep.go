@@ -1,0 +1,233 @@
+package zmq
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+)
+
+// ErrReplyLater is returned by a RepHandler that will answer the request
+// later with Request.Reply or Rep.Reply, from any goroutine.
+var ErrReplyLater = errors.New("zmq: reply will be sent later")
+
+// ErrNoSuchRequest is returned when replying to a request that was already
+// answered or forgotten (see WithMaxPendingRequests).
+var ErrNoSuchRequest = errors.New("zmq: no such pending request")
+
+// Rep receives requests and answers each one, in any order and from any
+// goroutine (txZMQ's ZmqREPConnection). It is built on a ROUTER socket:
+// a request is everything up to and including the first empty frame
+// (routing ids of the peer and any proxies, then the request id), which is
+// kept until the reply restores it. So it serves a Req, txZMQ's REQ, plain
+// libzmq REQ and DEALER sockets, through any number of proxies.
+type Rep struct {
+	*socket
+
+	maxPending int
+	timeout    time.Duration
+
+	mu      sync.Mutex
+	pending map[RequestID]*list.Element // of *Request
+	order   *list.List                  // oldest first
+}
+
+// RequestID identifies one pending request of a Rep: its whole envelope,
+// so two peers using the same request id cannot collide.
+type RequestID string
+
+// Request is one request received by a Rep.
+type Request struct {
+	ID       RequestID // key for Rep.Reply
+	MsgID    []byte    // the request id on the wire (txZMQ's messageId)
+	Msg                // the request's parts
+	rep      *Rep
+	envelope [][]byte // routing ids, request id, empty delimiter
+	received time.Time
+}
+
+// Reply sends the reply to this request. It fails with ErrNoSuchRequest if
+// the request was already answered or forgotten.
+func (q *Request) Reply(ctx context.Context, parts ...[]byte) error {
+	return q.rep.Reply(ctx, q.ID, parts...)
+}
+
+// NewRep creates a Rep.
+func (f *Factory) NewRep(opts ...RepOption) (*Rep, error) {
+	s, err := f.newSocket(typeRouter, "REP", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	r := &Rep{
+		socket:     s,
+		maxPending: 100000,
+		timeout:    s.cfg.pendingTimeout,
+		pending:    make(map[RequestID]*list.Element),
+		order:      list.New(),
+	}
+	if s.cfg.maxPending > 0 {
+		r.maxPending = s.cfg.maxPending
+	}
+	return r, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (r *Rep) SetOption(opts ...RepOption) error { return r.setOptions(asOptions(opts)) }
+
+// Recv waits for the next request. The request stays pending until it is
+// answered or forgotten.
+func (r *Rep) Recv(ctx context.Context) (*Request, error) {
+	for {
+		m, err := r.recv(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if q := r.parse(m); q != nil {
+			return q, nil
+		}
+	}
+}
+
+// parse splits a ROUTER message into envelope and parts and remembers the
+// request. A message without an envelope cannot be answered: it is
+// reported and dropped.
+func (r *Rep) parse(m Msg) *Request {
+	i := 0
+	for i < len(m.Frames) && len(m.Frames[i]) != 0 {
+		i++
+	}
+	if i == 0 || i == len(m.Frames) {
+		r.f.report(&HandlerError{Socket: r.kind, Msg: m, Err: errors.New("request without an envelope dropped")})
+		r.handlerErrors.Add(1)
+		return nil
+	}
+	// A plain REQ sends [peer, "", parts...]: its request id is the peer id.
+	return r.remember(m.Frames[:i+1], m.Frames[i-1], m.Frames[i+1:])
+}
+
+func (r *Rep) remember(envelope [][]byte, msgID []byte, parts [][]byte) *Request {
+	size := 0
+	for _, f := range envelope {
+		size += len(f) + 1
+	}
+	key := make([]byte, 0, size)
+	for _, f := range envelope {
+		key = append(append(key, byte(len(f))), f...)
+	}
+	q := &Request{
+		ID:       RequestID(key),
+		MsgID:    msgID,
+		Msg:      Msg{Frames: parts},
+		rep:      r,
+		envelope: envelope,
+		received: time.Now(),
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.pending[q.ID]; ok {
+		r.order.Remove(old)
+		r.abandoned.Add(1)
+	}
+	r.pending[q.ID] = r.order.PushBack(q)
+	r.expireLocked(q.received)
+	return q
+}
+
+// expireLocked forgets the oldest requests beyond the bound or the timeout.
+func (r *Rep) expireLocked(now time.Time) {
+	for e := r.order.Front(); e != nil; e = r.order.Front() {
+		q := e.Value.(*Request)
+		if r.order.Len() <= r.maxPending && (r.timeout == 0 || now.Sub(q.received) < r.timeout) {
+			return
+		}
+		r.order.Remove(e)
+		delete(r.pending, q.ID)
+		r.abandoned.Add(1)
+	}
+}
+
+// take removes a pending request.
+func (r *Rep) take(id RequestID) (*Request, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.expireLocked(time.Now())
+	e, ok := r.pending[id]
+	if !ok {
+		return nil, false
+	}
+	r.order.Remove(e)
+	delete(r.pending, id)
+	return e.Value.(*Request), true
+}
+
+// Pending returns how many requests wait for a reply.
+func (r *Rep) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.order.Len()
+}
+
+// Reply sends parts as the reply to the pending request id, from any
+// goroutine. It fails with ErrNoSuchRequest if the request was already
+// answered or forgotten. If the send fails the request is forgotten too:
+// a reply is sent at most once.
+func (r *Rep) Reply(ctx context.Context, id RequestID, parts ...[]byte) error {
+	q, ok := r.take(id)
+	if !ok {
+		return &OpError{Op: "reply", Socket: r.kind, Err: ErrNoSuchRequest}
+	}
+	frames := make([][]byte, 0, len(q.envelope)+len(parts))
+	frames = append(append(frames, q.envelope...), parts...)
+	return r.send(ctx, "reply", frames)
+}
+
+// RepHandler answers one request: the returned message is sent as the
+// reply. Returning ErrReplyLater sends nothing and keeps the request
+// pending for a later Reply. Any other error is reported (see Serve) and
+// the request is forgotten without a reply; the requester times out.
+type RepHandler func(ctx context.Context, req *Request) (Msg, error)
+
+// Serve receives requests and answers each with h, one at a time, until
+// ctx ends or the socket closes, and returns why it stopped. Errors and
+// panics in h are counted in Stats.HandlerErrors and reported to the
+// factory's error handler; serving goes on.
+func (r *Rep) Serve(ctx context.Context, h RepHandler) error {
+	if h == nil {
+		return fmt.Errorf("%w: nil RepHandler", ErrInvalidOption)
+	}
+	for {
+		q, err := r.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		r.runHandler(ctx, q.Msg, func() error {
+			reply, err := h(ctx, q)
+			switch {
+			case errors.Is(err, ErrReplyLater):
+				return nil
+			case err != nil:
+				if _, ok := r.take(q.ID); ok {
+					r.abandoned.Add(1)
+				}
+				return err
+			}
+			return r.Reply(ctx, q.ID, reply.Frames...)
+		})
+	}
+}
+
+// Requests returns an iterator over received requests. It stops after
+// yielding the first error.
+func (r *Rep) Requests(ctx context.Context) iter.Seq2[*Request, error] {
+	return func(yield func(*Request, error) bool) {
+		for {
+			q, err := r.Recv(ctx)
+			if !yield(q, err) || err != nil {
+				return
+			}
+		}
+	}
+}

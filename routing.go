@@ -1,0 +1,134 @@
+package zmq
+
+import (
+	"context"
+	"fmt"
+)
+
+// Dealer sends round-robin to its peers and receives fair-queued from them,
+// with no envelope handling: frames go out and come in as they are
+// (ZMQ_DEALER, RFC 28).
+type Dealer struct {
+	*socket
+	sendSide
+	recvSide
+}
+
+// NewDealer creates a Dealer socket.
+func (f *Factory) NewDealer(opts ...DealerOption) (*Dealer, error) {
+	s, err := f.newSocket(typeDealer, "DEALER", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Dealer{s, sendSide{s}, recvSide{s}}, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (d *Dealer) SetOption(opts ...DealerOption) error { return d.setOptions(asOptions(opts)) }
+
+// Router addresses its peers by routing id (ZMQ_ROUTER, RFC 28). Received
+// messages start with the sender's id; sent messages start with the
+// recipient's. Send, Recv, Serve and Messages deal in those raw frames;
+// SendTo and RecvFrom split the id off.
+//
+// A message to an unknown peer is dropped silently unless the socket was
+// made WithRouterMandatory(true), in which case the send fails with
+// ErrHostUnreachable.
+type Router struct {
+	*socket
+	sendSide
+	recvSide
+}
+
+// NewRouter creates a Router socket.
+func (f *Factory) NewRouter(opts ...RouterOption) (*Router, error) {
+	s, err := f.newSocket(typeRouter, "ROUTER", asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Router{s, sendSide{s}, recvSide{s}}, nil
+}
+
+// SetOption changes options on the open socket (see Option).
+func (r *Router) SetOption(opts ...RouterOption) error { return r.setOptions(asOptions(opts)) }
+
+// SendTo sends parts to the peer with routing id peer.
+func (r *Router) SendTo(ctx context.Context, peer []byte, parts ...[]byte) error {
+	return r.send(ctx, "send", withPeer(peer, parts))
+}
+
+// TrySendTo is SendTo without waiting: it fails with EAGAIN when the peer's
+// queue is full (with the mandatory option on).
+func (r *Router) TrySendTo(peer []byte, parts ...[]byte) error {
+	return r.trySend("send", withPeer(peer, parts))
+}
+
+// RecvFrom receives the next message and returns the sender's routing id
+// and the rest of the frames.
+func (r *Router) RecvFrom(ctx context.Context) (peer []byte, m Msg, err error) {
+	m, err = r.recv(ctx)
+	if err != nil {
+		return nil, Msg{}, err
+	}
+	return m.Frames[0], Msg{Frames: m.Frames[1:]}, nil
+}
+
+func withPeer(peer []byte, parts [][]byte) [][]byte {
+	frames := make([][]byte, 0, 1+len(parts))
+	return append(append(frames, peer), parts...)
+}
+
+// SocketType is a libzmq socket type, for the raw Socket.
+type SocketType int
+
+// Socket types for NewSocket.
+const (
+	PAIR   SocketType = typePair
+	PUB    SocketType = typePub
+	SUB    SocketType = typeSub
+	REQ    SocketType = typeReq
+	REP    SocketType = typeRep
+	DEALER SocketType = typeDealer
+	ROUTER SocketType = typeRouter
+	PULL   SocketType = typePull
+	PUSH   SocketType = typePush
+	XPUB   SocketType = typeXPub
+	XSUB   SocketType = typeXSub
+	STREAM SocketType = typeStream
+)
+
+func (t SocketType) String() string {
+	if n, ok := typeNames[int(t)]; ok {
+		return n
+	}
+	return fmt.Sprintf("SocketType(%d)", int(t))
+}
+
+// Socket is a raw libzmq socket of any type, for what the pattern types do
+// not cover: libzmq's strict REQ and REP (which refuse out-of-order calls
+// with EFSM), STREAM, or frames exactly as libzmq gives them. It has every
+// method; libzmq refuses those its type does not support (ENOTSUP).
+type Socket struct {
+	*socket
+	sendSide
+	recvSide
+	typ SocketType
+}
+
+// NewSocket creates a raw socket of type t.
+func (f *Factory) NewSocket(t SocketType, opts ...SocketOption) (*Socket, error) {
+	if _, ok := typeNames[int(t)]; !ok {
+		return nil, fmt.Errorf("%w: unknown socket type %d", ErrInvalidOption, int(t))
+	}
+	s, err := f.newSocket(int(t), t.String(), asOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	return &Socket{s, sendSide{s}, recvSide{s}, t}, nil
+}
+
+// Type returns the socket's type.
+func (s *Socket) Type() SocketType { return s.typ }
+
+// SetOption changes options on the open socket (see Option).
+func (s *Socket) SetOption(opts ...SocketOption) error { return s.setOptions(asOptions(opts)) }
