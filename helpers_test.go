@@ -113,3 +113,11 @@ func must[T any](t testing.TB) func(T, error) T {
 		return v
 	}
 }
+
+// scaled returns n, or n/div under the race detector (at least 1).
+func scaled(n, div int) int {
+	if raceEnabled {
+		n /= div
+	}
+	return max(n, 1)
+}
