@@ -1,0 +1,48 @@
+# Make targets for github.com/zmqx/zmq. Every target first runs
+# scripts/bootstrap.sh, which installs (as root) or names (otherwise) the
+# Debian packages the build and the tests need, and is silent when all is there.
+#
+# GOFLAGS, from the environment or the command line, reaches every go command
+# unchanged (e.g. `make test GOFLAGS=-v`). GO, PKGS, TESTFLAGS and BENCHFLAGS
+# can be overridden the same way (e.g. `make test TESTFLAGS='-count=1 -run Pipe'`).
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO         ?= go
+GOFMT      ?= gofmt
+PKGS       ?= ./...
+TESTFLAGS  ?= -race -count=1 -timeout 20m
+BENCHFLAGS ?= -run '^$$' -bench . -benchtime 1x
+BOOTSTRAP  := bash scripts/bootstrap.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test bench
+
+help:
+	@echo 'Targets:'
+	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
+	@echo '  make test    gofmt check, go vet, then go test $(TESTFLAGS) $(PKGS)'
+	@echo "  make bench   run every benchmark once (go test -run '^\$$' -bench . -benchtime 1x $(PKGS))"
+	@echo '  make help    this list'
+	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
+
+demo:
+	@$(BOOTSTRAP)
+	$(GO) run ./examples/pubsub
+
+test:
+	@$(BOOTSTRAP)
+	@echo '$(GOFMT) -l .'
+	@unformatted="$$($(GOFMT) -l .)"; \
+	if [[ -n "$$unformatted" ]]; then \
+		echo "gofmt: these files are not gofmt-formatted (fix with: gofmt -w <file>):" >&2; \
+		echo "$$unformatted" >&2; \
+		exit 1; \
+	fi
+	$(GO) vet $(PKGS)
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+bench:
+	@$(BOOTSTRAP)
+	$(GO) test $(BENCHFLAGS) $(PKGS)
