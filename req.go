@@ -154,3 +154,10 @@ func (r *Req) waitReader() {
 		<-r.readEnd
 	}
 }
+
+// Pending returns how many requests wait for their reply.
+func (r *Req) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
