@@ -21,25 +21,6 @@ import (
 	"unsafe"
 )
 
-// libzmq's error codes that are not (or not always) system errno values.
-const (
-	EFSM            = syscall.Errno(C.EFSM)
-	ETERM           = syscall.Errno(C.ETERM)
-	EMTHREAD        = syscall.Errno(C.EMTHREAD)
-	ENOCOMPATPROTO  = syscall.Errno(C.ENOCOMPATPROTO)
-	EHOSTUNREACH    = syscall.Errno(C.EHOSTUNREACH)
-	ENOTSUP         = syscall.Errno(C.ENOTSUP)
-	EPROTONOSUPPORT = syscall.Errno(C.EPROTONOSUPPORT)
-	EADDRINUSE      = syscall.Errno(C.EADDRINUSE)
-	EADDRNOTAVAIL   = syscall.Errno(C.EADDRNOTAVAIL)
-	ENODEV          = syscall.Errno(C.ENODEV)
-	EAGAIN          = syscall.Errno(C.EAGAIN)
-	EINTR           = syscall.Errno(C.EINTR)
-)
-
-// More marks a frame word as "another frame of this message follows".
-const More = uint64(1) << 63
-
 // Strerror returns libzmq's text for errno e.
 func Strerror(e syscall.Errno) string {
 	return C.GoString(C.zmq_strerror(C.int(e)))
@@ -203,10 +184,10 @@ func (s Socket) GetBytes(opt, max int) ([]byte, error) {
 // Events returns ZMQ_EVENTS (ZMQ_POLLIN|ZMQ_POLLOUT bits). It costs one
 // poll() system call and processes the socket's pending commands, which may
 // consume the edge on the notification fd.
-func (s Socket) Events() (int, error) { return s.GetInt(C.ZMQ_EVENTS) }
+func (s Socket) Events() (int, error) { return s.GetInt(optEvents) }
 
 // FD returns the socket's notification fd (ZMQ_FD). It must not be closed.
-func (s Socket) FD() (int, error) { return s.GetInt(C.ZMQ_FD) }
+func (s Socket) FD() (int, error) { return s.GetInt(optFD) }
 
 func (s Socket) endpointCall(f func(unsafe.Pointer, *C.char) C.int, ep string) error {
 	cs := C.CString(ep)
@@ -276,9 +257,3 @@ func (s Socket) Send(data []byte, words []uint64) (int, error) {
 	}
 	return int(n), nil
 }
-
-// Readiness bits returned by Events.
-const (
-	PollIn  = int(C.ZMQ_POLLIN)
-	PollOut = int(C.ZMQ_POLLOUT)
-)

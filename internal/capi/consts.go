@@ -1,0 +1,38 @@
+package capi
+
+import "syscall"
+
+// zmqHausnumero is the base of libzmq's own error numbers (zmq.h).
+const zmqHausnumero = 156384712
+
+// Error numbers that may be libzmq's own codes rather than system errno
+// values; the values follow zmq.h and Linux.
+const (
+	EAGAIN          = syscall.EAGAIN
+	EINTR           = syscall.EINTR
+	ENOTSUP         = syscall.ENOTSUP
+	EPROTONOSUPPORT = syscall.EPROTONOSUPPORT
+	EADDRINUSE      = syscall.EADDRINUSE
+	EADDRNOTAVAIL   = syscall.EADDRNOTAVAIL
+	ENODEV          = syscall.ENODEV
+	EHOSTUNREACH    = syscall.EHOSTUNREACH
+	EFSM            = syscall.Errno(zmqHausnumero + 51)
+	ENOCOMPATPROTO  = syscall.Errno(zmqHausnumero + 52)
+	ETERM           = syscall.Errno(zmqHausnumero + 53)
+	EMTHREAD        = syscall.Errno(zmqHausnumero + 54)
+)
+
+// More marks a frame word as "another frame of this message follows".
+const More = uint64(1) << 63
+
+// Readiness bits returned by Events (ZMQ_POLLIN, ZMQ_POLLOUT).
+const (
+	PollIn  = 1
+	PollOut = 2
+)
+
+// libzmq option numbers the engine itself needs.
+const (
+	optFD     = 14
+	optEvents = 15
+)
