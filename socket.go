@@ -20,6 +20,7 @@ type socket struct {
 	cfg  sockConfig
 
 	endpoints atomic.Int64 // binds + connects made so far
+	monitored atomic.Bool  // a Monitor is attached
 
 	// afterClose, if set, runs once the libzmq socket is closed: pattern
 	// types join their goroutines there.

@@ -257,3 +257,19 @@ func (s Socket) Send(data []byte, words []uint64) (int, error) {
 	}
 	return int(n), nil
 }
+
+// Monitor makes the socket publish its connection events of the kinds in
+// mask on a PAIR socket bound to inproc endpoint ep. An empty ep stops it.
+func (s Socket) Monitor(ep string, mask int) error {
+	var cs *C.char
+	if ep != "" {
+		cs = C.CString(ep)
+		defer C.free(unsafe.Pointer(cs))
+	}
+	for C.zmq_socket_monitor(s.p, cs, C.int(mask)) != 0 {
+		if err := lastErr(); err != EINTR {
+			return err
+		}
+	}
+	return nil
+}

@@ -51,3 +51,5 @@ func (Socket) Send([]byte, []uint64) (int, error) { return 0, errNoCgo }
 func (Socket) Recv([]byte, []uint64, int) (int, int, []byte, error) {
 	return 0, 0, nil, errNoCgo
 }
+
+func (Socket) Monitor(string, int) error { return errNoCgo }

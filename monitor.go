@@ -1,0 +1,224 @@
+package zmq
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zmqx/zmq/internal/capi"
+)
+
+// EventType is a kind of socket event (libzmq's ZMQ_EVENT_*). Values can be
+// or-ed together to choose what a Monitor reports.
+type EventType uint32
+
+// Socket events.
+const (
+	EventConnected               EventType = 0x0001 // a connection was made; Value is its fd
+	EventConnectDelayed          EventType = 0x0002 // a connect did not complete at once
+	EventConnectRetried          EventType = 0x0004 // a reconnect is scheduled; Value is the interval in ms
+	EventListening               EventType = 0x0008 // a bind succeeded; Value is its fd
+	EventBindFailed              EventType = 0x0010 // a bind failed; Value is the errno
+	EventAccepted                EventType = 0x0020 // a connection was accepted; Value is its fd
+	EventAcceptFailed            EventType = 0x0040 // accepting failed; Value is the errno
+	EventClosed                  EventType = 0x0080 // a connection was closed; Value is its fd
+	EventCloseFailed             EventType = 0x0100 // closing failed; Value is the errno
+	EventDisconnected            EventType = 0x0200 // a connection broke; Value is its fd
+	EventMonitorStopped          EventType = 0x0400 // the monitor ended: the last event
+	EventHandshakeFailedNoDetail EventType = 0x0800 // the handshake failed; Value is the errno
+	EventHandshakeSucceeded      EventType = 0x1000 // the ZMTP handshake (and security) succeeded
+	EventHandshakeFailedProtocol EventType = 0x2000 // the peer broke the protocol; Value is a ProtocolError
+	EventHandshakeFailedAuth     EventType = 0x4000 // authentication failed; Value is the ZAP status code
+	// EventAll selects every event.
+	EventAll EventType = 0xffff
+)
+
+var eventNames = map[EventType]string{
+	EventConnected: "connected", EventConnectDelayed: "connect-delayed",
+	EventConnectRetried: "connect-retried", EventListening: "listening",
+	EventBindFailed: "bind-failed", EventAccepted: "accepted",
+	EventAcceptFailed: "accept-failed", EventClosed: "closed",
+	EventCloseFailed: "close-failed", EventDisconnected: "disconnected",
+	EventMonitorStopped: "monitor-stopped", EventHandshakeFailedNoDetail: "handshake-failed",
+	EventHandshakeSucceeded: "handshake-succeeded", EventHandshakeFailedProtocol: "handshake-failed-protocol",
+	EventHandshakeFailedAuth: "handshake-failed-auth",
+}
+
+func (t EventType) String() string {
+	if n, ok := eventNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("EventType(%#x)", uint32(t))
+}
+
+// Event is one socket event reported by a Monitor.
+type Event struct {
+	Type     EventType
+	Endpoint string // the endpoint concerned, as libzmq reports it
+	Value    uint32 // meaning depends on Type (see the EventType constants)
+}
+
+// Err returns why a failure event happened: an Errno, a ProtocolError or
+// an *AuthError. It returns nil for other events.
+func (e Event) Err() error {
+	switch e.Type {
+	case EventBindFailed, EventAcceptFailed, EventCloseFailed, EventHandshakeFailedNoDetail:
+		return Errno(e.Value)
+	case EventHandshakeFailedProtocol:
+		return ProtocolError(e.Value)
+	case EventHandshakeFailedAuth:
+		return &AuthError{Status: int(e.Value)}
+	}
+	return nil
+}
+
+func (e Event) String() string {
+	s := e.Type.String() + " " + e.Endpoint
+	if err := e.Err(); err != nil {
+		s += ": " + err.Error()
+	}
+	return s
+}
+
+// ProtocolError is a ZMTP or ZAP protocol violation found during a
+// handshake (libzmq's ZMQ_PROTOCOL_ERROR_*).
+type ProtocolError uint32
+
+// Protocol errors worth testing for.
+const (
+	ProtocolErrorCryptographic     ProtocolError = 0x11000001 // CURVE: bad key or box (e.g. wrong server key)
+	ProtocolErrorMechanismMismatch ProtocolError = 0x11000002 // peers use different security mechanisms
+	ProtocolErrorZAPMalformedReply ProtocolError = 0x20000001
+	ProtocolErrorZAPBadRequestID   ProtocolError = 0x20000002
+	ProtocolErrorZAPBadVersion     ProtocolError = 0x20000003
+	ProtocolErrorZAPInvalidStatus  ProtocolError = 0x20000004
+)
+
+var protocolNames = map[ProtocolError]string{
+	0x10000000: "ZMTP unspecified", 0x10000001: "ZMTP unexpected command",
+	0x10000002: "ZMTP invalid sequence", 0x10000003: "ZMTP key exchange",
+	0x10000011: "ZMTP malformed command", 0x10000012: "ZMTP malformed MESSAGE",
+	0x10000013: "ZMTP malformed HELLO", 0x10000014: "ZMTP malformed INITIATE",
+	0x10000015: "ZMTP malformed ERROR", 0x10000016: "ZMTP malformed READY",
+	0x10000017: "ZMTP malformed WELCOME", 0x10000018: "ZMTP invalid metadata",
+	ProtocolErrorCryptographic: "cryptographic error", ProtocolErrorMechanismMismatch: "security mechanism mismatch",
+	0x20000000: "ZAP unspecified", ProtocolErrorZAPMalformedReply: "ZAP malformed reply",
+	ProtocolErrorZAPBadRequestID: "ZAP bad request id", ProtocolErrorZAPBadVersion: "ZAP bad version",
+	ProtocolErrorZAPInvalidStatus: "ZAP invalid status code", 0x20000005: "ZAP invalid metadata",
+}
+
+func (e ProtocolError) Error() string {
+	if n, ok := protocolNames[e]; ok {
+		return "zmq: protocol error: " + n
+	}
+	return fmt.Sprintf("zmq: protocol error %#x", uint32(e))
+}
+
+// AuthError reports a peer that the authenticator (ZAP handler) refused.
+type AuthError struct {
+	Status int // ZAP status: 300 temporary failure, 400 denied, 500 internal error
+}
+
+func (e *AuthError) Error() string {
+	return "zmq: authentication failed with ZAP status " + strconv.Itoa(e.Status)
+}
+
+// Monitor reports a socket's connection events. Make one with a socket's
+// Monitor method. It is safe for concurrent use.
+type Monitor struct {
+	target *socket
+	pair   *socket
+	done   atomic.Bool
+	once   sync.Once
+}
+
+var monitorSeq atomic.Uint64
+
+// ErrMonitorActive is returned when a socket already has a Monitor.
+var ErrMonitorActive = errors.New("zmq: socket already has a monitor")
+
+// Monitor starts reporting the socket's events of the kinds in events
+// (EventAll for all). A socket has at most one Monitor at a time; Close it
+// to stop. When the socket closes, the monitor's last event is
+// EventMonitorStopped, after which Recv returns ErrClosed.
+func (s *socket) Monitor(events EventType) (*Monitor, error) {
+	if events == 0 || events&^EventAll != 0 {
+		return nil, fmt.Errorf("%w: Monitor(%#x): want a non-empty set of Event* values", ErrInvalidOption, uint32(events))
+	}
+	if !s.monitored.CompareAndSwap(false, true) {
+		return nil, &OpError{Op: "monitor", Socket: s.kind, Err: ErrMonitorActive}
+	}
+	ep := fmt.Sprintf("inproc://zmqx-monitor-%d", monitorSeq.Add(1))
+	if err := s.e.Do(func(zs capi.Socket) error { return zs.Monitor(ep, int(events)) }); err != nil {
+		s.monitored.Store(false)
+		return nil, opErr("monitor", s.kind, ep, err)
+	}
+	pair, err := s.f.newSocket(typePair, "PAIR", nil)
+	if err == nil {
+		if err = pair.Connect(ep); err != nil {
+			pair.Close()
+		}
+	}
+	if err != nil {
+		s.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
+		s.monitored.Store(false)
+		return nil, err
+	}
+	return &Monitor{target: s, pair: pair}, nil
+}
+
+// Recv waits for the next event.
+func (m *Monitor) Recv(ctx context.Context) (Event, error) {
+	if m.done.Load() {
+		return Event{}, &OpError{Op: "monitor", Socket: m.target.kind, Err: ErrClosed}
+	}
+	msg, err := m.pair.recv(ctx)
+	if err != nil {
+		return Event{}, err
+	}
+	if len(msg.Frames) != 2 || len(msg.Frames[0]) != 6 {
+		return Event{}, fmt.Errorf("zmq: malformed monitor event %s", msg)
+	}
+	ev := Event{
+		Type:     EventType(binary.NativeEndian.Uint16(msg.Frames[0])),
+		Value:    binary.NativeEndian.Uint32(msg.Frames[0][2:]),
+		Endpoint: string(msg.Frames[1]),
+	}
+	if ev.Type == EventMonitorStopped {
+		m.release()
+	}
+	return ev, nil
+}
+
+// Events returns an iterator over events; it stops after yielding the
+// first error (ErrClosed after the socket or the monitor closed).
+func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			ev, err := m.Recv(ctx)
+			if !yield(ev, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close stops monitoring and releases the monitor. It is idempotent.
+func (m *Monitor) Close() error {
+	m.target.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
+	m.release()
+	return nil
+}
+
+func (m *Monitor) release() {
+	m.once.Do(func() {
+		m.done.Store(true)
+		m.pair.Close()
+		m.target.monitored.Store(false)
+	})
+}
