@@ -91,6 +91,10 @@ type sockConfig struct {
 	topicSep       []byte
 	maxPending     int
 	pendingTimeout time.Duration
+	// authServer: the socket authenticates peers (CURVE or PLAIN server),
+	// so it must fail closed (see security.go).
+	authServer bool
+	zapDomain  bool // WithZAPDomain was given
 }
 
 // setting is one libzmq socket option value.
@@ -101,6 +105,8 @@ type setting struct {
 	i64   int64
 	bytes []byte
 	kind  byte // 'i', 'l' (int64) or 'b'
+	// secret values (keys, passwords) are never shown in errors.
+	secret bool
 }
 
 func (st setting) applyTo(zs capi.Socket) error {

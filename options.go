@@ -330,10 +330,23 @@ func WithSocksProxy(addr string) CommonOption {
 	return common(bytesOpt("WithSocksProxy", optSocksProxy, "ZMQ_SOCKS_PROXY", addr, 1024))
 }
 
-// WithZAPDomain sets the ZAP authentication domain (ZMQ_ZAP_DOMAIN).
-// Default empty.
+// WithZAPDomain sets the authentication domain (ZMQ_ZAP_DOMAIN) that the
+// authenticator sees for this socket's peers. Giving a domain turns
+// authentication on, also for the NULL mechanism (IP filtering), and it
+// fails closed (ZMQ_ZAP_ENFORCE_DOMAIN): without an authenticator no peer
+// gets in. Default: none for NULL sockets, "global" for CURVE and PLAIN
+// servers.
 func WithZAPDomain(domain string) CommonOption {
-	return common(bytesOpt("WithZAPDomain", optZAPDomain, "ZMQ_ZAP_DOMAIN", domain, 254))
+	s := bytesOpt("WithZAPDomain", optZAPDomain, "ZMQ_ZAP_DOMAIN", domain, 254)
+	inner := s.apply
+	s.apply = func(c *sockConfig) error {
+		if domain == "" {
+			return optErr(s.name, "must not be empty")
+		}
+		c.zapDomain = true
+		return inner(c)
+	}
+	return common(s)
 }
 
 func bytesOpt(name string, id int, zname, v string, max int) *optSpec {

@@ -64,6 +64,7 @@ func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error
 			return nil, err
 		}
 	}
+	s.cfg.failClosed()
 	select {
 	case <-f.done:
 		return nil, &OpError{Op: "socket", Socket: kind, Err: ErrClosed}
@@ -93,6 +94,9 @@ func applySettings(zs capi.Socket, sets []setting) error {
 			case 'b':
 				v = fmt.Sprintf("%q", st.bytes)
 			}
+			if st.secret {
+				v = "<secret>"
+			}
 			return fmt.Errorf("%w: %s = %v: %w", ErrInvalidOption, st.name, v, wrapErr(err))
 		}
 	}
@@ -116,6 +120,7 @@ func (s *socket) setOptions(opts []Option) error {
 			return err
 		}
 	}
+	cfg.failClosed()
 	if cfg.topicSep != nil || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
 		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}

@@ -273,3 +273,23 @@ func (s Socket) Monitor(ep string, mask int) error {
 	}
 	return nil
 }
+
+// CurveKeypair generates a CURVE key pair, both keys in Z85 (40 characters).
+func CurveKeypair() (public, secret string, err error) {
+	var pub, sec [41]C.char
+	if C.zmq_curve_keypair(&pub[0], &sec[0]) != 0 {
+		return "", "", lastErr()
+	}
+	return C.GoString(&pub[0]), C.GoString(&sec[0]), nil
+}
+
+// CurvePublic derives the Z85 public key of a Z85 secret key.
+func CurvePublic(secret string) (string, error) {
+	cs := C.CString(secret)
+	defer C.free(unsafe.Pointer(cs))
+	var pub [41]C.char
+	if C.zmq_curve_public(&pub[0], cs) != 0 {
+		return "", lastErr()
+	}
+	return C.GoString(&pub[0]), nil
+}

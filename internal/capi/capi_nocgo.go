@@ -53,3 +53,6 @@ func (Socket) Recv([]byte, []uint64, int) (int, int, []byte, error) {
 }
 
 func (Socket) Monitor(string, int) error { return errNoCgo }
+
+func CurveKeypair() (string, string, error) { return "", "", errNoCgo }
+func CurvePublic(string) (string, error)    { return "", errNoCgo }

@@ -1,0 +1,87 @@
+package zmq_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqx/zmq"
+)
+
+func TestZ85RoundTrip(t *testing.T) {
+	// The test vector of ZeroMQ RFC 32.
+	raw := []byte{0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B}
+	enc, err := zmq.Z85Encode(raw)
+	if err != nil || enc != "HelloWorld" {
+		t.Fatalf("Z85Encode = %q, %v; want HelloWorld", enc, err)
+	}
+	dec, err := zmq.Z85Decode(enc)
+	if err != nil || !bytes.Equal(dec, raw) {
+		t.Fatalf("Z85Decode = %x, %v", dec, err)
+	}
+	for _, bad := range []string{"Hell", "Hell~World", "abcd", "%%%%%"} {
+		if _, err := zmq.Z85Decode(bad); err == nil {
+			t.Errorf("Z85Decode(%q) succeeded", bad)
+		}
+	}
+}
+
+func FuzzZ85Decode(f *testing.F) {
+	f.Add("HelloWorld")
+	f.Add("#####")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := zmq.Z85Decode(s)
+		if err != nil {
+			return
+		}
+		enc, err := zmq.Z85Encode(b)
+		if err != nil || enc != s {
+			t.Fatalf("round trip of %q gave %q, %v", s, enc, err)
+		}
+	})
+}
+
+func TestCurveKeys(t *testing.T) {
+	kp, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := zmq.CurvePublicKey(kp.Secret)
+	if err != nil || pub != kp.Public {
+		t.Fatalf("CurvePublicKey = %q, %v; want %q", pub, err, kp.Public)
+	}
+	f := newFactory(t)
+	_, err = f.NewPub(zmq.WithCurveServer(kp.Secret[:39]))
+	if !errors.Is(err, zmq.ErrInvalidOption) || strings.Contains(err.Error(), kp.Secret[:39]) {
+		t.Fatalf("short secret key: got %v; want ErrInvalidOption that does not quote the key", err)
+	}
+}
+
+// A CURVE server with no authenticator must admit nobody (libzmq alone
+// would admit any client that knows the server key).
+func TestCurveServerFailsClosedWithoutAuthenticator(t *testing.T) {
+	f := newFactory(t)
+	server := must[zmq.CurveKeyPair](t)(zmq.NewCurveKeyPair())
+	client := must[zmq.CurveKeyPair](t)(zmq.NewCurveKeyPair())
+	pull := must[*zmq.Pull](t)(f.NewPull(zmq.WithCurveServer(server.Secret)))
+	push := must[*zmq.Push](t)(f.NewPush(zmq.WithCurveClient(server.Public, client)))
+	mon := must[*zmq.Monitor](t)(pull.Monitor(zmq.EventHandshakeSucceeded | zmq.EventHandshakeFailedNoDetail | zmq.EventHandshakeFailedProtocol | zmq.EventHandshakeFailedAuth))
+	defer mon.Close()
+	if err := push.Connect(bind(t, pull, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := mon.Recv(testCtx(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type == zmq.EventHandshakeSucceeded {
+		t.Fatalf("handshake succeeded with no authenticator: %v", ev)
+	}
+	if err := push.TrySend(zmq.NewMsgString("secret")); err == nil {
+		if m, err := pull.Recv(testCtx(t, 200*time.Millisecond)); err == nil {
+			t.Fatalf("message delivered without authentication: %v", m)
+		}
+	}
+}
