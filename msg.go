@@ -9,7 +9,19 @@ import (
 // atomically. Frames received from a socket are owned by the caller.
 type Msg struct {
 	Frames [][]byte
+
+	userID, peerAddress string
 }
+
+// UserID returns the user id that the authenticator gave the sending peer
+// (ZAP, see WithCurveServer), or "" when there is none or the socket does
+// not authenticate peers.
+func (m Msg) UserID() string { return m.userID }
+
+// PeerAddress returns the address of the connection the message came
+// from, on sockets that authenticate peers or were made
+// WithMessageMetadata(true); "" otherwise.
+func (m Msg) PeerAddress() string { return m.peerAddress }
 
 // NewMsg returns a message made of frames. The frames are not copied.
 func NewMsg(frames ...[]byte) Msg { return Msg{Frames: frames} }

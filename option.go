@@ -95,6 +95,7 @@ type sockConfig struct {
 	// so it must fail closed (see security.go).
 	authServer bool
 	zapDomain  bool // WithZAPDomain was given
+	metadata   bool // received messages carry UserID and PeerAddress
 }
 
 // setting is one libzmq socket option value.

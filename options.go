@@ -501,4 +501,17 @@ func WithPendingRequestTimeout(d time.Duration) RepOnlyOption {
 	return RepOnlyOption{optSpec: s}
 }
 
+// WithMessageMetadata makes received messages carry the properties of the
+// connection they came from (Msg.PeerAddress, Msg.UserID), at a small cost
+// per message. Default false, except on sockets that authenticate peers
+// (CURVE or PLAIN servers, or with a ZAP domain), where it is always on.
+func WithMessageMetadata(on bool) CommonOption {
+	s := &optSpec{name: fmt.Sprintf("WithMessageMetadata(%t)", on)}
+	s.apply = func(c *sockConfig) error {
+		c.metadata = on
+		return nil
+	}
+	return common(s)
+}
+
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

@@ -103,3 +103,27 @@ func TestSendWaitsAtHWMUntilCtxEnds(t *testing.T) {
 		t.Fatalf("SendWaits = %d, want 1", w)
 	}
 }
+
+func TestMessageMetadataPeerAddress(t *testing.T) {
+	f := newFactory(t)
+	pull := must[*zmq.Pull](t)(f.NewPull(zmq.WithMessageMetadata(true)))
+	push := must[*zmq.Push](t)(f.NewPush())
+	if err := push.Connect(bind(t, pull, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 10*time.Second)
+	for i := range 3 {
+		if err := push.Send(ctx, zmq.NewMsgString("a", strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		m, err := pull.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.PeerAddress() != "127.0.0.1" || len(m.Frames) != 2 || string(m.Frames[1]) != strconv.Itoa(i) {
+			t.Fatalf("got %v from %q", m, m.PeerAddress())
+		}
+	}
+}

@@ -105,10 +105,14 @@ func (r *Rep) parse(m Msg) *Request {
 		return nil
 	}
 	// A plain REQ sends [peer, "", parts...]: its request id is the peer id.
-	return r.remember(m.Frames[:i+1], m.Frames[i-1], m.Frames[i+1:])
+	return r.remember(m, i)
 }
 
-func (r *Rep) remember(envelope [][]byte, msgID []byte, parts [][]byte) *Request {
+// remember keeps the envelope of m, whose empty delimiter is frame i.
+func (r *Rep) remember(m Msg, i int) *Request {
+	envelope := m.Frames[: i+1 : i+1]
+	msgID := m.Frames[i-1]
+	m.Frames = m.Frames[i+1:]
 	size := 0
 	for _, f := range envelope {
 		size += len(f) + 1
@@ -120,7 +124,7 @@ func (r *Rep) remember(envelope [][]byte, msgID []byte, parts [][]byte) *Request
 	q := &Request{
 		ID:       RequestID(key),
 		MsgID:    msgID,
-		Msg:      Msg{Frames: parts},
+		Msg:      m,
 		rep:      r,
 		envelope: envelope,
 		received: time.Now(),

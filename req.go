@@ -138,7 +138,8 @@ func (r *Req) readReplies() {
 			r.lateReplies.Add(1)
 			continue
 		}
-		ch <- Msg{Frames: m.Frames[2:]}
+		m.Frames = m.Frames[2:]
+		ch <- m
 	}
 }
 

@@ -70,7 +70,9 @@ func (r *Router) RecvFrom(ctx context.Context) (peer []byte, m Msg, err error) {
 	if err != nil {
 		return nil, Msg{}, err
 	}
-	return m.Frames[0], Msg{Frames: m.Frames[1:]}, nil
+	peer = m.Frames[0]
+	m.Frames = m.Frames[1:]
+	return peer, m, nil
 }
 
 func withPeer(peer []byte, parts [][]byte) [][]byte {

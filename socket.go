@@ -71,6 +71,7 @@ func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error
 	default:
 	}
 	e, err := engine.New(f.ctx, typ, func(e *engine.Socket) error {
+		e.SetMetadata(s.cfg.metadata || s.cfg.authServer || s.cfg.zapDomain)
 		return e.Do(func(zs capi.Socket) error { return applySettings(zs, s.cfg.sets) })
 	})
 	if err != nil {
@@ -120,8 +121,7 @@ func (s *socket) setOptions(opts []Option) error {
 			return err
 		}
 	}
-	cfg.failClosed()
-	if cfg.topicSep != nil || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
+	if cfg.topicSep != nil || cfg.metadata || cfg.authServer || cfg.zapDomain || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
 		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}
 	return s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) })
@@ -244,13 +244,17 @@ func (s *socket) trySend(op string, frames [][]byte) error {
 }
 
 func (s *socket) recv(ctx context.Context) (Msg, error) {
-	frames, err := s.e.Recv(ctx)
-	return Msg{Frames: frames}, opErr("recv", s.kind, "", err)
+	m, err := s.e.Recv(ctx)
+	return toMsg(m), opErr("recv", s.kind, "", err)
 }
 
 func (s *socket) tryRecv() (Msg, error) {
-	frames, err := s.e.TryRecv()
-	return Msg{Frames: frames}, opErr("recv", s.kind, "", err)
+	m, err := s.e.TryRecv()
+	return toMsg(m), opErr("recv", s.kind, "", err)
+}
+
+func toMsg(m engine.Message) Msg {
+	return Msg{Frames: m.Frames, userID: m.UserID, peerAddress: m.PeerAddress}
 }
 
 func trimNUL(b []byte) []byte {

@@ -12,6 +12,30 @@
 #include <zmq.h>
 
 #define ZMQX_MORE ((uint64_t)1 << 63)
+// Metadata words: a message property copied into the arena right before
+// the message's first frame (only when the socket asks for metadata).
+#define ZMQX_META_USER ((uint64_t)1 << 62)
+#define ZMQX_META_PEER ((uint64_t)1 << 61)
+#define ZMQX_SIZE_MASK (((uint64_t)1 << 61) - 1)
+// Room kept free at each message boundary for its metadata: a ZAP user id
+// is at most 255 bytes, a peer address far less.
+#define ZMQX_META_RESERVE 512
+
+static int zmqx_meta(zmq_msg_t *m, const char *name, uint64_t flag, char *arena,
+                     size_t *used, uint64_t *words, int n) {
+	const char *v = zmq_msg_gets(m, name);
+	if (v == NULL) {
+		return n;
+	}
+	size_t len = strlen(v);
+	if (len > ZMQX_META_RESERVE / 2) {
+		len = ZMQX_META_RESERVE / 2;
+	}
+	memcpy(arena + *used, v, len);
+	*used += len;
+	words[n] = (uint64_t)len | flag;
+	return n + 1;
+}
 
 // zmqx_rx is per-socket receive state kept in C memory: a frame that did not
 // fit into the caller's arena waits here until the caller has copied it out.
@@ -37,7 +61,7 @@ static void zmqx_rx_release(zmqx_rx *rx) {
 // Returns the number of frames written; *err is 0 or the errno that stopped
 // the batch (EAGAIN when the socket ran dry).
 static int zmqx_recv(void *sock, zmqx_rx *rx, char *arena, size_t cap,
-                     uint64_t *words, int maxframes, int maxmsgs,
+                     uint64_t *words, int maxframes, int maxmsgs, int meta,
                      int *nmsgs, int *err, void **big, size_t *bigsize) {
 	zmqx_rx_release(rx);
 	*err = 0;
@@ -46,7 +70,11 @@ static int zmqx_recv(void *sock, zmqx_rx *rx, char *arena, size_t cap,
 	*bigsize = 0;
 	size_t used = 0;
 	int n = 0;
+	int first = 1; // the next frame starts a message
 	while (n < maxframes && *nmsgs < maxmsgs) {
+		if (meta && first && (cap - used < ZMQX_META_RESERVE || maxframes - n < 3)) {
+			return n; // no room for this message's metadata in this batch
+		}
 		zmq_msg_t m;
 		zmq_msg_init(&m);
 		int rc;
@@ -58,8 +86,13 @@ static int zmqx_recv(void *sock, zmqx_rx *rx, char *arena, size_t cap,
 			zmq_msg_close(&m);
 			return n;
 		}
+		if (meta && first) {
+			n = zmqx_meta(&m, "User-Id", ZMQX_META_USER, arena, &used, words, n);
+			n = zmqx_meta(&m, "Peer-Address", ZMQX_META_PEER, arena, &used, words, n);
+		}
 		size_t size = zmq_msg_size(&m);
 		uint64_t more = zmq_msg_more(&m) ? ZMQX_MORE : 0;
+		first = !more;
 		if (!more) {
 			(*nmsgs)++;
 		}

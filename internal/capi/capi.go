@@ -226,13 +226,16 @@ func (s Socket) Disconnect(ep string) error {
 // when the socket ran dry; nil when a limit was reached), and, when the last
 // frame did not fit into arena, that frame's bytes in C memory: valid only
 // until the next Recv or Close on this socket.
-func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int) (frames, msgs int, big []byte, err error) {
-	var nmsgs, errno C.int
+func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int, meta bool) (frames, msgs int, big []byte, err error) {
+	var nmsgs, errno, cmeta C.int
+	if meta {
+		cmeta = 1
+	}
 	var bigp unsafe.Pointer
 	var bigsize C.size_t
 	n := C.zmqx_recv(s.p, s.rx,
 		(*C.char)(unsafe.Pointer(unsafe.SliceData(arena))), C.size_t(len(arena)),
-		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs),
+		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs), cmeta,
 		&nmsgs, &errno, &bigp, &bigsize)
 	if bigsize > 0 {
 		big = unsafe.Slice((*byte)(bigp), int(bigsize))

@@ -48,7 +48,7 @@ func (Socket) Connect(string) error               { return errNoCgo }
 func (Socket) Unbind(string) error                { return errNoCgo }
 func (Socket) Disconnect(string) error            { return errNoCgo }
 func (Socket) Send([]byte, []uint64) (int, error) { return 0, errNoCgo }
-func (Socket) Recv([]byte, []uint64, int) (int, int, []byte, error) {
+func (Socket) Recv([]byte, []uint64, int, bool) (int, int, []byte, error) {
 	return 0, 0, nil, errNoCgo
 }
 

@@ -56,6 +56,15 @@ type Stats struct {
 	SendWaits uint64
 }
 
+// Message is one whole message taken out of libzmq.
+type Message struct {
+	Frames [][]byte
+	// Properties of the connection it came from, when the socket asked for
+	// them (SetMetadata): the user id an authenticator gave the peer, and
+	// the peer's address.
+	UserID, PeerAddress string
+}
+
 // Socket is a libzmq socket served by the netpoller. It is safe for
 // concurrent use.
 type Socket struct {
@@ -76,9 +85,10 @@ type Socket struct {
 	// Messages already taken out of libzmq (at most one receive batch),
 	// handed out in order; partial holds the frames of a message whose rest
 	// is still inside libzmq.
-	ready    [][][]byte
-	readyBuf [][][]byte
-	partial  [][]byte
+	ready    []Message
+	readyBuf []Message
+	partial  Message
+	meta     bool // capture each message's User-Id and Peer-Address
 	scratch  []byte
 	words    []uint64
 
@@ -133,6 +143,10 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 }
 
 const lingerOpt = 17 // ZMQ_LINGER
+
+// SetMetadata makes received messages carry their connection's properties.
+// Call it before the socket is used (in New's setup).
+func (s *Socket) SetMetadata(on bool) { s.meta = on }
 
 // Type returns the libzmq socket type.
 func (s *Socket) Type() int { return s.typ }
@@ -333,7 +347,7 @@ func (s *Socket) sendStaged(frames [][]byte, total int) error {
 	// The first frame went out: the rest must follow (a message is never split).
 	off := 0
 	for _, w := range words[:n] {
-		off += int(w &^ capi.More)
+		off += int(w & capi.SizeMask)
 	}
 	return s.finish(buf[off:], words[n:])
 }
@@ -365,7 +379,7 @@ func (s *Socket) finish(data []byte, words []uint64) error {
 	for len(words) > 0 {
 		n, err := s.zs.Send(data, words)
 		for _, w := range words[:n] {
-			data = data[int(w&^capi.More):]
+			data = data[int(w&capi.SizeMask):]
 		}
 		words = words[n:]
 		if err != nil && err != capi.EAGAIN {
@@ -376,8 +390,8 @@ func (s *Socket) finish(data []byte, words []uint64) error {
 }
 
 // Recv receives one whole message, waiting until one arrives.
-func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
-	var m [][]byte
+func (s *Socket) Recv(ctx context.Context) (Message, error) {
+	var m Message
 	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
 		var err error
 		m, err = s.recvLocked()
@@ -387,31 +401,31 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 }
 
 // TryRecv receives one whole message or returns EAGAIN at once.
-func (s *Socket) TryRecv() ([][]byte, error) {
+func (s *Socket) TryRecv() (Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, ErrClosed
+		return Message{}, ErrClosed
 	}
 	m, err := s.recvLocked()
 	s.recheckIfWaitedLocked()
 	return m, err
 }
 
-func (s *Socket) recvLocked() ([][]byte, error) {
+func (s *Socket) recvLocked() (Message, error) {
 	if len(s.ready) == 0 {
 		if err := s.fillLocked(); err != nil && len(s.ready) == 0 {
-			return nil, err
+			return Message{}, err
 		}
 	}
 	m := s.ready[0]
-	s.ready[0] = nil
+	s.ready[0] = Message{}
 	s.ready = s.ready[1:]
 	if len(s.ready) == 0 {
 		s.ready = s.readyBuf[:0] // reuse the backing array
 	}
 	n := 0
-	for _, f := range m {
+	for _, f := range m.Frames {
 		n += len(f)
 	}
 	s.msgsIn.Add(1)
@@ -425,34 +439,42 @@ func (s *Socket) fillLocked() error {
 	if s.scratch == nil {
 		s.scratch = make([]byte, scratchSize)
 		s.words = make([]uint64, maxWords)
-		s.readyBuf = make([][][]byte, 0, maxBatchMsgs)
+		s.readyBuf = make([]Message, 0, maxBatchMsgs)
 		s.ready = s.readyBuf
 	}
 	for {
-		frames, _, big, err := s.zs.Recv(s.scratch, s.words, maxBatchMsgs-len(s.ready))
+		frames, _, big, err := s.zs.Recv(s.scratch, s.words, maxBatchMsgs-len(s.ready), s.meta)
 		used := 0
 		for _, w := range s.words[:frames] {
-			used += int(w &^ capi.More)
+			used += int(w & capi.SizeMask)
 		}
 		data := make([]byte, used+len(big))
 		copy(data, s.scratch[:used])
 		copy(data[used:], big)
 		off := 0
 		for i, w := range s.words[:frames] {
-			size := int(w &^ capi.More)
+			size := int(w & capi.SizeMask)
 			if big != nil && i == frames-1 {
 				size = len(big)
 			}
-			s.partial = append(s.partial, data[off:off+size:off+size])
+			b := data[off : off+size : off+size]
 			off += size
-			if w&capi.More == 0 {
-				s.ready = append(s.ready, s.partial)
-				s.partial = nil
+			switch {
+			case w&capi.MetaUser != 0:
+				s.partial.UserID = string(b)
+			case w&capi.MetaPeer != 0:
+				s.partial.PeerAddress = string(b)
+			default:
+				s.partial.Frames = append(s.partial.Frames, b)
+				if w&capi.More == 0 {
+					s.ready = append(s.ready, s.partial)
+					s.partial = Message{}
+				}
 			}
 		}
 		// A message is received whole under one lock: continue a message
 		// that a full table or a large frame interrupted.
-		if s.partial != nil && (err == nil || err == capi.EINTR) {
+		if s.partial.Frames != nil && (err == nil || err == capi.EINTR) {
 			continue
 		}
 		if err == nil && big != nil && len(s.ready) < maxBatchMsgs {
@@ -497,7 +519,7 @@ func (s *Socket) Close() error {
 	}
 	s.mu.Lock()
 	s.closeErr = s.zs.Close()
-	s.ready, s.partial = nil, nil
+	s.ready, s.partial = nil, Message{}
 	s.mu.Unlock()
 	close(s.closedDone)
 	return s.closeErr
