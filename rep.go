@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,15 +30,17 @@ type Rep struct {
 
 	maxPending int
 	timeout    time.Duration
+	seq        atomic.Uint64
 
 	mu      sync.Mutex
 	pending map[RequestID]*list.Element // of *Request
 	order   *list.List                  // oldest first
 }
 
-// RequestID identifies one pending request of a Rep: its whole envelope,
-// so two peers using the same request id cannot collide.
-type RequestID string
+// RequestID identifies one received request of a Rep. Each request gets
+// its own, even when peers reuse wire request ids or pipeline requests
+// with the same envelope.
+type RequestID uint64
 
 // Request is one request received by a Rep.
 type Request struct {
@@ -113,16 +116,8 @@ func (r *Rep) remember(m Msg, i int) *Request {
 	envelope := m.Frames[: i+1 : i+1]
 	msgID := m.Frames[i-1]
 	m.Frames = m.Frames[i+1:]
-	size := 0
-	for _, f := range envelope {
-		size += len(f) + 1
-	}
-	key := make([]byte, 0, size)
-	for _, f := range envelope {
-		key = append(append(key, byte(len(f))), f...)
-	}
 	q := &Request{
-		ID:       RequestID(key),
+		ID:       RequestID(r.seq.Add(1)),
 		MsgID:    msgID,
 		Msg:      m,
 		rep:      r,
@@ -131,10 +126,6 @@ func (r *Rep) remember(m Msg, i int) *Request {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old, ok := r.pending[q.ID]; ok {
-		r.order.Remove(old)
-		r.abandoned.Add(1)
-	}
 	r.pending[q.ID] = r.order.PushBack(q)
 	r.expireLocked(q.received)
 	return q
@@ -167,10 +158,18 @@ func (r *Rep) take(id RequestID) (*Request, bool) {
 	return e.Value.(*Request), true
 }
 
+// abandon forgets a request that will get no reply.
+func (r *Rep) abandon(id RequestID) {
+	if _, ok := r.take(id); ok {
+		r.abandoned.Add(1)
+	}
+}
+
 // Pending returns how many requests wait for a reply.
 func (r *Rep) Pending() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.expireLocked(time.Now())
 	return r.order.Len()
 }
 
@@ -207,15 +206,25 @@ func (r *Rep) Serve(ctx context.Context, h RepHandler) error {
 		if err != nil {
 			return err
 		}
-		r.runHandler(ctx, q.Msg, func() error {
+		r.runHandler(ctx, q.Msg, func() (err error) {
+			later := false
+			defer func() {
+				// A handler that failed or panicked leaves no reply: forget
+				// the request rather than keep it until it expires.
+				if p := recover(); p != nil {
+					r.abandon(q.ID)
+					panic(p) // runHandler reports it
+				}
+				if err != nil && !later {
+					r.abandon(q.ID)
+				}
+			}()
 			reply, err := h(ctx, q)
 			switch {
 			case errors.Is(err, ErrReplyLater):
+				later = true
 				return nil
 			case err != nil:
-				if _, ok := r.take(q.ID); ok {
-					r.abandoned.Add(1)
-				}
 				return err
 			}
 			return r.Reply(ctx, q.ID, reply.Frames...)
