@@ -72,6 +72,7 @@ type Socket struct {
 	zs     capi.Socket
 	typ    int
 	closed bool
+	fd     int // ZMQ_FD, owned by libzmq
 	file   *os.File
 	rc     syscall.RawConn
 
@@ -123,6 +124,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	if err != nil {
 		return fail(err)
 	}
+	s.fd = fd
 	// libzmq owns ZMQ_FD and forbids closing it; Go closes what it polls,
 	// so the netpoller gets a dup. The dup shares O_NONBLOCK with the
 	// original, which makes os.NewFile register it with the netpoller.
@@ -172,6 +174,17 @@ func (s *Socket) recheckIfWaitedLocked() {
 	}
 }
 
+// wakeOtherLocked wakes the head waiter of the direction other than bit if
+// ev says it can proceed.
+func (s *Socket) wakeOtherLocked(bit, ev int) {
+	if bit == capi.PollOut && (ev&capi.PollIn != 0 || len(s.ready) > 0) {
+		s.recvQ.wakeHead()
+	}
+	if bit == capi.PollIn && ev&capi.PollOut != 0 {
+		s.sendQ.wakeHead()
+	}
+}
+
 func (s *Socket) recheckLocked() {
 	if s.closed {
 		return
@@ -212,7 +225,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		if w == nil && q.n > 0 {
 			w = q.push()
 		} else {
-			err := try()
+			err := s.tryUntilParkable(bit, try)
 			if err != capi.EAGAIN {
 				if w != nil {
 					q.remove(w)
@@ -220,9 +233,6 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 				s.recheckIfWaitedLocked()
 				s.mu.Unlock()
 				return err
-			}
-			if !s.parkable(bit) {
-				continue
 			}
 			if w == nil {
 				w = q.push()
@@ -245,13 +255,39 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 	}
 }
 
-// parkable reads ZMQ_EVENTS after an EAGAIN and reports whether the caller
-// may park: false means the socket became ready and the caller retries at
-// once. Reading ZMQ_EVENTS processes libzmq's pending commands, so from here
-// on any change of readiness arrives as a new edge on the fd.
-func (s *Socket) parkable(bit int) bool {
-	ev, err := s.zs.Events()
-	return err != nil || ev&bit == 0
+// tryUntilParkable runs try until it succeeds, fails with something other
+// than EAGAIN, or the caller may safely park: a later change of readiness
+// is then sure to arrive as an edge on the fd.
+//
+// After an EAGAIN, reading ZMQ_EVENTS processes libzmq's pending commands;
+// from then on any new command signals the fd. If ZMQ_EVENTS says "not
+// ready", parking is safe. If it says "ready", the call may have just
+// processed the command that made room, so try again. Some sockets say
+// "ready" while the operation still fails (an XPUB with the no-drop option,
+// a ROUTER with one free peer among full ones): then parking is safe
+// exactly when no command arrived since, i.e. the fd is not readable.
+func (s *Socket) tryUntilParkable(bit int, try func() error) error {
+	for {
+		err := try()
+		if err != capi.EAGAIN {
+			return err
+		}
+		ev, eerr := s.zs.Events()
+		if eerr == nil {
+			// The call may have consumed the edge that waiters of the other
+			// direction wait for: pass on what it saw.
+			s.wakeOtherLocked(bit, ev)
+		}
+		if eerr != nil || ev&bit == 0 {
+			return capi.EAGAIN
+		}
+		if err = try(); err != capi.EAGAIN {
+			return err
+		}
+		if !capi.FDReadable(s.fd) {
+			return capi.EAGAIN
+		}
+	}
 }
 
 func (s *Socket) startPollerLocked() {
@@ -297,7 +333,7 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	if s.closed {
 		return ErrClosed
 	}
-	err := s.sendLocked(frames)
+	err := s.tryUntilParkable(capi.PollOut, func() error { return s.sendLocked(frames) })
 	s.recheckIfWaitedLocked()
 	return err
 }
@@ -407,7 +443,11 @@ func (s *Socket) TryRecv() (Message, error) {
 	if s.closed {
 		return Message{}, ErrClosed
 	}
-	m, err := s.recvLocked()
+	var m Message
+	err := s.tryUntilParkable(capi.PollIn, func() (err error) {
+		m, err = s.recvLocked()
+		return err
+	})
 	s.recheckIfWaitedLocked()
 	return m, err
 }
