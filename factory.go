@@ -63,8 +63,8 @@ func WithDefaultLinger(d time.Duration) FactoryOption {
 	}
 }
 
-// WithLogger sets a logger for background events (handler failures, late
-// replies, ...). Default: nothing is logged.
+// WithLogger sets a logger for background errors: handlers that failed or
+// panicked, requests a Rep could not parse. Default: nothing is logged.
 func WithLogger(l *slog.Logger) FactoryOption {
 	return func(c *factoryConfig) error {
 		if l == nil {
@@ -166,17 +166,6 @@ func (f *Factory) Close() error {
 func (f *Factory) Done() <-chan struct{} { return f.done }
 
 func (f *Factory) String() string { return "zmq.Factory" }
-
-// track registers s; it fails once the factory is closing.
-func (f *Factory) track(s *socket) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closing {
-		return ErrClosed
-	}
-	f.sockets[s] = struct{}{}
-	return nil
-}
 
 func (f *Factory) forget(s *socket) {
 	f.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/zmqx/zmq/internal/capi"
@@ -65,10 +66,12 @@ func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error
 		}
 	}
 	s.cfg.failClosed()
-	select {
-	case <-f.done:
+	// The factory lock is held across creation: Factory.Close cannot
+	// terminate the context while a socket is being made in it.
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
 		return nil, &OpError{Op: "socket", Socket: kind, Err: ErrClosed}
-	default:
 	}
 	e, err := engine.New(f.ctx, typ, func(e *engine.Socket) error {
 		e.SetMetadata(s.cfg.metadata || s.cfg.authServer || s.cfg.zapDomain)
@@ -78,10 +81,7 @@ func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error
 		return nil, opErr("socket", kind, "", err)
 	}
 	s.e = e
-	if err := f.track(s); err != nil {
-		e.Close()
-		return nil, &OpError{Op: "socket", Socket: kind, Err: err}
-	}
+	f.sockets[s] = struct{}{}
 	return s, nil
 }
 
@@ -124,7 +124,7 @@ func (s *socket) setOptions(opts []Option) error {
 	if cfg.topicSep != nil || cfg.metadata || cfg.authServer || cfg.zapDomain || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
 		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}
-	return s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) })
+	return opErr("setsockopt", s.kind, "", s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) }))
 }
 
 // Bind listens on endpoint and returns the endpoint actually bound, which
@@ -132,6 +132,12 @@ func (s *socket) setOptions(opts []Option) error {
 // ephemeral port). A socket may bind any number of endpoints at any time.
 func (s *socket) Bind(endpoint string) (string, error) {
 	if err := checkEndpoint(endpoint, true); err != nil {
+		return "", &OpError{Op: "bind", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
+	if err := checkIPCFree(endpoint); err != nil {
+		return "", &OpError{Op: "bind", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
+	if err := s.checkAuthTransport(endpoint); err != nil {
 		return "", &OpError{Op: "bind", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
 	var bound string
@@ -164,6 +170,9 @@ func (s *socket) Connect(endpoint string) error {
 	if err := checkResolvable(endpoint); err != nil {
 		return &OpError{Op: "connect", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
+	if err := s.checkAuthTransport(endpoint); err != nil {
+		return &OpError{Op: "connect", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
 	err := s.e.Do(func(zs capi.Socket) error { return zs.Connect(endpoint) })
 	if err != nil {
 		return opErr("connect", s.kind, endpoint, err)
@@ -175,12 +184,18 @@ func (s *socket) Connect(endpoint string) error {
 // Unbind stops listening on an endpoint returned by Bind. Unbinding the
 // wildcard form fails with ENOENT: use the endpoint Bind returned.
 func (s *socket) Unbind(endpoint string) error {
+	if err := checkEndpoint(endpoint, true); err != nil {
+		return &OpError{Op: "unbind", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
 	return opErr("unbind", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Unbind(endpoint) }))
 }
 
 // Disconnect drops the connection made by Connect(endpoint); messages
 // queued for it are discarded.
 func (s *socket) Disconnect(endpoint string) error {
+	if err := checkEndpoint(endpoint, false); err != nil {
+		return &OpError{Op: "disconnect", Socket: s.kind, Endpoint: endpoint, Err: err}
+	}
 	return opErr("disconnect", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Disconnect(endpoint) }))
 }
 
@@ -220,7 +235,9 @@ type Stats struct {
 	SendWaits uint64
 	// HandlerErrors counts handler calls that returned an error or panicked.
 	HandlerErrors uint64
-	// RequestsTimedOut counts Req requests whose ctx ended before the reply.
+	// RequestsTimedOut counts Req requests that were sent but whose ctx
+	// ended before the reply arrived (a request whose send failed is not
+	// counted: it never left).
 	RequestsTimedOut uint64
 	// LateReplies counts replies that arrived for forgotten requests and
 	// were dropped.
@@ -266,4 +283,14 @@ func trimNUL(b []byte) []byte {
 
 func isCtxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// checkAuthTransport refuses inproc endpoints on sockets that authenticate
+// their peers: libzmq makes no handshake on inproc, so any in-process peer
+// would get in without the authenticator's approval.
+func (s *socket) checkAuthTransport(endpoint string) error {
+	if (s.cfg.authServer || s.cfg.zapDomain) && strings.HasPrefix(endpoint, "inproc://") {
+		return endpointErr(endpoint, "inproc has no handshake, so a socket that authenticates peers cannot use it")
+	}
+	return nil
 }
