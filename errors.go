@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 
 	"github.com/zmqx/zmq/internal/capi"
@@ -80,7 +81,8 @@ func (e *OpError) Error() string {
 	if e.Endpoint != "" {
 		s += " " + e.Endpoint
 	}
-	return s + ": " + e.Err.Error()
+	// The cause's own "zmq: " prefix would repeat ours.
+	return s + ": " + strings.TrimPrefix(e.Err.Error(), "zmq: ")
 }
 
 func (e *OpError) Unwrap() error { return e.Err }

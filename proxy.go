@@ -3,6 +3,7 @@ package zmq
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 )
 
@@ -27,11 +28,11 @@ func (s *socket) base() *socket { return s }
 // XSub frontend with XPub backend (a pub/sub forwarder), Pull with Push (a
 // streamer).
 func Proxy(ctx context.Context, frontend, backend, capture Proxyable) error {
-	if frontend == nil || backend == nil {
+	if isNil(frontend) || isNil(backend) {
 		return errors.New("zmq: Proxy needs a frontend and a backend")
 	}
 	var cap *socket
-	if capture != nil {
+	if !isNil(capture) {
 		cap = capture.base()
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -64,4 +65,13 @@ func Proxy(ctx context.Context, frontend, backend, capture Proxyable) error {
 		return err
 	}
 	return errors.New("zmq: Proxy: neither socket can receive")
+}
+
+// isNil reports whether p is nil or a nil pointer in an interface.
+func isNil(p Proxyable) bool {
+	if p == nil {
+		return true
+	}
+	v := reflect.ValueOf(p)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

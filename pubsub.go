@@ -102,18 +102,24 @@ func (s *Sub) RecvTopic(ctx context.Context) (topic, body []byte, err error) {
 	return s.Split(m)
 }
 
-// Split splits a received message the way txZMQ's subscriber does: two
-// frames are [topic, body]; one frame is topic ‖ separator ‖ body, split
-// at the first separator.
-func (s *Sub) Split(m Msg) (topic, body []byte, err error) {
+// Split splits a received message at the Sub's separator (see SplitTopic).
+func (s *Sub) Split(m Msg) (topic, body []byte, err error) { return SplitTopic(m, s.sep) }
+
+// SplitTopic splits a message the way txZMQ's subscriber does: two frames
+// are [topic, body]; one frame is topic ‖ sep ‖ body, split at the first
+// sep. Any other message gives an error wrapping ErrNotTopicFramed.
+func SplitTopic(m Msg, sep []byte) (topic, body []byte, err error) {
 	switch len(m.Frames) {
 	case 2:
 		return m.Frames[0], m.Frames[1], nil
 	case 1:
-		if t, b, ok := bytes.Cut(m.Frames[0], s.sep); ok {
+		if len(sep) == 0 {
+			return nil, nil, fmt.Errorf("%w: empty separator", ErrNotTopicFramed)
+		}
+		if t, b, ok := bytes.Cut(m.Frames[0], sep); ok {
 			return t, b, nil
 		}
-		return nil, nil, fmt.Errorf("%w: no separator %q in %s", ErrNotTopicFramed, s.sep, m)
+		return nil, nil, fmt.Errorf("%w: no separator %q in %s", ErrNotTopicFramed, sep, m)
 	}
 	return nil, nil, fmt.Errorf("%w: %d frames in %s", ErrNotTopicFramed, len(m.Frames), m)
 }

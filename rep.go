@@ -227,7 +227,10 @@ func (r *Rep) Serve(ctx context.Context, h RepHandler) error {
 			case err != nil:
 				return err
 			}
-			return r.Reply(ctx, q.ID, reply.Frames...)
+			// The reply goes out even if ctx ended while h ran (a handler may
+			// cancel it to stop serving after this request); a Rep never
+			// waits to send, so this cannot block.
+			return r.Reply(context.WithoutCancel(ctx), q.ID, reply.Frames...)
 		})
 	}
 }

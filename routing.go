@@ -31,9 +31,10 @@ func (d *Dealer) SetOption(opts ...DealerOption) error { return d.setOptions(asO
 // recipient's. Send, Recv, Serve and Messages deal in those raw frames;
 // SendTo and RecvFrom split the id off.
 //
-// A message to an unknown peer is dropped silently unless the socket was
-// made WithRouterMandatory(true), in which case the send fails with
-// ErrHostUnreachable.
+// A message to an unknown peer, or to a peer whose queue is at the
+// high-water mark, is dropped silently unless the socket was made
+// WithRouterMandatory(true): then the send fails with ErrHostUnreachable for
+// an unknown peer, and waits (TrySendTo: EAGAIN) for a full one.
 type Router struct {
 	*socket
 	sendSide
