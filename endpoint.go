@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,14 +34,15 @@ func checkEndpoint(ep string, bind bool) error {
 	}
 	switch scheme {
 	case "tcp":
-		if !bind {
-			// connect: [source;]destination
-			if src, dst, ok := strings.Cut(rest, ";"); ok {
-				if err := checkHostPort(ep, src, true); err != nil {
-					return err
-				}
-				rest = dst
+		// connect: [source;]destination
+		if src, dst, ok := strings.Cut(rest, ";"); ok {
+			if bind {
+				return endpointErr(ep, `"source;destination" is only valid for connect`)
 			}
+			if err := checkHostPort(ep, src, true); err != nil {
+				return err
+			}
+			rest = dst
 		}
 		return checkHostPort(ep, rest, bind)
 	case "ipc":
@@ -123,4 +125,24 @@ func checkResolvable(ep string) error {
 		return endpointErr(ep, fmt.Sprintf("cannot resolve host %q: %v", host, err))
 	}
 	return nil
+}
+
+// checkIPCFree refuses to bind an ipc path that another socket is
+// listening on: libzmq would silently take the path over, and the first
+// listener would stop getting connections. A stale file (nobody listening)
+// is left for libzmq to replace.
+func checkIPCFree(ep string) error {
+	path, ok := strings.CutPrefix(ep, "ipc://")
+	if !ok || path == "*" || strings.HasPrefix(path, "@") {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	return fmt.Errorf("%w: %s", EADDRINUSE, "another socket is listening on "+path)
 }

@@ -234,19 +234,19 @@ type (
 
 // intOpt builds a spec for an int-valued libzmq option; check validates v.
 func intOpt(name string, id int, zname string, v int, live bool, check func(int) string) *optSpec {
-	return &optSpec{
-		name: fmt.Sprintf("%s(%d)", name, v),
-		live: live,
-		apply: func(c *sockConfig) error {
-			if check != nil {
-				if why := check(v); why != "" {
-					return optErr(fmt.Sprintf("%s(%d) (%s)", name, v, zname), why)
-				}
+	s := &optSpec{name: fmt.Sprintf("%s(%d)", name, v), live: live}
+	s.apply = func(c *sockConfig) error {
+		if check != nil {
+			if why := check(v); why != "" {
+				// s.name, not v: callers such as durOpt rename the spec
+				// so that errors show the value as the caller wrote it.
+				return optErr(fmt.Sprintf("%s (%s)", s.name, zname), why)
 			}
-			c.sets = append(c.sets, setting{id: id, name: zname, i: v, kind: 'i'})
-			return nil
-		},
+		}
+		c.sets = append(c.sets, setting{id: id, name: zname, i: v, kind: 'i'})
+		return nil
 	}
+	return s
 }
 
 func boolOpt(name string, id int, zname string, v bool, live bool) *optSpec {
