@@ -1,0 +1,190 @@
+package auth_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/auth"
+)
+
+// The system interpreter carries pyzmq (Debian python3-zmq); the python3
+// first on PATH may not.
+const systemPython = "/usr/bin/python3"
+
+func needPyzmq(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command(systemPython, "-c", "import zmq, zmq.auth, zmq.auth.thread").CombinedOutput()
+	if err != nil {
+		t.Skipf("pyzmq is not importable by %s: %v %s", systemPython, err, strings.TrimSpace(string(out)))
+	}
+}
+
+// python runs a script with args and returns a scanner over its output
+// lines; the process is waited for when the test ends.
+func python(t *testing.T, script string, args ...string) *bufio.Scanner {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, systemPython, append([]string{"-c", script}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		err := cmd.Wait()
+		cancel()
+		if err != nil && !t.Failed() {
+			t.Errorf("python: %v\n%s", err, stderr.String())
+		}
+	})
+	return bufio.NewScanner(out)
+}
+
+// runPython runs a short script to completion.
+func runPython(t *testing.T, script string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(systemPython, append([]string{"-c", script}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+}
+
+const pyCreateCerts = `
+import sys, zmq.auth
+zmq.auth.create_certificates(sys.argv[1], sys.argv[2])
+`
+
+const pyCurveClient = `
+import sys, zmq, zmq.auth
+endpoint, server_public_file, client_secret_file = sys.argv[1:4]
+server_public, _ = zmq.auth.load_certificate(server_public_file)
+client_public, client_secret = zmq.auth.load_certificate(client_secret_file)
+ctx = zmq.Context()
+push = ctx.socket(zmq.PUSH)
+push.curve_publickey = client_public
+push.curve_secretkey = client_secret
+push.curve_serverkey = server_public
+push.linger = 10000
+push.connect(endpoint)
+push.send(b"hello from pyzmq")
+push.close()
+ctx.term()
+`
+
+// A pyzmq CURVE client, with certificates made by
+// zmq.auth.create_certificates, gets into our server through our
+// authenticator, which loads the directory pyzmq wrote.
+func TestInteropPyzmqClient(t *testing.T) {
+	needPyzmq(t)
+	clients, servers := t.TempDir(), t.TempDir()
+	runPython(t, pyCreateCerts, clients, "client")
+	runPython(t, pyCreateCerts, servers, "server")
+	serverKP, err := auth.LoadCertificate(filepath.Join(servers, "server.key_secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKP, err := auth.LoadCertificate(filepath.Join(clients, "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := newFactory(t)
+	a := startAuth(t, f)
+	if err := a.AllowCurveDir(clients); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret))
+	python(t, pyCurveClient, srv.ep, filepath.Join(servers, "server.key"), filepath.Join(clients, "client.key_secret"))
+	m := srv.recv(t)
+	if m.Strings()[0] != "hello from pyzmq" || m.UserID() != clientKP.Public {
+		t.Fatalf("got %v from %q, want pyzmq's message from %q", m, m.UserID(), clientKP.Public)
+	}
+	if st := a.Stats(); st.Accepted != 1 || st.Denied != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+const pyCurveServer = `
+import json, sys, zmq, zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+clients = sys.argv[1]
+ctx = zmq.Context()
+auth = ThreadAuthenticator(ctx)
+auth.start()
+auth.configure_curve(domain="*", location=clients)
+public, secret = zmq.curve_keypair()
+pull = ctx.socket(zmq.PULL)
+pull.curve_secretkey = secret
+pull.curve_publickey = public
+pull.curve_server = True
+port = pull.bind_to_random_port("tcp://127.0.0.1")
+print(json.dumps({"endpoint": "tcp://127.0.0.1:%d" % port, "server_key": public.decode()}), flush=True)
+out = {}
+if pull.poll(20000):
+    msg = pull.recv(copy=False)
+    out = {"body": msg.bytes.decode(), "user_id": msg.get("User-Id")}
+print(json.dumps(out), flush=True)
+pull.close(linger=0)
+auth.stop()
+ctx.term()
+`
+
+// Our CURVE client gets into a pyzmq CURVE server guarded by pyzmq's own
+// ThreadAuthenticator, which loads our client's certificate written by
+// WriteCertificate; a client whose certificate is not there is refused.
+func TestInteropPyzmqServer(t *testing.T) {
+	needPyzmq(t)
+	clients := t.TempDir()
+	kp, stranger := keyPair(t), keyPair(t)
+	writeCert(t, clients, "goclient", kp)
+
+	lines := python(t, pyCurveServer, clients)
+	var hello struct {
+		Endpoint  string `json:"endpoint"`
+		ServerKey string `json:"server_key"`
+	}
+	if !lines.Scan() {
+		t.Fatalf("pyzmq server said nothing: %v", lines.Err())
+	}
+	if err := json.Unmarshal(lines.Bytes(), &hello); err != nil {
+		t.Fatalf("%s: %v", lines.Text(), err)
+	}
+
+	f := newFactory(t)
+	refused := dial(t, f, hello.Endpoint, zmq.WithCurveClient(hello.ServerKey, stranger))
+	refused.offer(t, "from a stranger")
+	if ev := refused.w.first(t, handshakeEvents); authStatus(ev) != 400 {
+		t.Fatalf("stranger: %v, want handshake-failed-auth 400", ev)
+	}
+	c := dial(t, f, hello.Endpoint, zmq.WithCurveClient(hello.ServerKey, kp))
+	c.send(t, "hello from Go")
+	if ev := c.w.first(t, handshakeEvents); ev.Type != zmq.EventHandshakeSucceeded {
+		t.Fatalf("our client: %v", ev)
+	}
+	if !lines.Scan() {
+		t.Fatalf("pyzmq server ended: %v", lines.Err())
+	}
+	var got struct {
+		Body   string `json:"body"`
+		UserID string `json:"user_id"`
+	}
+	if err := json.Unmarshal(lines.Bytes(), &got); err != nil {
+		t.Fatalf("%s: %v", lines.Text(), err)
+	}
+	if got.Body != "hello from Go" || got.UserID != kp.Public {
+		t.Fatalf("pyzmq received %+v, want our message from %q", got, kp.Public)
+	}
+}
