@@ -1,0 +1,195 @@
+// Package zmq is ZeroMQ for Go, served by the Go runtime's own event loop.
+//
+// It binds libzmq, the reference implementation of ZeroMQ, through cgo, and
+// plugs every libzmq socket into Go's netpoller, the way txZMQ plugged them
+// into Twisted's reactor. A socket is an ordinary Go value: any number of
+// goroutines may use it at once, every call that can wait takes a
+// [context.Context], and a goroutine that waits is parked by the Go
+// scheduler, not inside C. The semantics and the wire formats are txZMQ's,
+// so Go programs interoperate with txZMQ programs and with plain libzmq
+// peers in any language.
+//
+//	f, err := zmq.NewFactory()
+//	if err != nil { ... }
+//	defer f.Close()
+//
+//	pull, err := f.NewPull()
+//	...
+//	ep, err := pull.Bind("tcp://127.0.0.1:*") // ep has the port libzmq picked
+//	...
+//	push, err := f.NewPush()
+//	...
+//	err = push.Connect(ep)
+//	err = push.Send(ctx, zmq.NewMsgString("hello", "world"))
+//	m, err := pull.Recv(ctx) // m.Frames: "hello", "world"
+//
+// # Patterns and types
+//
+// Each ZeroMQ pattern has its own types, whose methods are what the pattern
+// allows: a [Pub] has no Recv, a [Push] no Recv, a [Pull] no Send.
+//
+//	pattern                 types           libzmq sockets  txZMQ classes
+//	publish-subscribe       Pub, Sub        PUB, SUB        ZmqPubConnection, ZmqSubConnection
+//	publish-subscribe, raw  XPub, XSub      XPUB, XSUB      -
+//	pipeline                Push, Pull      PUSH, PULL      ZmqPushConnection, ZmqPullConnection
+//	exclusive pair          Pair            PAIR            -
+//	request-reply           Req, Rep        DEALER, ROUTER  ZmqREQConnection, ZmqREPConnection
+//	routing, raw frames     Dealer, Router  DEALER, ROUTER  ZmqDealerConnection, ZmqRouterConnection
+//	anything else           Socket          any SocketType  -
+//
+// [Pub.Publish] and [Sub.RecvTopic] speak txZMQ's topic framing. [Req] and
+// [Rep] are txZMQ's asynchronous request-reply: a Req may have any number
+// of requests in flight at once ([Req.Request]), and a Rep may answer them
+// in any order ([Rep.Serve], [Rep.Reply]). [Router.SendTo] and
+// [Router.RecvFrom] add and strip the peer's routing id. The raw [Socket]
+// covers libzmq's strict REQ and REP sockets, STREAM, and anything else
+// where frames should pass exactly as libzmq gives them; [Proxy] joins two
+// sockets as zmq_proxy does.
+//
+// # Concurrency
+//
+// Every socket, like the [Factory], is safe for concurrent use by multiple
+// goroutines. One lock per socket serialises all libzmq calls on it, and it
+// is never held while waiting: libzmq is only ever called in non-blocking
+// mode.
+//
+// Every call that can wait takes a ctx as its first argument and returns
+// when the operation completes, ctx ends, or the socket closes. When ctx
+// ends, the error is ctx.Err() itself (test it with errors.Is); when the
+// socket closes, it wraps [ErrClosed]. A receive that fails took no message,
+// and a send that fails sent nothing: multipart messages move whole.
+// Goroutines waiting in one direction of a socket (sending, or receiving)
+// are served first in, first out.
+//
+// No OS thread is parked per socket or per waiting goroutine. Waiting
+// goroutines sleep on channels. What waits for libzmq is one goroutine per
+// socket, started the first time a caller has to wait, which waits for the
+// socket's notification descriptor in the netpoller, as a network
+// connection does.
+//
+// A send waits while libzmq cannot take the message: the high-water mark is
+// reached ([WithSendHWM], 1000 messages by default), or the pattern needs a
+// peer and has none. There is no queue in front of libzmq, so the
+// high-water mark is the backpressure a sender feels. TrySend and TryRecv
+// never wait; they fail with [EAGAIN] instead, which is how txZMQ sends. Two
+// patterns drop rather than wait, as libzmq defines them: a [Pub] drops a
+// subscriber's copy when that subscriber's queue is full, and a [Router]
+// drops what it cannot route (an unknown peer, or a peer whose queue is
+// full) unless made [WithRouterMandatory].
+//
+// # Receiving
+//
+// Every type that receives, except [Req] (whose replies come back from
+// Request), offers three ways to consume messages, which may be mixed on
+// one socket:
+//
+//   - Recv(ctx) returns the next message: [Pull.Recv], and its typed
+//     variants [Sub.RecvTopic], [Router.RecvFrom], [Rep.Recv].
+//   - Messages(ctx) is an iterator for a range loop, which yields each
+//     message and, when receiving fails, the error once: [Pull.Messages],
+//     [Sub.Topics], [Rep.Requests].
+//   - Serve(ctx, handler) calls a [Handler] for each message, one at a
+//     time, until ctx ends or the socket closes; this is txZMQ's
+//     gotMessage and onPull. [Sub.ServeTopics] hands the handler topic and
+//     body. [Rep.Serve] sends what its [RepHandler] returns as the reply; a
+//     handler that answers later returns [ErrReplyLater] and calls
+//     [Request.Reply] from any goroutine.
+//
+// A handler's error, or panic, does not stop Serve: it is counted in
+// [Stats].HandlerErrors and passed as a [*HandlerError] to the function set
+// with [WithErrorHandler] and to the logger set with [WithLogger]. Those
+// two are where all background errors go; the package never prints.
+//
+// # Lifecycle
+//
+// A [Factory] owns one libzmq context and every socket made from it with
+// its New methods ([Factory.NewPub], [Factory.NewReq], ...). Sockets may
+// bind and connect any number of endpoints, at any time. Closing a socket
+// wakes its waiting callers with [ErrClosed], gives queued outgoing
+// messages the linger period to leave, and returns once the socket is
+// gone. [Factory.Close] closes every socket the factory made, then
+// terminates the context; the factory's sockets do not need closing one by
+// one. Both Close methods are idempotent and safe to call concurrently.
+// [Factory.CloseWhenDone] closes the factory when a context ends, as
+// txZMQ's registerForShutdown does, which combines well with
+// [os/signal.NotifyContext]. No finalizer closes anything: a factory that
+// is never closed keeps its context and sockets.
+//
+// The linger period is 100ms unless set with [WithDefaultLinger] for a
+// factory or [WithLinger] for a socket, as in txZMQ. (libzmq's own default
+// waits forever for undeliverable messages, so Close could hang.)
+//
+// # Errors
+//
+// A socket operation that fails for another reason than its ctx returns an
+// [*OpError], which names the operation, the socket type and the endpoint,
+// and wraps the cause. Use [errors.As] to get it and [errors.Is] to test
+// the cause:
+//
+//   - [ErrClosed]: the socket or factory is closed. It also matches
+//     [net.ErrClosed].
+//   - an [Errno]: an error number from libzmq. It matches the
+//     [syscall.Errno] of the same number, so errors.Is(err, zmq.EADDRINUSE)
+//     and errors.Is(err, syscall.EADDRINUSE) both work. Constants cover the
+//     common ones: [EAGAIN], [EADDRINUSE], [ETERM], [EFSM], [ENOTSUP],
+//     [ErrHostUnreachable], ...
+//   - [ErrInvalidEndpoint]: an endpoint that is malformed, or a tcp host
+//     name that does not resolve. Endpoints are checked before libzmq sees
+//     them, because libzmq accepts some bad ones silently (it maps port
+//     99999 to another port, and retries unresolvable hosts forever).
+//   - [ErrInvalidOption]: an option value that cannot be used, from a
+//     constructor or SetOption; the message names the option and the value.
+//
+// Context errors are returned as they are, not wrapped. Other sentinels are
+// specific to one pattern: [ErrNotTopicFramed], [ErrReplyLater],
+// [ErrNoSuchRequest], [ErrEmptyMessage].
+//
+// # Options
+//
+// Options are functional and typed per pattern: NewPush accepts
+// [PushOption] values, NewSub [SubOption] values, and so on, so an option
+// that makes no sense for a pattern does not compile
+// (f.NewPush(zmq.WithSubscribe("x")) is a type error). Options that apply
+// to every socket, such as [WithSendHWM], [WithLinger] or [WithRoutingID],
+// are [CommonOption] values, accepted everywhere. Each option's
+// documentation names the libzmq option it sets and its default.
+//
+// Values are validated when the socket is made; an invalid one makes the
+// constructor fail with an error wrapping [ErrInvalidOption], and no socket
+// is left open. SetOption changes options of an open socket: options
+// documented as "Live" at any time, most others until the socket first
+// binds or connects, and a few, such as [WithTopicSeparator], only at
+// creation.
+//
+// Security is opt-in and fails closed: a socket made [WithCurveServer] or
+// [WithPlainServer] admits only peers that an authenticator approves.
+// A socket's Monitor method reports its connection events as a [Monitor].
+//
+// # Wire compatibility with txZMQ
+//
+// Messages on the wire are exactly txZMQ's, so each side may be Go, txZMQ,
+// or plain libzmq:
+//
+//   - Publish-subscribe: [Pub.Publish] sends one frame, topic, a zero byte
+//     ([WithTopicSeparator] changes it), then the body; subscriptions are
+//     matched against the start of that frame, that is, the topic. A [Sub]
+//     also accepts the two-frame form [topic, body].
+//   - Request-reply: a [Req] sends [request id, empty frame, parts...] on a
+//     DEALER socket, with a 16-byte id, and matches replies of the same form
+//     by id. A [Rep] on a ROUTER socket keeps everything up to the empty
+//     frame (routing ids, then the request id) and puts it back on the
+//     reply. So a Req works with txZMQ's ZmqREPConnection, a libzmq REP or
+//     an echoing ROUTER, and a Rep serves txZMQ's ZmqREQConnection, libzmq
+//     REQ and DEALER sockets, through any number of proxies.
+//   - Push, Pull, Pair, Dealer and Router send and receive frames as they
+//     are.
+//
+// # Requirements
+//
+// The package needs cgo (CGO_ENABLED=1 and a C compiler), pkg-config, and
+// the libzmq development files: Debian's libzmq3-dev, which provides libzmq
+// 4.3.4, the version this package is developed and tested against. The
+// build finds libzmq with "pkg-config libzmq". A build with CGO_ENABLED=0
+// compiles, but [NewFactory] then fails. [LibVersion] reports the libzmq in
+// use and [Has] its optional capabilities.
+package zmq
