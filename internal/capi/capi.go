@@ -12,7 +12,6 @@ package capi
 #include <stdlib.h>
 #include "batch.h"
 
-static int zmqx_errno(void) { return zmq_errno(); }
 
 #include <poll.h>
 // zmqx_fd_readable reports whether fd is readable now, without waiting and
@@ -52,16 +51,25 @@ func Has(name string) bool {
 	return C.zmq_has(cs) == 1
 }
 
-func lastErr() error { return syscall.Errno(C.zmqx_errno()) }
+// errnoOf turns the errno that cgo captured right after a C call (on the
+// same thread, before anything else could change it) into an error.
+// Reading errno in a separate call would be wrong: the goroutine may have
+// moved to another thread, or a signal handler may have changed it.
+func errnoOf(err error) error {
+	if err == nil {
+		return syscall.EINVAL // the call failed without setting errno
+	}
+	return err
+}
 
 // Context is a libzmq context.
 type Context struct{ p unsafe.Pointer }
 
 // NewContext creates a context with the given number of I/O threads.
 func NewContext(ioThreads int) (Context, error) {
-	p := C.zmq_ctx_new()
+	p, err := C.zmq_ctx_new()
 	if p == nil {
-		return Context{}, lastErr()
+		return Context{}, errnoOf(err)
 	}
 	c := Context{p}
 	if err := c.Set(C.ZMQ_IO_THREADS, ioThreads); err != nil {
@@ -73,8 +81,8 @@ func NewContext(ioThreads int) (Context, error) {
 
 // Set sets a context option.
 func (c Context) Set(opt, v int) error {
-	if C.zmq_ctx_set(c.p, C.int(opt), C.int(v)) != 0 {
-		return lastErr()
+	if rc, err := C.zmq_ctx_set(c.p, C.int(opt), C.int(v)); rc != 0 {
+		return errnoOf(err)
 	}
 	return nil
 }
@@ -82,8 +90,8 @@ func (c Context) Set(opt, v int) error {
 // Shutdown makes every blocking operation on the context's sockets fail
 // with ETERM. It does not block.
 func (c Context) Shutdown() error {
-	if C.zmq_ctx_shutdown(c.p) != 0 {
-		return lastErr()
+	if rc, err := C.zmq_ctx_shutdown(c.p); rc != 0 {
+		return errnoOf(err)
 	}
 	return nil
 }
@@ -92,12 +100,15 @@ func (c Context) Shutdown() error {
 // is closed and its linger period has passed; callers close all sockets
 // first, so the wait is bounded by the longest linger.
 func (c Context) Term() error {
-	for C.zmq_ctx_term(c.p) != 0 {
-		if err := lastErr(); err != EINTR {
+	for {
+		rc, err := C.zmq_ctx_term(c.p)
+		if rc == 0 {
+			return nil
+		}
+		if err = errnoOf(err); err != EINTR {
 			return err
 		}
 	}
-	return nil
 }
 
 // Socket is one libzmq socket plus the C-side receive state of the batch helpers.
@@ -108,9 +119,9 @@ type Socket struct {
 
 // NewSocket creates a socket of libzmq type typ (ZMQ_PUB, ...).
 func (c Context) NewSocket(typ int) (Socket, error) {
-	p := C.zmq_socket(c.p, C.int(typ))
+	p, err := C.zmq_socket(c.p, C.int(typ))
 	if p == nil {
-		return Socket{}, lastErr()
+		return Socket{}, errnoOf(err)
 	}
 	rx := (*C.zmqx_rx)(C.calloc(1, C.size_t(unsafe.Sizeof(C.zmqx_rx{}))))
 	return Socket{p: p, rx: rx}, nil
@@ -121,28 +132,34 @@ func (c Context) NewSocket(typ int) (Socket, error) {
 func (s Socket) Close() error {
 	C.zmqx_rx_release(s.rx)
 	C.free(unsafe.Pointer(s.rx))
-	if C.zmq_close(s.p) != 0 {
-		return lastErr()
+	if rc, err := C.zmq_close(s.p); rc != 0 {
+		return errnoOf(err)
 	}
 	return nil
 }
 
 func (s Socket) setRaw(opt int, p unsafe.Pointer, n uintptr) error {
-	for C.zmq_setsockopt(s.p, C.int(opt), p, C.size_t(n)) != 0 {
-		if err := lastErr(); err != EINTR {
+	for {
+		rc, err := C.zmq_setsockopt(s.p, C.int(opt), p, C.size_t(n))
+		if rc == 0 {
+			return nil
+		}
+		if err = errnoOf(err); err != EINTR {
 			return err
 		}
 	}
-	return nil
 }
 
 func (s Socket) getRaw(opt int, p unsafe.Pointer, n *C.size_t) error {
-	for C.zmq_getsockopt(s.p, C.int(opt), p, n) != 0 {
-		if err := lastErr(); err != EINTR {
+	for {
+		rc, err := C.zmq_getsockopt(s.p, C.int(opt), p, n)
+		if rc == 0 {
+			return nil
+		}
+		if err = errnoOf(err); err != EINTR {
 			return err
 		}
 	}
-	return nil
 }
 
 // SetInt sets an int-valued option.
@@ -201,35 +218,50 @@ func (s Socket) Events() (int, error) { return s.GetInt(optEvents) }
 // FD returns the socket's notification fd (ZMQ_FD). It must not be closed.
 func (s Socket) FD() (int, error) { return s.GetInt(optFD) }
 
-func (s Socket) endpointCall(f func(unsafe.Pointer, *C.char) C.int, ep string) error {
+func (s Socket) endpointCall(f func(unsafe.Pointer, *C.char) (C.int, error), ep string) error {
 	cs := C.CString(ep)
 	defer C.free(unsafe.Pointer(cs))
-	for f(s.p, cs) != 0 {
-		if err := lastErr(); err != EINTR {
+	for {
+		rc, err := f(s.p, cs)
+		if rc == 0 {
+			return nil
+		}
+		if err = errnoOf(err); err != EINTR {
 			return err
 		}
 	}
-	return nil
 }
 
 // Bind binds to an endpoint.
 func (s Socket) Bind(ep string) error {
-	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_bind(p, c) }, ep)
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) (C.int, error) {
+		rc, err := C.zmq_bind(p, c)
+		return rc, err
+	}, ep)
 }
 
 // Connect connects to an endpoint.
 func (s Socket) Connect(ep string) error {
-	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_connect(p, c) }, ep)
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) (C.int, error) {
+		rc, err := C.zmq_connect(p, c)
+		return rc, err
+	}, ep)
 }
 
 // Unbind stops listening on an endpoint.
 func (s Socket) Unbind(ep string) error {
-	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_unbind(p, c) }, ep)
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) (C.int, error) {
+		rc, err := C.zmq_unbind(p, c)
+		return rc, err
+	}, ep)
 }
 
 // Disconnect drops a connection made with Connect.
 func (s Socket) Disconnect(ep string) error {
-	return s.endpointCall(func(p unsafe.Pointer, c *C.char) C.int { return C.zmq_disconnect(p, c) }, ep)
+	return s.endpointCall(func(p unsafe.Pointer, c *C.char) (C.int, error) {
+		rc, err := C.zmq_disconnect(p, c)
+		return rc, err
+	}, ep)
 }
 
 // Recv receives frames into arena and words (see batch.h) until maxMsgs
@@ -281,19 +313,22 @@ func (s Socket) Monitor(ep string, mask int) error {
 		cs = C.CString(ep)
 		defer C.free(unsafe.Pointer(cs))
 	}
-	for C.zmq_socket_monitor(s.p, cs, C.int(mask)) != 0 {
-		if err := lastErr(); err != EINTR {
+	for {
+		rc, err := C.zmq_socket_monitor(s.p, cs, C.int(mask))
+		if rc == 0 {
+			return nil
+		}
+		if err = errnoOf(err); err != EINTR {
 			return err
 		}
 	}
-	return nil
 }
 
 // CurveKeypair generates a CURVE key pair, both keys in Z85 (40 characters).
 func CurveKeypair() (public, secret string, err error) {
 	var pub, sec [41]C.char
-	if C.zmq_curve_keypair(&pub[0], &sec[0]) != 0 {
-		return "", "", lastErr()
+	if rc, err := C.zmq_curve_keypair(&pub[0], &sec[0]); rc != 0 {
+		return "", "", errnoOf(err)
 	}
 	return C.GoString(&pub[0]), C.GoString(&sec[0]), nil
 }
@@ -303,8 +338,8 @@ func CurvePublic(secret string) (string, error) {
 	cs := C.CString(secret)
 	defer C.free(unsafe.Pointer(cs))
 	var pub [41]C.char
-	if C.zmq_curve_public(&pub[0], cs) != 0 {
-		return "", lastErr()
+	if rc, err := C.zmq_curve_public(&pub[0], cs); rc != 0 {
+		return "", errnoOf(err)
 	}
 	return C.GoString(&pub[0]), nil
 }
