@@ -236,6 +236,9 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 			}
 			if w == nil {
 				w = q.push()
+				if q == &s.sendQ {
+					s.sendWaits.Add(1)
+				}
 			}
 		}
 		s.startPollerLocked()
@@ -314,16 +317,7 @@ func (s *Socket) poll() {
 
 // Send sends one whole message, waiting while the socket cannot take it.
 func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
-	waited := false
-	err := s.wait(ctx, &s.sendQ, capi.PollOut, func() error {
-		err := s.sendLocked(frames)
-		if err == capi.EAGAIN && !waited {
-			waited = true
-			s.sendWaits.Add(1)
-		}
-		return err
-	})
-	return err
+	return s.wait(ctx, &s.sendQ, capi.PollOut, func() error { return s.sendLocked(frames) })
 }
 
 // TrySend sends one whole message or returns EAGAIN at once.
