@@ -1,140 +1,477 @@
 package engine
 
+// White-box tests of the wake-up rules: they observe the waiter queues
+// directly, so "parked" means "queued and blocked", not "probably there by
+// now".
+
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/zmqx/zmq/internal/capi"
 )
 
-func TestEngineExp(t *testing.T) {
-	prev := runtime.GOMAXPROCS(1)
-	defer runtime.GOMAXPROCS(prev)
-	zctx, err := capi.NewContext(1)
+// libzmq numbers used here (zmq.h).
+const (
+	tPair   = 0
+	tPull   = 7
+	tPush   = 8
+	oSndHWM = 23
+	oRcvHWM = 24
+	oLinger = 17
+	oEvents = 15
+)
+
+// prompt bounds how long a woken waiter may take to return.
+const prompt = 2 * time.Second
+
+var epSeq atomic.Int64
+
+func newCtx(t *testing.T) capi.Context {
+	t.Helper()
+	c, err := capi.NewContext(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer zctx.Term()
-	hwm := func(s *Socket) error {
-		return s.Do(func(zs capi.Socket) error {
-			zs.SetInt(23, 1)
-			zs.SetInt(24, 1)
-			return zs.SetInt(17, 0)
-		})
-	}
-	a, _ := New(zctx, 0, hwm)
-	b, _ := New(zctx, 0, hwm)
-	defer a.Close()
-	defer b.Close()
-	a.Do(func(zs capi.Socket) error { return zs.Bind("inproc://exp") })
-	b.Do(func(zs capi.Socket) error { return zs.Connect("inproc://exp") })
-	n := 0
-	for a.TrySend([][]byte{[]byte("fill")}) == nil {
-		n++
-	}
-	t.Logf("filled %d", n)
-	got := make(chan error, 1)
-	go func() {
-		_, err := a.Recv(context.Background())
-		got <- err
-	}()
-	for {
-		a.mu.Lock()
-		k := a.recvQ.n
-		a.mu.Unlock()
-		if k == 1 {
-			break
+	t.Cleanup(func() {
+		if err := c.Term(); err != nil {
+			t.Errorf("term: %v", err)
 		}
-		runtime.Gosched()
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	sdone := make(chan error, 1)
-	go func() {
-		if err := b.TrySend([][]byte{[]byte("hello")}); err != nil {
-			sdone <- err
-			return
-		}
-		sdone <- a.Send(sctx, [][]byte{[]byte("y")})
-	}()
-	start := time.Now()
-	select {
-	case err := <-got:
-		t.Logf("recv after %v: %v", time.Since(start), err)
-	case <-time.After(time.Second):
-		t.Errorf("recv stalled")
-		cancel()
-		err := <-got
-		t.Logf("recv after %v (send cancelled): %v", time.Since(start), err)
-	}
-	cancel()
-	<-sdone
+	})
+	return c
 }
 
-func TestEngineExp2(t *testing.T) {
-	prev := runtime.GOMAXPROCS(1)
-	defer runtime.GOMAXPROCS(prev)
-	zctx, err := capi.NewContext(1)
+// newSock creates a socket with HWMs of 1 (0 = libzmq's default) and no
+// linger; it is closed when the test ends (Close is idempotent), before
+// the context is terminated.
+func newSock(t *testing.T, c capi.Context, typ, hwm int) *Socket {
+	t.Helper()
+	s, err := New(c, typ, func(s *Socket) error {
+		return s.Do(func(zs capi.Socket) error {
+			if hwm > 0 {
+				if err := zs.SetInt(oSndHWM, hwm); err != nil {
+					return err
+				}
+				if err := zs.SetInt(oRcvHWM, hwm); err != nil {
+					return err
+				}
+			}
+			return zs.SetInt(oLinger, 0)
+		})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer zctx.Term()
-	hwm := func(s *Socket) error {
-		return s.Do(func(zs capi.Socket) error {
-			zs.SetInt(23, 1)
-			zs.SetInt(24, 1)
-			return zs.SetInt(17, 0)
-		})
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// connectInproc binds b and connects a to it. The connecting side of an
+// inproc pair has its pipe at once, so a can be filled right away.
+func connectInproc(t *testing.T, a, b *Socket) {
+	t.Helper()
+	ep := fmt.Sprintf("inproc://engine-test-%d", epSeq.Add(1))
+	if err := b.Do(func(zs capi.Socket) error { return zs.Bind(ep) }); err != nil {
+		t.Fatal(err)
 	}
-	a, _ := New(zctx, 0, hwm)
-	b, _ := New(zctx, 0, hwm)
-	defer a.Close()
-	defer b.Close()
-	a.Do(func(zs capi.Socket) error { return zs.Bind("inproc://exp2") })
-	b.Do(func(zs capi.Socket) error { return zs.Connect("inproc://exp2") })
+	if err := a.Do(func(zs capi.Socket) error { return zs.Connect(ep) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func msg(s ...string) [][]byte {
+	m := make([][]byte, len(s))
+	for i, f := range s {
+		m[i] = []byte(f)
+	}
+	return m
+}
+
+// fillUp sends until the socket refuses; it returns how many it took.
+func fillUp(t *testing.T, s *Socket) int {
+	t.Helper()
 	n := 0
-	for a.TrySend([][]byte{[]byte("fill")}) == nil {
-		n++
-	}
-	t.Logf("filled %d", n)
-	got := make(chan error, 1)
-	go func() {
-		got <- a.Send(context.Background(), [][]byte{[]byte("parked")})
-	}()
 	for {
-		a.mu.Lock()
-		k := a.sendQ.n
-		a.mu.Unlock()
-		if k == 1 {
+		err := s.TrySend(msg("fill"))
+		if err == capi.EAGAIN {
 			break
 		}
-		runtime.Gosched()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
 	}
-	rctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	rdone := make(chan error, 1)
-	go func() {
-		for range n {
-			if _, err := b.TryRecv(); err != nil {
-				rdone <- err
-				return
+	if n == 0 {
+		t.Fatal("the socket took no message")
+	}
+	return n
+}
+
+// queued returns the number of waiters in each direction.
+func queued(s *Socket) (recv, send int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recvQ.n, s.sendQ.n
+}
+
+// waitQueued waits until s has at least recv and send waiters queued.
+func waitQueued(t *testing.T, s *Socket, recv, send int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, w := queued(s)
+		if r >= recv && w >= send {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiters queued: %d receivers, %d senders; want %d and %d", r, w, recv, send)
+		}
+		runtime.Gosched()
+		time.Sleep(50 * time.Microsecond) // polling the queue, not standing in for an event
+	}
+}
+
+func singleP(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+}
+
+// otherCall is a libzmq call made on a socket by a goroutine other than
+// the waiter's; the rule says it must wake any waiter that can proceed.
+type otherCall struct {
+	name string
+	// run makes the call; a call that parks runs until ctx is cancelled.
+	run func(t *testing.T, s *Socket, ctx context.Context) error
+}
+
+// TestEngineRecvWaiterWokenAfterAnyCall: a receiver is parked on A; the
+// peer sends it a message, which posts an edge on A's fd; immediately, in
+// the same goroutine (so the netpoller cannot take the edge first: only one
+// P), another libzmq call is made on A. Whatever that call is, the parked
+// receiver must get the message without any further event.
+func TestEngineRecvWaiterWokenAfterAnyCall(t *testing.T) {
+	calls := []otherCall{
+		{"TrySend refused (queue full)", func(t *testing.T, s *Socket, _ context.Context) error {
+			if err := s.TrySend(msg("x")); err != capi.EAGAIN {
+				return fmt.Errorf("TrySend: %v, want EAGAIN", err)
+			}
+			return nil
+		}},
+		{"Do(getsockopt ZMQ_EVENTS)", func(t *testing.T, s *Socket, _ context.Context) error {
+			return s.Do(func(zs capi.Socket) error { _, err := zs.GetInt(oEvents); return err })
+		}},
+		{"Do(setsockopt ZMQ_LINGER)", func(t *testing.T, s *Socket, _ context.Context) error {
+			return s.Do(func(zs capi.Socket) error { return zs.SetInt(oLinger, 0) })
+		}},
+		{"Send that parks (queue full)", func(t *testing.T, s *Socket, ctx context.Context) error {
+			if err := s.Send(ctx, msg("x")); !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("Send: %v, want context.Canceled", err)
+			}
+			return nil
+		}},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			singleP(t)
+			zctx := newCtx(t)
+			a := newSock(t, zctx, tPair, 1)
+			b := newSock(t, zctx, tPair, 1)
+			connectInproc(t, a, b)
+			fillUp(t, a)
+			got := make(chan error, 1)
+			go func() {
+				m, err := a.Recv(context.Background())
+				if err == nil && string(m.Frames[0]) != "wake" {
+					err = fmt.Errorf("got %q", m)
+				}
+				got <- err
+			}()
+			waitQueued(t, a, 1, 0)
+
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				if err := b.TrySend(msg("wake")); err != nil {
+					done <- err
+					return
+				}
+				done <- c.run(t, a, ctx)
+			}()
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(prompt):
+				r, w := queued(a)
+				cancel()
+				start := time.Now()
+				var after string
+				select {
+				case err := <-got:
+					after = fmt.Sprintf("it returned (%v) %v after the other call was cancelled", err, time.Since(start).Round(time.Microsecond))
+				case <-time.After(prompt):
+					after = "it did not return after the other call was cancelled either"
+				}
+				t.Errorf("lost wake-up: a message arrived for the parked receiver, then %s ran on the same socket, and the receiver was not woken within %v (queued: %d receivers, %d senders); %s",
+					c.name, prompt, r, w, after)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestEngineSendWaiterWokenAfterAnyCall is the mirror image: a sender is
+// parked at the HWM; the peer drains, which posts an edge on A's fd;
+// immediately another libzmq call is made on A. The parked sender must
+// proceed without any further event.
+func TestEngineSendWaiterWokenAfterAnyCall(t *testing.T) {
+	calls := []otherCall{
+		{"TryRecv refused (nothing queued)", func(t *testing.T, s *Socket, _ context.Context) error {
+			if _, err := s.TryRecv(); err != capi.EAGAIN {
+				return fmt.Errorf("TryRecv: %v, want EAGAIN", err)
+			}
+			return nil
+		}},
+		{"Do(getsockopt ZMQ_EVENTS)", func(t *testing.T, s *Socket, _ context.Context) error {
+			return s.Do(func(zs capi.Socket) error { _, err := zs.GetInt(oEvents); return err })
+		}},
+		{"Recv that parks (nothing queued)", func(t *testing.T, s *Socket, ctx context.Context) error {
+			if _, err := s.Recv(ctx); !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("Recv: %v, want context.Canceled", err)
+			}
+			return nil
+		}},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			singleP(t)
+			zctx := newCtx(t)
+			a := newSock(t, zctx, tPair, 1)
+			b := newSock(t, zctx, tPair, 1)
+			connectInproc(t, a, b)
+			k := fillUp(t, a)
+			sent := make(chan error, 1)
+			go func() { sent <- a.Send(context.Background(), msg("parked")) }()
+			waitQueued(t, a, 0, 1)
+
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				for range k {
+					if _, err := b.TryRecv(); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- c.run(t, a, ctx)
+			}()
+			select {
+			case err := <-sent:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(prompt):
+				r, w := queued(a)
+				cancel()
+				start := time.Now()
+				var after string
+				select {
+				case err := <-sent:
+					after = fmt.Sprintf("it returned (%v) %v after the other call was cancelled", err, time.Since(start).Round(time.Microsecond))
+				case <-time.After(prompt):
+					after = "it did not return after the other call was cancelled either"
+				}
+				t.Errorf("lost wake-up: the peer made room for the parked sender, then %s ran on the same socket, and the sender was not woken within %v (queued: %d receivers, %d senders); %s",
+					c.name, prompt, r, w, after)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestEngineFIFO: waiters queued one after another (each observed in the
+// queue before the next starts) are served in that order, in both
+// directions.
+func TestEngineFIFO(t *testing.T) {
+	const k = 32
+	t.Run("recv", func(t *testing.T) {
+		zctx := newCtx(t)
+		push := newSock(t, zctx, tPush, 0)
+		pull := newSock(t, zctx, tPull, 0)
+		connectInproc(t, push, pull)
+		got := make([]string, k)
+		var wg sync.WaitGroup
+		for i := range k {
+			wg.Go(func() {
+				m, err := pull.Recv(context.Background())
+				if err != nil {
+					t.Errorf("waiter %d: %v", i, err)
+					return
+				}
+				got[i] = string(m.Frames[0])
+			})
+			waitQueued(t, pull, i+1, 0)
+		}
+		for i := range k {
+			if err := push.Send(context.Background(), msg(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
 			}
 		}
-		_, err := a.Recv(rctx)
-		rdone <- err
-	}()
-	start := time.Now()
-	select {
-	case err := <-got:
-		t.Logf("send after %v: %v", time.Since(start), err)
-	case <-time.After(time.Second):
-		t.Errorf("send stalled")
-		cancel()
-		err := <-got
-		t.Logf("send after %v (recv cancelled): %v", time.Since(start), err)
+		wg.Wait()
+		for i := range k {
+			if got[i] != fmt.Sprint(i) {
+				t.Fatalf("waiter %d got %q; all: %q", i, got[i], got)
+			}
+		}
+	})
+	t.Run("send", func(t *testing.T) {
+		zctx := newCtx(t)
+		push := newSock(t, zctx, tPush, 1)
+		pull := newSock(t, zctx, tPull, 1)
+		connectInproc(t, push, pull)
+		filled := fillUp(t, push)
+		var wg sync.WaitGroup
+		for i := range k {
+			wg.Go(func() {
+				if err := push.Send(context.Background(), msg(fmt.Sprint(i))); err != nil {
+					t.Errorf("sender %d: %v", i, err)
+				}
+			})
+			waitQueued(t, push, 0, i+1)
+		}
+		for range filled {
+			if _, err := pull.Recv(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range k {
+			ctx, cancel := context.WithTimeout(context.Background(), prompt)
+			m, err := pull.Recv(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+			if string(m.Frames[0]) != fmt.Sprint(i) {
+				t.Fatalf("message %d came from sender %q: senders not served in arrival order", i, m.Frames[0])
+			}
+		}
+		wg.Wait()
+	})
+}
+
+// TestEngineCancelledHeadPassesTurn: the head receiver is cancelled at the
+// moment its message arrives; the turn passes to the next waiter, so the
+// message is neither lost nor stuck.
+func TestEngineCancelledHeadPassesTurn(t *testing.T) {
+	zctx := newCtx(t)
+	push := newSock(t, zctx, tPush, 0)
+	pull := newSock(t, zctx, tPull, 0)
+	connectInproc(t, push, pull)
+	for iter := range 200 {
+		ctx1, cancel1 := context.WithCancel(context.Background())
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
+		type res struct {
+			m   Message
+			err error
+		}
+		r1, r2 := make(chan res, 1), make(chan res, 1)
+		go func() { m, err := pull.Recv(ctx1); r1 <- res{m, err} }()
+		waitQueued(t, pull, 1, 0)
+		go func() { m, err := pull.Recv(ctx2); r2 <- res{m, err} }()
+		waitQueued(t, pull, 2, 0)
+		// Simulate the poller's wake of the head, then cancel it.
+		pull.mu.Lock()
+		pull.recvQ.wakeHead()
+		pull.mu.Unlock()
+		cancel1()
+		if err := push.TrySend(msg("m")); err != nil {
+			t.Fatal(err)
+		}
+		first := <-r1
+		var second res
+		if first.err == nil {
+			cancel2()
+			second = <-r2
+			if second.err == nil {
+				t.Fatalf("iteration %d: the message was received twice", iter)
+			}
+		} else {
+			select {
+			case second = <-r2:
+			case <-time.After(prompt):
+				t.Fatalf("iteration %d: the head was cancelled and the next waiter was not woken for the message", iter)
+			}
+			if second.err != nil {
+				t.Fatalf("iteration %d: second: %v", iter, second.err)
+			}
+		}
+		cancel2()
 	}
-	cancel()
-	<-rdone
+}
+
+// TestEngineCloseReleasesEverything: Close wakes waiters of both
+// directions with ErrClosed, stops the poller, and is idempotent under
+// concurrent calls.
+func TestEngineCloseReleasesEverything(t *testing.T) {
+	zctx := newCtx(t)
+	a := newSock(t, zctx, tPair, 1)
+	b := newSock(t, zctx, tPair, 1)
+	connectInproc(t, a, b)
+	fillUp(t, a)
+	const n = 50
+	errs := make(chan error, 2*n)
+	for range n {
+		go func() { _, err := a.Recv(context.Background()); errs <- err }()
+		go func() { errs <- a.Send(context.Background(), msg("x")) }()
+	}
+	waitQueued(t, a, n, n)
+	a.mu.Lock()
+	poller := a.pollerDone
+	a.mu.Unlock()
+	if poller == nil {
+		t.Fatal("waiters parked but no poller running")
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := a.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+	}
+	for i := range 2 * n {
+		select {
+		case err := <-errs:
+			if err != ErrClosed {
+				t.Fatalf("waiter %d: %v, want ErrClosed", i, err)
+			}
+		case <-time.After(prompt):
+			t.Fatalf("only %d of %d waiters returned after Close", i, 2*n)
+		}
+	}
+	wg.Wait()
+	select {
+	case <-poller:
+	default:
+		t.Fatal("Close returned while the poller goroutine was still running")
+	}
+	if r, w := queued(a); r != 0 || w != 0 {
+		t.Fatalf("after Close: %d receivers and %d senders still queued", r, w)
+	}
+	if _, err := a.TryRecv(); err != ErrClosed {
+		t.Fatalf("TryRecv after Close: %v", err)
+	}
 }
