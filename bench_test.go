@@ -1,0 +1,187 @@
+package zmq_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/zmqx/zmq"
+)
+
+// Benchmarks of the public API. Every benchmark builds its own factory and
+// sockets, exchanges one message before the timer starts (so connection
+// set-up is not measured), and joins every goroutine it started before it
+// returns. They run with any -benchtime, including 1x.
+//
+// Allocations are counted over all goroutines, so for PushPull they are the
+// sender's and the receiver's together, per message.
+
+var benchSizes = []int{16, 256, 4096, 65536}
+
+// BenchmarkPushPull measures one-way throughput: a sender goroutine sends
+// b.N messages through a Push, the benchmark goroutine receives them from
+// a Pull.
+func BenchmarkPushPull(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) {
+			for _, size := range benchSizes {
+				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPull(b, tr, size) })
+			}
+		})
+	}
+}
+
+func benchPushPull(b *testing.B, tr string, size int) {
+	var wg sync.WaitGroup
+	b.Cleanup(wg.Wait) // runs after the factory's Close, which ends a stuck sender
+	f := newFactory(b)
+	pull := must[*zmq.Pull](b)(f.NewPull())
+	push := must[*zmq.Push](b)(f.NewPush())
+	if err := push.Connect(bind(b, pull, tr)); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := zmq.NewMsg(make([]byte, size))
+	// One message before the clock starts: the connection is up.
+	if err := push.Send(ctx, m); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pull.Recv(ctx); err != nil {
+		b.Fatal(err)
+	}
+
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range b.N {
+			if err := push.Send(ctx, m); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range b.N {
+		got, err := pull.Recv(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(got.Frames) != 1 || len(got.Frames[0]) != size {
+			b.Fatalf("message %d: %d frames, %d bytes; want 1 frame of %d", i, len(got.Frames), got.Len(), size)
+		}
+	}
+	b.StopTimer()
+	wg.Wait()
+}
+
+// BenchmarkReqRep measures round trips of 16-byte requests through a Req
+// and a Rep that echoes them (Rep.Serve).
+func BenchmarkReqRep(b *testing.B) {
+	for _, tr := range []string{"inproc", "tcp"} {
+		b.Run(tr+"/16", func(b *testing.B) { benchReqRep(b, tr, 16) })
+	}
+}
+
+func benchReqRep(b *testing.B, tr string, size int) {
+	var wg sync.WaitGroup
+	b.Cleanup(wg.Wait)
+	f := newFactory(b)
+	rep := must[*zmq.Rep](b)(f.NewRep())
+	req := must[*zmq.Req](b)(f.NewReq())
+	if err := req.Connect(bind(b, rep, tr)); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rep.Serve(ctx, func(_ context.Context, q *zmq.Request) (zmq.Msg, error) {
+			return q.Msg, nil
+		})
+	}()
+	payload := make([]byte, size)
+	if _, err := req.Request(ctx, payload); err != nil {
+		b.Fatal(err)
+	}
+
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		m, err := req.Request(ctx, payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m.Len() != size {
+			b.Fatalf("reply of %d bytes, want %d", m.Len(), size)
+		}
+	}
+	b.StopTimer()
+}
+
+// BenchmarkDealerRouter measures round trips of 16-byte messages from a
+// Dealer to a Router that echoes each one back to its sender.
+func BenchmarkDealerRouter(b *testing.B) {
+	for _, tr := range []string{"inproc", "tcp"} {
+		b.Run(tr+"/16", func(b *testing.B) { benchDealerRouter(b, tr, 16) })
+	}
+}
+
+func benchDealerRouter(b *testing.B, tr string, size int) {
+	var wg sync.WaitGroup
+	b.Cleanup(wg.Wait)
+	f := newFactory(b)
+	router := must[*zmq.Router](b)(f.NewRouter())
+	dealer := must[*zmq.Dealer](b)(f.NewDealer())
+	if err := dealer.Connect(bind(b, router, tr)); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			peer, m, err := router.RecvFrom(ctx)
+			if err != nil {
+				return
+			}
+			if err := router.SendTo(ctx, peer, m.Frames...); err != nil {
+				return
+			}
+		}
+	}()
+	m := zmq.NewMsg(make([]byte, size))
+	roundTrip := func() {
+		if err := dealer.Send(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+		got, err := dealer.Recv(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got.Len() != size {
+			b.Fatalf("echo of %d bytes, want %d", got.Len(), size)
+		}
+	}
+	roundTrip()
+
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		roundTrip()
+	}
+	b.StopTimer()
+}
