@@ -60,9 +60,12 @@ static void zmqx_rx_release(zmqx_rx *rx) {
 // has length 0 in the arena (the caller copies it from *big).
 // Returns the number of frames written; *err is 0 or the errno that stopped
 // the batch (EAGAIN when the socket ran dry).
-static int zmqx_recv(void *sock, zmqx_rx *rx, char *arena, size_t cap,
+// The socket is passed as an integer: cgo would otherwise check it as a
+// pointer on every crossing, though it points to C memory.
+static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
                      uint64_t *words, int maxframes, int maxmsgs, int meta,
                      int *nmsgs, int *err, void **big, size_t *bigsize) {
+	void *sock = (void *)sockp;
 	zmqx_rx_release(rx);
 	*err = 0;
 	*nmsgs = 0;
@@ -118,8 +121,9 @@ static int zmqx_recv(void *sock, zmqx_rx *rx, char *arena, size_t cap,
 // first error; EAGAIN can only stop it at a message boundary in practice,
 // because libzmq counts the high-water mark per whole message.
 // Returns the number of frames sent; *err is 0 or the errno that stopped it.
-static int zmqx_send(void *sock, const char *data, const uint64_t *words,
+static int zmqx_send(uintptr_t sockp, const char *data, const uint64_t *words,
                      int nframes, int *err) {
+	void *sock = (void *)sockp;
 	*err = 0;
 	size_t off = 0;
 	for (int i = 0; i < nframes; i++) {

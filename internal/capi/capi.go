@@ -9,9 +9,18 @@ package capi
 
 /*
 #cgo pkg-config: libzmq
+// The hot calls keep no Go pointer and never call back into Go; saying so
+// lets their output arguments stay on the Go stack.
+#cgo noescape zmqx_recv
+#cgo nocallback zmqx_recv
+#cgo noescape zmqx_send
+#cgo nocallback zmqx_send
+#cgo noescape zmq_getsockopt
+#cgo nocallback zmq_getsockopt
+#cgo noescape zmq_setsockopt
+#cgo nocallback zmq_setsockopt
 #include <stdlib.h>
 #include "batch.h"
-
 
 #include <poll.h>
 // zmqx_fd_readable reports whether fd is readable now, without waiting and
@@ -277,7 +286,7 @@ func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int, meta bool) (fram
 	}
 	var bigp unsafe.Pointer
 	var bigsize C.size_t
-	n := C.zmqx_recv(s.p, s.rx,
+	n := C.zmqx_recv(C.uintptr_t(uintptr(s.p)), s.rx,
 		(*C.char)(unsafe.Pointer(unsafe.SliceData(arena))), C.size_t(len(arena)),
 		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs), cmeta,
 		&nmsgs, &errno, &bigp, &bigsize)
@@ -297,7 +306,7 @@ func (s Socket) Send(data []byte, words []uint64) (int, error) {
 		return 0, nil
 	}
 	var errno C.int
-	n := C.zmqx_send(s.p, (*C.char)(unsafe.Pointer(unsafe.SliceData(data))),
+	n := C.zmqx_send(C.uintptr_t(uintptr(s.p)), (*C.char)(unsafe.Pointer(unsafe.SliceData(data))),
 		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), &errno)
 	if errno != 0 {
 		return int(n), syscall.Errno(errno)

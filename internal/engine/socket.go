@@ -485,7 +485,16 @@ func (s *Socket) fillLocked() error {
 		data := make([]byte, used+len(big))
 		copy(data, s.scratch[:used])
 		copy(data[used:], big)
-		off := 0
+		// One frame table per crossing too; each message gets a capped
+		// slice of it.
+		nframes := 0
+		for _, w := range s.words[:frames] {
+			if w&(capi.MetaUser|capi.MetaPeer) == 0 {
+				nframes++
+			}
+		}
+		table := make([][]byte, 0, nframes)
+		start, off := 0, 0
 		for i, w := range s.words[:frames] {
 			size := int(w & capi.SizeMask)
 			if big != nil && i == frames-1 {
@@ -499,12 +508,23 @@ func (s *Socket) fillLocked() error {
 			case w&capi.MetaPeer != 0:
 				s.partial.PeerAddress = string(b)
 			default:
-				s.partial.Frames = append(s.partial.Frames, b)
-				if w&capi.More == 0 {
-					s.ready = append(s.ready, s.partial)
-					s.partial = Message{}
+				table = append(table, b)
+				if w&capi.More != 0 {
+					continue
 				}
+				m := s.partial
+				if m.Frames == nil {
+					m.Frames = table[start:len(table):len(table)]
+				} else { // begun in an earlier crossing
+					m.Frames = append(m.Frames, table[start:]...)
+				}
+				s.ready = append(s.ready, m)
+				s.partial = Message{}
+				start = len(table)
 			}
+		}
+		if start < len(table) {
+			s.partial.Frames = append(s.partial.Frames, table[start:]...)
 		}
 		// A message is received whole under one lock: continue a message
 		// that a full table or a large frame interrupted.
