@@ -1,0 +1,154 @@
+// Command zmqcat is netcat for ZeroMQ: it pipes stdin lines into a socket of
+// any type and prints what the socket receives, one message per line.
+//
+//	zmqcat TYPE [flags]
+//	zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W]
+//
+// TYPE is pub, sub, xpub, xsub, push, pull, pair, req, rep, dealer or router.
+// Run zmqcat -h for the flags. Messages are raw frames: a txZMQ topic frame
+// prints as it is on the wire, topic, a zero byte, body.
+//
+//	$ zmqcat pull -b tcp://127.0.0.1:5555 -n 1 &
+//	$ echo 'hello' | zmqcat push -c tcp://127.0.0.1:5555
+//	hello
+//
+// Exit status: 0 done (end of input, -n reached, SIGINT or SIGTERM), 1 a
+// failure, 2 bad input on the command line (one line on stderr names the
+// bad value), 3 --timeout expired.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/zmqx/zmq"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal closes zmqcat cleanly; after it, a second one ends
+	// the process at once, for a close that lingers too long.
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitTimeout = 3
+)
+
+// run runs zmqcat with args (without the program name) and returns its exit
+// status. The end of ctx (a signal) closes everything cleanly and counts as
+// success.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stderr = &lockedWriter{w: stderr}
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	case ctx.Err() != nil:
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "zmqcat: "+oneLine(err.Error()))
+	return exitCode(err)
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "help":
+			return flag.ErrHelp
+		case "bench":
+			cfg, err := parseBenchFlags(args[1:])
+			if err != nil {
+				return err
+			}
+			return runBench(ctx, cfg, stdout, stderr)
+		}
+		// "keygen" (printing a CURVE key pair) joins this switch with the
+		// security issue.
+	}
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stdin, stdout, stderr)
+}
+
+// serve runs one socket of cfg.typ from setup to close.
+func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	linger := cfg.linger
+	if cfg.role == recvOnly {
+		// sub and pull send no messages: what may be queued at exit is a
+		// subscription for a publisher that went away, not worth waiting for.
+		linger = 0
+	}
+	f, err := zmq.NewFactory(zmq.WithDefaultLinger(linger))
+	if err != nil {
+		return err
+	}
+	// Closing the factory gives queued messages the linger period to leave.
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	s, err := openSocket(ctx, f, cfg)
+	if err != nil {
+		return err
+	}
+	if err := wire(s, cfg, stderr); err != nil {
+		return err
+	}
+	return runSocket(ctx, cfg, s, stdin, stdout, stderr)
+}
+
+// exitCode maps an error to zmqcat's exit status.
+func exitCode(err error) int {
+	var (
+		ue *usageError
+		ee *endpointError
+		te *timeoutError
+	)
+	switch {
+	case errors.As(err, &te):
+		return exitTimeout
+	case errors.As(err, &ue), errors.As(err, &ee),
+		errors.Is(err, zmq.ErrInvalidOption), errors.Is(err, zmq.ErrInvalidEndpoint):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// oneLine keeps an error message on one line of stderr.
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ")
+}
+
+// lockedWriter serialises writes to stderr, which several goroutines use.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
