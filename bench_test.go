@@ -32,7 +32,23 @@ func BenchmarkPushPull(b *testing.B) {
 	}
 }
 
-func benchPushPull(b *testing.B, tr string, size int) {
+// BenchmarkPushPullBatch is BenchmarkPushPull with the sender using
+// SendBatch, 256 messages per call.
+func BenchmarkPushPullBatch(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) {
+			for _, size := range benchSizes {
+				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPullSender(b, tr, size, 256) })
+			}
+		})
+	}
+}
+
+func benchPushPull(b *testing.B, tr string, size int) { benchPushPullSender(b, tr, size, 1) }
+
+// benchPushPullSender sends b.N messages of size bytes, batch per call
+// (batch 1 uses Send), and receives them in the benchmark goroutine.
+func benchPushPullSender(b *testing.B, tr string, size, batch int) {
 	var wg sync.WaitGroup
 	b.Cleanup(wg.Wait) // runs after the factory's Close, which ends a stuck sender
 	f := newFactory(b)
@@ -58,8 +74,21 @@ func benchPushPull(b *testing.B, tr string, size int) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for range b.N {
-			if err := push.Send(ctx, m); err != nil {
+		if batch == 1 {
+			for range b.N {
+				if err := push.Send(ctx, m); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+			return
+		}
+		msgs := make([]zmq.Msg, batch)
+		for i := range msgs {
+			msgs[i] = m
+		}
+		for left := b.N; left > 0; left -= batch {
+			if _, err := push.SendBatch(ctx, msgs[:min(batch, left)]); err != nil {
 				b.Error(err)
 				return
 			}

@@ -1,6 +1,7 @@
 package zmq_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -125,5 +126,72 @@ func TestMessageMetadataPeerAddress(t *testing.T) {
 		if m.PeerAddress() != "127.0.0.1" || len(m.Frames) != 2 || string(m.Frames[1]) != strconv.Itoa(i) {
 			t.Fatalf("got %v from %q", m, m.PeerAddress())
 		}
+	}
+}
+
+func TestSendBatchWholeAndInOrder(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull(zmq.WithRecvHWM(10)))
+			push := must[*zmq.Push](t)(f.NewPush(zmq.WithSendHWM(10)))
+			if err := push.Connect(bind(t, pull, tr)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 30*time.Second)
+			// Small single-frame, multipart and large messages mixed, far
+			// more than the high-water marks hold: the batch must wait.
+			big := make([]byte, 100<<10)
+			var msgs []zmq.Msg
+			for i := range 5000 {
+				seq := []byte(strconv.Itoa(i))
+				switch i % 50 {
+				case 7:
+					msgs = append(msgs, zmq.NewMsg(seq, []byte("a"), []byte("bc")))
+				case 13:
+					msgs = append(msgs, zmq.NewMsg(seq, big))
+				default:
+					msgs = append(msgs, zmq.NewMsg(seq))
+				}
+			}
+			done := make(chan error, 1)
+			go func() {
+				n, err := push.SendBatch(ctx, msgs)
+				if err == nil && n != len(msgs) {
+					err = fmt.Errorf("SendBatch sent %d of %d", n, len(msgs))
+				}
+				done <- err
+			}()
+			for i, want := range msgs {
+				m, err := pull.Recv(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(m.Frames) != len(want.Frames) || string(m.Frames[0]) != strconv.Itoa(i) {
+					t.Fatalf("message %d: got %d frames starting %q", i, len(m.Frames), m.Frames[0])
+				}
+				for k := range m.Frames {
+					if string(m.Frames[k]) != string(want.Frames[k]) {
+						t.Fatalf("message %d frame %d differs", i, k)
+					}
+				}
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if st := push.Stats(); st.MsgsOut != uint64(len(msgs)) || st.SendWaits == 0 {
+				t.Fatalf("stats %+v: want %d messages out and some waits", st, len(msgs))
+			}
+		})
+	}
+}
+
+func TestSendBatchRefusesEmptyMessage(t *testing.T) {
+	f := newFactory(t)
+	push := must[*zmq.Push](t)(f.NewPush())
+	n, err := push.SendBatch(context.Background(), []zmq.Msg{zmq.NewMsgString("a"), {}})
+	if n != 0 || !errors.Is(err, zmq.ErrEmptyMessage) {
+		t.Fatalf("got %d, %v; want 0 and ErrEmptyMessage", n, err)
 	}
 }

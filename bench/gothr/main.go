@@ -35,6 +35,7 @@ import (
 var (
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured loop to `file`")
 	verbose    = flag.Bool("v", false, "print the socket's Stats on stderr at the end")
+	batch      = flag.Int("batch", 1, "send with SendBatch, `n` messages per call (1: one Send per message)")
 )
 
 func main() {
@@ -188,9 +189,21 @@ func doSend(f *zmq.Factory, ep string, count, size int) error {
 	m := zmq.NewMsg(make([]byte, size))
 	stop := profile()
 	cpu0 := cpuTime()
-	for range count {
-		if err := push.Send(ctx, m); err != nil {
-			return err
+	if *batch <= 1 {
+		for range count {
+			if err := push.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+	} else {
+		msgs := make([]zmq.Msg, *batch)
+		for i := range msgs {
+			msgs[i] = m
+		}
+		for left := count; left > 0; left -= *batch {
+			if _, err := push.SendBatch(ctx, msgs[:min(*batch, left)]); err != nil {
+				return err
+			}
 		}
 	}
 	err = push.Close() // linger -1: returns once everything is delivered

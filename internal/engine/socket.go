@@ -320,6 +320,107 @@ func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
 	return s.wait(ctx, &s.sendQ, capi.PollOut, func() error { return s.sendLocked(frames) })
 }
 
+// SendMany sends n messages (msg(i) gives the frames of message i) in
+// order, packing as many whole messages as fit the staging buffer into each
+// crossing into libzmq, and waiting whenever the socket is full. It returns
+// how many it sent; messages from that index on were not sent.
+func (s *Socket) SendMany(ctx context.Context, n int, msg func(int) [][]byte) (int, error) {
+	sent := 0
+	for sent < n {
+		err := s.wait(ctx, &s.sendQ, capi.PollOut, func() error {
+			k, err := s.sendManyLocked(msg, sent, n)
+			sent += k
+			if k > 0 && err == capi.EAGAIN {
+				return nil // progress; the next round waits if still full
+			}
+			return err
+		})
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// sendManyLocked sends messages from..n-1, as many per crossing as fit the
+// staging buffer. It returns how many whole messages it sent and the error
+// that stopped it (EAGAIN: the socket is full).
+func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error) {
+	if cap(s.stage) < stageLimit {
+		s.stage = make([]byte, 0, stageLimit)
+	}
+	sent := 0
+	for from+sent < n {
+		first := msg(from + sent)
+		if len(first) == 0 {
+			return sent, syscall.EINVAL
+		}
+		if size(first) > stageLimit || len(first) > maxWords {
+			if err := s.sendLocked(first); err != nil {
+				return sent, err
+			}
+			sent++
+			continue
+		}
+		buf, words := s.stage[:0], s.stageWords[:0]
+		for j := from + sent; j < n; j++ {
+			fr := msg(j)
+			if len(fr) == 0 || len(buf)+size(fr) > stageLimit || len(words)+len(fr) > maxWords {
+				break
+			}
+			for k, f := range fr {
+				buf = append(buf, f...)
+				w := uint64(len(f))
+				if k < len(fr)-1 {
+					w |= capi.More
+				}
+				words = append(words, w)
+			}
+		}
+		s.stageWords = words
+		nf, err := s.zs.Send(buf, words)
+		whole, bytes, end := 0, 0, 0
+		for i, w := range words[:nf] {
+			bytes += int(w & capi.SizeMask)
+			if w&capi.More == 0 {
+				whole++
+				end = i + 1
+			}
+		}
+		if nf > end { // a message's first frame went out: the rest must follow
+			off := bytes
+			last := nf
+			for last < len(words) && words[last-1]&capi.More != 0 {
+				last++
+			}
+			tail := 0
+			for _, w := range words[nf:last] {
+				tail += int(w & capi.SizeMask)
+			}
+			if ferr := s.finish(buf[off:off+tail], words[nf:last]); ferr != nil {
+				return sent + whole, ferr
+			}
+			whole++
+			bytes += tail
+		}
+		s.msgsOut.Add(uint64(whole))
+		s.bytesOut.Add(uint64(bytes))
+		sent += whole
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+func size(frames [][]byte) int {
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+	}
+	return n
+}
+
 // TrySend sends one whole message or returns EAGAIN at once.
 func (s *Socket) TrySend(frames [][]byte) error {
 	s.mu.Lock()
