@@ -450,8 +450,6 @@ func txCollect(t *testing.T, ctx context.Context, recv txRecvFn, n int) [][2]str
 	return got
 }
 
-func txPublisher(p *zmq.Pub) txPubFn { return p.Publish }
-
 // txRawPublisher publishes with a raw PUB socket in the two-frame form
 // [topic, body].
 func txRawPublisher(p *zmq.Socket) txPubFn {

@@ -96,15 +96,6 @@ func (c Context) Set(opt, v int) error {
 	return nil
 }
 
-// Shutdown makes every blocking operation on the context's sockets fail
-// with ETERM. It does not block.
-func (c Context) Shutdown() error {
-	if rc, err := C.zmq_ctx_shutdown(c.p); rc != 0 {
-		return errnoOf(err)
-	}
-	return nil
-}
-
 // Term terminates the context. It blocks until every socket of the context
 // is closed and its linger period has passed; callers close all sockets
 // first, so the wait is bounded by the longest linger.

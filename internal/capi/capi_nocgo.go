@@ -27,7 +27,6 @@ type Context struct{}
 func NewContext(int) (Context, error) { return Context{}, errNoCgo }
 
 func (Context) Set(int, int) error            { return errNoCgo }
-func (Context) Shutdown() error               { return errNoCgo }
 func (Context) Term() error                   { return errNoCgo }
 func (Context) NewSocket(int) (Socket, error) { return Socket{}, errNoCgo }
 

@@ -14,10 +14,8 @@ const (
 	EPROTONOSUPPORT = syscall.EPROTONOSUPPORT
 	EADDRINUSE      = syscall.EADDRINUSE
 	EADDRNOTAVAIL   = syscall.EADDRNOTAVAIL
-	ENODEV          = syscall.ENODEV
 	EHOSTUNREACH    = syscall.EHOSTUNREACH
 	EFSM            = syscall.Errno(zmqHausnumero + 51)
-	ENOCOMPATPROTO  = syscall.Errno(zmqHausnumero + 52)
 	ETERM           = syscall.Errno(zmqHausnumero + 53)
 	EMTHREAD        = syscall.Errno(zmqHausnumero + 54)
 )

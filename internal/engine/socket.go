@@ -70,7 +70,6 @@ type Message struct {
 type Socket struct {
 	mu     sync.Mutex
 	zs     capi.Socket
-	typ    int
 	closed bool
 	fd     int // ZMQ_FD, owned by libzmq
 	file   *os.File
@@ -108,7 +107,6 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	}
 	s := &Socket{
 		zs:         zs,
-		typ:        typ,
 		closing:    make(chan struct{}),
 		closedDone: make(chan struct{}),
 	}
@@ -149,9 +147,6 @@ const lingerOpt = 17 // ZMQ_LINGER
 // SetMetadata makes received messages carry their connection's properties.
 // Call it before the socket is used (in New's setup).
 func (s *Socket) SetMetadata(on bool) { s.meta = on }
-
-// Type returns the libzmq socket type.
-func (s *Socket) Type() int { return s.typ }
 
 // Do runs f with exclusive access to the libzmq socket, then applies the
 // re-check rule. It is for calls that never wait: options, bind, connect.
@@ -647,9 +642,6 @@ func (s *Socket) Stats() Stats {
 		SendWaits: s.sendWaits.Load(),
 	}
 }
-
-// Closing is closed when Close starts.
-func (s *Socket) Closing() <-chan struct{} { return s.closing }
 
 // Close wakes every waiter with ErrClosed, stops the poller, and closes the
 // libzmq socket (its linger option applies). It is idempotent; every call
