@@ -45,6 +45,10 @@ func checkCurveKey(what, key string, quote bool) error {
 		return fmt.Errorf("%w: CURVE %s%s is %d characters, want 40 (Z85)", ErrInvalidOption, what, show, len(key))
 	}
 	if _, err := Z85Decode(key); err != nil {
+		if !quote {
+			// The decoder's message quotes the offending characters.
+			return fmt.Errorf("%w: CURVE %s is not valid Z85", ErrInvalidOption, what)
+		}
 		return fmt.Errorf("%w: CURVE %s%s is not valid Z85: %v", ErrInvalidOption, what, show, err)
 	}
 	return nil

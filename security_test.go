@@ -85,3 +85,21 @@ func TestCurveServerFailsClosedWithoutAuthenticator(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretKeyNeverInErrors(t *testing.T) {
+	kp := must[zmq.CurveKeyPair](t)(zmq.NewCurveKeyPair())
+	bad := "~~~~~" + kp.Secret[5:] // right length, invalid Z85
+	_, err1 := zmq.CurvePublicKey(bad)
+	f := newFactory(t)
+	_, err2 := f.NewPull(zmq.WithCurveServer(bad))
+	for _, err := range []error{err1, err2} {
+		if err == nil {
+			t.Fatal("a bad secret key was accepted")
+		}
+		for i := 0; i+5 <= len(bad); i++ {
+			if strings.Contains(err.Error(), bad[i:i+5]) {
+				t.Fatalf("error %q quotes part of the secret key", err)
+			}
+		}
+	}
+}

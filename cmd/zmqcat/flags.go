@@ -10,6 +10,7 @@ import (
 )
 
 const usageText = `usage: zmqcat TYPE [flags]
+       zmqcat keygen [--out DIR --name NAME]
        zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W]
 
 TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router
@@ -32,6 +33,30 @@ TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router
                        delimiter) instead of echoing it
   -h, --help           print this help
 
+CURVE (encryption, and with --curve-allow authentication; any TYPE, either side
+may bind). KEY is 40 Z85 characters, or @FILE to read it from a certificate file
+as zmqcat keygen --out, pyzmq's zmq.auth.create_certificates or CZMQ write it
+('@' is a Z85 character too: a valid key is a key unless it names a file):
+      --curve-server          this side is the CURVE server; needs --curve-secret-key
+      --curve-secret-key KEY  this side's secret key; @FILE: the secret certificate
+                              (NAME.key_secret). Other users can see command lines
+                              (ps): prefer @FILE to a key on the command line
+      --curve-public-key KEY  client: its own public key (default: derived from the
+                              secret key)
+      --curve-server-key KEY  client: the server's public key; required on a client
+      --curve-allow KEY       server: let in only the clients with these public keys
+                              (repeatable). Without it any client that completes
+                              the CURVE handshake gets in: the traffic is still
+                              encrypted, but clients are not authenticated (a
+                              warning says so on stderr)
+A client given --curve-server-key and no --curve-secret-key uses a fresh key pair
+and prints its public key on stderr. Failed handshakes (a client not allowed, a
+wrong server key) are reported on stderr. Secret keys are never printed.
+
+keygen prints a new CURVE key pair as two lines, "public: KEY" and "secret: KEY".
+With --out DIR --name NAME it also writes DIR/NAME.key (public certificate) and
+DIR/NAME.key_secret (both keys, mode 0600), creating DIR (mode 0700) if needed.
+
 Senders (pub push req, and pair dealer router xpub xsub) send each stdin line as
 one message, its frames split on the delimiter, and exit 0 at end of input once
 queued messages have left (within --linger). pub first waits up to 1s for a
@@ -46,7 +71,7 @@ id that is not text, prints as it is in text format; use --format json for
 arbitrary data.
 
 Exit status: 0 done (end of input, -n reached, SIGINT or SIGTERM), 1 failure,
-2 bad input (TYPE, flag value, endpoint), 3 timeout.
+2 bad input (TYPE, flag value, endpoint, key), 3 timeout.
 `
 
 // Socket types and what they do with stdin and stdout.
@@ -84,12 +109,8 @@ type config struct {
 	linger    time.Duration
 	identity  []byte // nil: none
 	subscribe []string
-	reply     [][]byte // nil: echo
-
-	// The CURVE flags (--curve-server, --curve-secret-key, --curve-public-key,
-	// --curve-server-key, --curve-allow) and `zmqcat keygen` arrive with the
-	// security issue: their fields go here, their definitions in parseFlags,
-	// and they become socket options in commonOptions (socket.go).
+	reply     [][]byte     // nil: echo
+	curve     *curveConfig // nil: no CURVE (see curve.go)
 }
 
 // usageError is bad input on the command line: exit status 2.
@@ -123,7 +144,15 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseFlags parses `TYPE [flags]`. TYPE may also come after some flags.
-func parseFlags(args []string) (*config, error) {
+func parseFlags(args []string) (_ *config, err error) {
+	// Errors about other flags must not show a key misplaced on the command
+	// line; those of the --curve-* flags take care themselves.
+	curveStage := false
+	defer func() {
+		if err != nil && !curveStage {
+			err = hideKeys(err, args)
+		}
+	}()
 	cfg := &config{hwm: -1}
 	var (
 		delim, format, identity, reply string
@@ -152,29 +181,35 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&identity, "identity", "", "")
 	fs.Var(listFlag{&cfg.subscribe}, "subscribe", "")
 	fs.StringVar(&reply, "reply", "", "")
+	var curve curveFlags
+	curve.define(fs)
 
 	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
 			return nil, flagError(err)
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+		rest = fs.Args()[1:]
 	}
 	switch len(positional) {
 	case 0:
 		return nil, usagef("no TYPE given (want one of %s; zmqcat -h for help)", typeList)
 	case 1:
 	default:
-		return nil, usagef("unexpected argument %q after TYPE %q", positional[1], positional[0])
+		msg := fmt.Sprintf("unexpected argument %s after TYPE %s", showArg(positional[1]), showArg(positional[0]))
+		if looksLikeKey(positional[0]) || looksLikeKey(positional[1]) {
+			msg += " (" + keyHint + ")"
+		}
+		return nil, usagef("%s", msg)
 	}
 	cfg.typ = positional[0]
 	r, ok := roles[cfg.typ]
 	if !ok {
-		return nil, usagef("unknown TYPE %q (want one of %s)", cfg.typ, typeList)
+		return nil, usagef("unknown TYPE %s (want one of %s)", showArg(cfg.typ), typeList)
 	}
 	cfg.role = r
 
@@ -229,6 +264,12 @@ func parseFlags(args []string) (*config, error) {
 		}
 		cfg.reply = splitFrames([]byte(reply), cfg.delim)
 	}
+	curveStage = true
+	cc, err := curve.parse(set)
+	if err != nil {
+		return nil, err
+	}
+	cfg.curve = cc
 	return cfg, nil
 }
 

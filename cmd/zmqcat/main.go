@@ -2,6 +2,7 @@
 // any type and prints what the socket receives, one message per line.
 //
 //	zmqcat TYPE [flags]
+//	zmqcat keygen [--out DIR --name NAME]
 //	zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W]
 //
 // TYPE is pub, sub, xpub, xsub, push, pull, pair, req, rep, dealer or router.
@@ -12,9 +13,19 @@
 //	$ echo 'hello' | zmqcat push -c tcp://127.0.0.1:5555
 //	hello
 //
+// With CURVE, encrypted, and only the client whose key the server allows
+// gets in (keys are Z85, or @FILE for a certificate that keygen --out or
+// pyzmq wrote):
+//
+//	$ zmqcat keygen --out keys --name server >/dev/null
+//	$ zmqcat keygen --out keys --name client >/dev/null
+//	$ zmqcat pull -b tcp://127.0.0.1:5555 --curve-server --curve-secret-key @keys/server.key_secret --curve-allow @keys/client.key &
+//	$ echo 'hello' | zmqcat push -c tcp://127.0.0.1:5555 --curve-secret-key @keys/client.key_secret --curve-server-key @keys/server.key
+//	hello
+//
 // Exit status: 0 done (end of input, -n reached, SIGINT or SIGTERM), 1 a
 // failure, 2 bad input on the command line (one line on stderr names the
-// bad value), 3 --timeout expired.
+// bad value, or the flag of a bad secret key), 3 --timeout expired.
 package main
 
 import (
@@ -30,6 +41,7 @@ import (
 	"syscall"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/auth"
 )
 
 func main() {
@@ -80,9 +92,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				return err
 			}
 			return runBench(ctx, cfg, stdout, stderr)
+		case "keygen":
+			return runKeygen(args[1:], stdout, stderr)
 		}
-		// "keygen" (printing a CURVE key pair) joins this switch with the
-		// security issue.
 	}
 	cfg, err := parseFlags(args)
 	if err != nil {
@@ -104,14 +116,35 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	// Closing the factory gives queued messages the linger period to leave.
+	var authn *auth.Authenticator
 	defer func() {
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
+		if authn != nil {
+			// Stopped by f.Close; this reports a failure that stopped it
+			// earlier, if any.
+			if cerr := authn.Close(); err == nil {
+				err = cerr
+			}
+		}
 	}()
+	if cfg.curve != nil {
+		// A CURVE server's authenticator runs before its socket exists.
+		if authn, err = startCurve(f, cfg.curve, stderr); err != nil {
+			return err
+		}
+	}
 	s, err := openSocket(ctx, f, cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.curve != nil {
+		stop, err := reportHandshakes(s.wire, cfg.curve, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := wire(s, cfg, stderr); err != nil {
 		return err

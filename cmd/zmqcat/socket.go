@@ -13,6 +13,7 @@ import (
 type wirer interface {
 	Bind(endpoint string) (string, error)
 	Connect(endpoint string) error
+	Monitor(events zmq.EventType) (*zmq.Monitor, error)
 }
 
 type sender interface {
@@ -45,6 +46,9 @@ func commonOptions[T zmq.Option](cfg *config) []T {
 	}
 	if cfg.identity != nil {
 		add(zmq.WithRoutingID(cfg.identity))
+	}
+	if cfg.curve != nil {
+		add(curveOption(cfg.curve))
 	}
 	return out
 }
