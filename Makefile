@@ -13,17 +13,20 @@ GO         ?= go
 GOFMT      ?= gofmt
 PKGS       ?= ./...
 TESTFLAGS  ?= -race -count=1 -timeout 20m
+# libpgm (epgm tests) warns on stderr about the loopback interface.
+export PGM_MIN_LOG_LEVEL ?= ERROR
 BENCHFLAGS ?= -run '^$$' -bench . -benchtime 1x
 BOOTSTRAP  := bash scripts/bootstrap.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench
+.PHONY: help demo test bench cgocheck
 
 help:
 	@echo 'Targets:'
 	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
 	@echo '  make test    gofmt check, go vet, then go test $(TESTFLAGS) $(PKGS)'
 	@echo "  make bench   run every benchmark once (go test -run '^\$$' -bench . -benchtime 1x $(PKGS))"
+	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
 
@@ -46,3 +49,9 @@ test:
 bench:
 	@$(BOOTSTRAP)
 	$(GO) test $(BENCHFLAGS) $(PKGS)
+
+# The cgo pointer rules, checked at run time: the whole suite rebuilt with
+# GOEXPERIMENT=cgocheck2 (Go 1.26 no longer accepts GODEBUG=cgocheck=2).
+cgocheck:
+	@$(BOOTSTRAP)
+	GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
