@@ -73,7 +73,14 @@ def say(*words):
     sys.stdout.flush()
 
 
+# Functions run when the peer leaves, to say how far it got: when a test
+# fails, the Go side prints this with the peer's stderr.
+_on_leave = []
+
+
 def leave(code):
+    for report in _on_leave:
+        report()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -345,6 +352,9 @@ def role_tx_rep(endpoint, n, batch):
     n, batch = int(n), int(batch)
     factory = tx_setup()
     state = {"pending": [], "replied": 0, "ids": set()}
+    _on_leave.append(lambda: sys.stderr.write(
+        "tx-rep: %d requests pending, %d replied, %d distinct ids\n"
+        % (len(state["pending"]), state["replied"], len(state["ids"]))))
 
     class Rep(ZmqREPConnection):
         @guarded
