@@ -172,11 +172,11 @@ func publicKeyArg(name, v string) (string, error) {
 }
 
 // certArg returns the path of a key flag's @FILE. '@' is a Z85 character
-// too: a valid key that starts with it is a key, unless a file of that
-// name exists.
+// too: a 40-character value that starts with it is a key (perhaps a
+// mistyped one), unless a file of that name exists.
 func certArg(v string) (path string, ok bool) {
 	path, ok = strings.CutPrefix(v, "@")
-	if ok && looksLikeKey(v) {
+	if ok && len(v) == 40 {
 		if _, err := os.Stat(path); err != nil {
 			return "", false
 		}
