@@ -172,11 +172,11 @@ func publicKeyArg(name, v string) (string, error) {
 }
 
 // certArg returns the path of a key flag's @FILE. '@' is a Z85 character
-// too: a 40-character value that starts with it is a key (perhaps a
-// mistyped one), unless a file of that name exists.
+// too: a value of about a key's length is a key (perhaps mistyped, so its
+// error must not quote it), unless a file of that name exists.
 func certArg(v string) (path string, ok bool) {
 	path, ok = strings.CutPrefix(v, "@")
-	if ok && len(v) == 40 {
+	if ok && len(v) >= 35 && len(v) <= 45 {
 		if _, err := os.Stat(path); err != nil {
 			return "", false
 		}

@@ -455,3 +455,25 @@ func TestSecretNotInErrors(t *testing.T) {
 		t.Fatalf("error %v, want the flag package's, naming -curve-secret-key", err)
 	}
 }
+
+// A key that happens to start with '@' (a Z85 character) is a key, even a
+// mistyped one, unless a file of that name exists; anything else after '@'
+// is a file name.
+func TestCertArgAtSign(t *testing.T) {
+	key := "@" + strings.Repeat("a", 38)
+	for _, v := range []string{key + "b", key + "~", key, key + "bb"} {
+		if _, ok := certArg(v); ok {
+			t.Errorf("certArg(%q) took a key-length value for a file", v)
+		}
+	}
+	if path, ok := certArg("@keys/server.key_secret"); !ok || path != "keys/server.key_secret" {
+		t.Errorf("certArg(@keys/server.key_secret) = %q, %t", path, ok)
+	}
+	file := filepath.Join(t.TempDir(), strings.Repeat("k", 38))
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := certArg("@" + file); !ok {
+		t.Errorf("certArg did not take an existing file")
+	}
+}
