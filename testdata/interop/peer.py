@@ -357,6 +357,19 @@ def role_tx_rep(endpoint, n, batch):
         % (len(state["pending"]), state["replied"], len(state["ids"]))))
 
     class Rep(ZmqREPConnection):
+        # txZMQ 0.8.0 (Debian's) delivers messages already waiting from
+        # inside the base constructor, before that constructor creates
+        # _routingInfo, and then resets it (txZMQ issue #79, fixed in
+        # 0.8.1). When the Go side binds, its requests are waiting, so keep
+        # one dict that the constructor's reset cannot empty.
+        @property
+        def _routingInfo(self):
+            return self.__dict__.setdefault("_routing", {})
+
+        @_routingInfo.setter
+        def _routingInfo(self, value):
+            self.__dict__.setdefault("_routing", {}).update(value)
+
         @guarded
         def gotMessage(self, messageId, *parts):
             state["ids"].add(messageId)
