@@ -28,10 +28,11 @@ type Factory struct {
 }
 
 type factoryConfig struct {
-	ioThreads int
-	linger    time.Duration
-	logger    *slog.Logger
-	onError   func(error)
+	ioThreads  int
+	maxSockets int
+	linger     time.Duration
+	logger     *slog.Logger
+	onError    func(error)
 }
 
 // FactoryOption configures a Factory.
@@ -45,6 +46,20 @@ func WithIOThreads(n int) FactoryOption {
 			return fmt.Errorf("%w: WithIOThreads(%d): want 1 to 1024", ErrInvalidOption, n)
 		}
 		c.ioThreads = n
+		return nil
+	}
+}
+
+// WithMaxSockets sets how many sockets the factory's context may hold at
+// once (ZMQ_MAX_SOCKETS). Default 1023, libzmq's. Each socket also uses two
+// file descriptors (libzmq's notification fd and the netpoller's
+// duplicate), so large values need a matching RLIMIT_NOFILE.
+func WithMaxSockets(n int) FactoryOption {
+	return func(c *factoryConfig) error {
+		if n < 1 {
+			return fmt.Errorf("%w: WithMaxSockets(%d): want at least 1", ErrInvalidOption, n)
+		}
+		c.maxSockets = n
 		return nil
 	}
 }
@@ -110,6 +125,12 @@ func NewFactory(opts ...FactoryOption) (*Factory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zmq: creating context: %w", wrapErr(err))
 	}
+	if cfg.maxSockets > 0 {
+		if err := ctx.Set(ctxMaxSockets, cfg.maxSockets); err != nil {
+			ctx.Term()
+			return nil, fmt.Errorf("%w: WithMaxSockets(%d): %w", ErrInvalidOption, cfg.maxSockets, wrapErr(err))
+		}
+	}
 	return &Factory{
 		cfg:     cfg,
 		ctx:     ctx,
@@ -117,6 +138,9 @@ func NewFactory(opts ...FactoryOption) (*Factory, error) {
 		done:    make(chan struct{}),
 	}, nil
 }
+
+// ctxMaxSockets is libzmq's ZMQ_MAX_SOCKETS context option.
+const ctxMaxSockets = 2
 
 // CloseWhenDone makes the factory close itself when ctx is done, like
 // txZMQ's registerForShutdown. It is safe together with an explicit Close:

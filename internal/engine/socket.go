@@ -56,6 +56,17 @@ type Stats struct {
 	SendWaits uint64
 }
 
+// scratch is where a receive crossing lands before its bytes are copied
+// into one allocation of the right size.
+type scratch struct {
+	arena []byte
+	words []uint64
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{arena: make([]byte, scratchSize), words: make([]uint64, maxWords)}
+}}
+
 // Message is one whole message taken out of libzmq.
 type Message struct {
 	Frames [][]byte
@@ -89,8 +100,6 @@ type Socket struct {
 	readyBuf []Message
 	partial  Message
 	meta     bool // capture each message's User-Id and Peer-Address
-	scratch  []byte
-	words    []uint64
 
 	stage      []byte
 	stageWords []uint64
@@ -566,32 +575,35 @@ func (s *Socket) recvLocked() (Message, error) {
 // fillLocked takes up to maxBatchMsgs whole messages out of libzmq in as few
 // crossings as possible. All bytes of one crossing share one allocation.
 func (s *Socket) fillLocked() error {
-	if s.scratch == nil {
-		s.scratch = make([]byte, scratchSize)
-		s.words = make([]uint64, maxWords)
-		s.readyBuf = make([]Message, 0, maxBatchMsgs)
+	if s.readyBuf == nil {
+		// Small at first: it grows (and stays grown) only on busy sockets.
+		s.readyBuf = make([]Message, 0, 8)
 		s.ready = s.readyBuf
 	}
+	// The scratch space is only used during this call, under the lock, so
+	// sockets share it through a pool: an idle socket holds none.
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
 	for {
-		frames, _, big, err := s.zs.Recv(s.scratch, s.words, maxBatchMsgs-len(s.ready), s.meta)
+		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, maxBatchMsgs-len(s.ready), s.meta)
 		used := 0
-		for _, w := range s.words[:frames] {
+		for _, w := range sc.words[:frames] {
 			used += int(w & capi.SizeMask)
 		}
 		data := make([]byte, used+len(big))
-		copy(data, s.scratch[:used])
+		copy(data, sc.arena[:used])
 		copy(data[used:], big)
 		// One frame table per crossing too; each message gets a capped
 		// slice of it.
 		nframes := 0
-		for _, w := range s.words[:frames] {
+		for _, w := range sc.words[:frames] {
 			if w&(capi.MetaUser|capi.MetaPeer) == 0 {
 				nframes++
 			}
 		}
 		table := make([][]byte, 0, nframes)
 		start, off := 0, 0
-		for i, w := range s.words[:frames] {
+		for i, w := range sc.words[:frames] {
 			size := int(w & capi.SizeMask)
 			if big != nil && i == frames-1 {
 				size = len(big)
@@ -615,6 +627,9 @@ func (s *Socket) fillLocked() error {
 					m.Frames = append(m.Frames, table[start:]...)
 				}
 				s.ready = append(s.ready, m)
+				if cap(s.ready) > cap(s.readyBuf) {
+					s.readyBuf = s.ready[:0]
+				}
 				s.partial = Message{}
 				start = len(table)
 			}
