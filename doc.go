@@ -71,7 +71,9 @@
 // reached ([WithSendHWM], 1000 messages by default), or the pattern needs a
 // peer and has none. There is no queue in front of libzmq, so the
 // high-water mark is the backpressure a sender feels. TrySend and TryRecv
-// never wait; they fail with [EAGAIN] instead, which is how txZMQ sends. Two
+// never wait; they fail with [EAGAIN] instead, which is how txZMQ sends.
+// SendBatch ([Push.SendBatch]) moves many whole messages per call into
+// libzmq, which makes streams of small messages several times cheaper. Two
 // patterns drop rather than wait, as libzmq defines them: a [Pub] drops a
 // subscriber's copy when that subscriber's queue is full, and a [Router]
 // drops what it cannot route (an unknown peer, or a peer whose queue is
