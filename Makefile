@@ -25,7 +25,7 @@ help:
 	@echo 'Targets:'
 	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
 	@echo '  make test    gofmt check, go vet, then go test $(TESTFLAGS) $(PKGS)'
-	@echo "  make bench   run every benchmark once (go test -run '^\$$' -bench . -benchtime 1x $(PKGS))"
+	@echo "  make bench   every Go benchmark once, then bench/run.sh (C vs Go) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
@@ -49,6 +49,10 @@ test:
 bench:
 	@$(BOOTSTRAP)
 	$(GO) test $(BENCHFLAGS) $(PKGS)
+	mkdir -p bench/results
+	bash bench/run.sh | tee bench/results/run.txt
+	cd bench/chart && $(GO) run . -in ../results/run.txt -png ../results/chart.png -md ../results/table.md
+	@echo 'bench: wrote bench/results/run.txt, bench/results/chart.png and bench/results/table.md'
 
 # The cgo pointer rules, checked at run time: the whole suite rebuilt with
 # GOEXPERIMENT=cgocheck2 (Go 1.26 no longer accepts GODEBUG=cgocheck=2).
