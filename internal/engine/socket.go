@@ -372,14 +372,7 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 			if len(fr) == 0 || len(buf)+size(fr) > stageLimit || len(words)+len(fr) > maxWords {
 				break
 			}
-			for k, f := range fr {
-				buf = append(buf, f...)
-				w := uint64(len(f))
-				if k < len(fr)-1 {
-					w |= capi.More
-				}
-				words = append(words, w)
-			}
+			buf, words = stage(buf, words, fr)
 		}
 		s.stageWords = words
 		nf, err := s.zs.Send(buf, words)
@@ -460,12 +453,9 @@ func (s *Socket) sendLocked(frames [][]byte) error {
 	return err
 }
 
-func (s *Socket) sendStaged(frames [][]byte, total int) error {
-	if cap(s.stage) < total {
-		s.stage = make([]byte, total)
-	}
-	buf := s.stage[:0]
-	words := s.stageWords[:0]
+// stage appends one message's frames to buf and their words (see batch.h)
+// to words.
+func stage(buf []byte, words []uint64, frames [][]byte) ([]byte, []uint64) {
 	for i, f := range frames {
 		buf = append(buf, f...)
 		w := uint64(len(f))
@@ -474,6 +464,14 @@ func (s *Socket) sendStaged(frames [][]byte, total int) error {
 		}
 		words = append(words, w)
 	}
+	return buf, words
+}
+
+func (s *Socket) sendStaged(frames [][]byte, total int) error {
+	if cap(s.stage) < total {
+		s.stage = make([]byte, total)
+	}
+	buf, words := stage(s.stage[:0], s.stageWords[:0], frames)
 	s.stageWords = words
 	n, err := s.zs.Send(buf, words)
 	if n == 0 || err == nil {
