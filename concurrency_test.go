@@ -337,34 +337,41 @@ func TestConcDealerRouterEcho(t *testing.T) {
 				if hwm < 100 {
 					n = scaled(100_000, 4)
 				}
-				f := newFactory(t)
-				router := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(hwm), zmq.WithRecvHWM(hwm)))
-				dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithSendHWM(hwm), zmq.WithRecvHWM(hwm)))
-				if err := dealer.Connect(bind(t, router, tr)); err != nil {
-					t.Fatal(err)
-				}
-				stop := concEcho(t, router.Recv, router.Send)
-				defer stop()
-				concRunLoad(t, concLoad{
-					n: n, senders: 4, receivers: 4,
-					send: func(ctx context.Context, seq uint64) error {
-						return dealer.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
-					},
-					recv: func(ctx context.Context) (uint64, error) {
-						m, err := dealer.Recv(ctx)
-						if err != nil {
-							return 0, err
-						}
-						if len(m.Frames) != 1 {
-							return 0, fmt.Errorf("reply has %d frames: %v", len(m.Frames), m)
-						}
-						return concFrameSeq(m.Frames[0])
-					},
-				})
+				concDealerRouterEcho(t, tr, hwm, n)
 				concRoundTrips.Add(int64(n))
 			})
 		}
 	}
+}
+
+// concDealerRouterEcho sends n messages from four goroutines on one Dealer
+// while four others receive them back from an echoing mandatory Router;
+// both have high-water marks of hwm.
+func concDealerRouterEcho(t *testing.T, tr string, hwm, n int) {
+	f := newFactory(t)
+	router := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(hwm), zmq.WithRecvHWM(hwm)))
+	dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithSendHWM(hwm), zmq.WithRecvHWM(hwm)))
+	if err := dealer.Connect(bind(t, router, tr)); err != nil {
+		t.Fatal(err)
+	}
+	stop := concEcho(t, router.Recv, router.Send)
+	defer stop()
+	concRunLoad(t, concLoad{
+		n: n, senders: 4, receivers: 4,
+		send: func(ctx context.Context, seq uint64) error {
+			return dealer.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
+		},
+		recv: func(ctx context.Context) (uint64, error) {
+			m, err := dealer.Recv(ctx)
+			if err != nil {
+				return 0, err
+			}
+			if len(m.Frames) != 1 {
+				return 0, fmt.Errorf("reply has %d frames: %v", len(m.Frames), m)
+			}
+			return concFrameSeq(m.Frames[0])
+		},
+	})
 }
 
 // TestConcPairEcho: four goroutines send and four receive on one Pair;

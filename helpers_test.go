@@ -12,10 +12,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/watchtest"
 )
 
+// watchdogThreshold is R6's limit (see internal/watchtest).
+const watchdogThreshold = watchtest.Threshold
+
 // TestMain fails the run if any goroutine or file descriptor outlives the
-// tests: every factory is closed by then.
+// tests (every factory is closed by then), or if the R6 watchdog saw a
+// goroutine stay parked for watchdogThreshold while its socket was ready.
 func TestMain(m *testing.M) {
 	// The runtime's netpoller opens its own fds (epoll, wake-up eventfd)
 	// on first use and keeps them; start it before counting.
@@ -24,7 +29,11 @@ func TestMain(m *testing.M) {
 		w.Close()
 	}
 	before := countFDs()
+	watchtest.Start()
 	code := m.Run()
+	if !watchtest.Finish(testing.Verbose()) {
+		code = 1
+	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutine leak:", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
+	"github.com/zmqx/zmq/internal/watchtest"
 )
 
 // TestMain fails the run if a goroutine or a file descriptor outlives the
@@ -26,7 +27,11 @@ func TestMain(m *testing.M) {
 		w.Close()
 	}
 	before := countFDs()
+	watchtest.Start()
 	code := m.Run()
+	if !watchtest.Finish(testing.Verbose()) {
+		code = 1
+	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutine leak:", err)

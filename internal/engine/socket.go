@@ -28,6 +28,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/zmqx/zmq/internal/capi"
 )
@@ -90,6 +91,7 @@ type Socket struct {
 	closedDone chan struct{} // closed when Close has finished
 	closeErr   error
 	pollerDone chan struct{} // nil until the poller starts
+	watched    bool          // registered with the watchdog
 
 	recvQ, sendQ waitq
 
@@ -148,6 +150,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 			return fail(err)
 		}
 	}
+	watchSocket(s)
 	return s, nil
 }
 
@@ -231,11 +234,14 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		} else {
 			err := s.tryUntilParkable(bit, try)
 			if err != capi.EAGAIN {
+				var probe *Violation
 				if w != nil {
+					probe = w.probe
 					q.remove(w)
 				}
 				s.recheckIfWaitedLocked()
 				s.mu.Unlock()
+				reportProbe(probe)
 				return err
 			}
 			if w == nil {
@@ -245,6 +251,8 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 				}
 			}
 		}
+		w.woken, w.probe = false, nil
+		w.parkedAt, w.nextAudit, w.readableSince = time.Now(), time.Time{}, time.Time{}
 		s.startPollerLocked()
 		s.mu.Unlock()
 		select {
@@ -669,6 +677,7 @@ func (s *Socket) Close() error {
 	s.closed = true
 	close(s.closing)
 	s.mu.Unlock()
+	unwatchSocket(s)
 
 	// The fd goes first, without the lock: closing it evicts the poller,
 	// which may be waiting for the lock inside its callback. Closing it

@@ -1,10 +1,19 @@
 package engine
 
+import "time"
+
 // waiter is one goroutine waiting for its turn in one direction.
 // ch has capacity 1: a wake is never lost and never blocks the waker.
 type waiter struct {
 	ch         chan struct{}
 	prev, next *waiter
+
+	// woken is set when the waiter is signalled and cleared when it parks
+	// again; parkedAt is when it last parked. The rest is the watchdog's
+	// (watchdog.go). All of it is guarded by the socket lock.
+	woken                              bool
+	parkedAt, nextAudit, readableSince time.Time
+	probe                              *Violation
 }
 
 // waitq is a FIFO of waiters. Only its head is ever woken, so goroutines
@@ -49,6 +58,7 @@ func (q *waitq) wakeHead() {
 	if q.head == nil {
 		return
 	}
+	q.head.woken = true
 	select {
 	case q.head.ch <- struct{}{}:
 	default: // already signalled

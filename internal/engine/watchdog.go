@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zmqx/zmq/internal/capi"
+)
+
+// The watchdog is the reliability suite's check for lost wake-ups (row R6):
+// it looks for a goroutine that stays parked while its socket could serve
+// it. Tests start it; a program that never calls StartWatchdog pays one
+// atomic load per socket created and one time.Now per park.
+//
+// Every tick it visits each socket and, under the socket lock, each
+// direction's head waiter that has been parked for at least the threshold
+// and is not already signalled:
+//
+//   - If the fd is readable, libzmq has posted a command that the poller
+//     has not consumed yet; that is normal for a moment. Only when it stays
+//     readable for the threshold does the watchdog step in.
+//   - Otherwise it reads ZMQ_EVENTS. If the waiter's direction is ready
+//     while nothing is pending on the fd, no edge will ever come: that is a
+//     lost wake-up.
+//
+// In both cases it then wakes ready waiters, as every libzmq caller must
+// (its own ZMQ_EVENTS read may have consumed an edge). A woken waiter
+// retries; only if its operation then succeeds is a Violation reported,
+// so sockets whose POLLOUT is only a hint (XPUB with no-drop, ROUTER with
+// mandatory routing) cannot raise false alarms. The one false alarm left
+// is a command that lands in the microseconds between the fd check and the
+// ZMQ_EVENTS read for a waiter already parked for the whole threshold.
+
+// Violation describes a goroutine that stayed parked while its socket could
+// serve it.
+type Violation struct {
+	Dir string // "recv" or "send"
+	// Parked is how long the goroutine had been parked when the watchdog
+	// found its socket ready.
+	Parked time.Duration
+	// Unpolled is true when libzmq's fd had an edge nobody consumed (the
+	// poller did not run), false when the fd was silent (the edge was lost).
+	Unpolled bool
+}
+
+// WatchdogStats counts the watchdog's work since it started.
+type WatchdogStats struct {
+	Ticks, Probes, Violations uint64
+}
+
+var watch struct {
+	on        atomic.Bool
+	threshold time.Duration
+	report    func(Violation)
+
+	mu      sync.Mutex
+	sockets map[*Socket]struct{}
+
+	ticks, probes, violations atomic.Uint64
+}
+
+// StartWatchdog starts auditing every socket created from now on until
+// stop is called: report receives each violation (from whichever goroutine
+// found it; it must not call into the socket). threshold is how long a
+// goroutine may stay parked while its socket is ready. Only one watchdog
+// runs at a time; stop returns its counters.
+func StartWatchdog(threshold time.Duration, report func(Violation)) (stop func() WatchdogStats) {
+	if !watch.on.CompareAndSwap(false, true) {
+		panic("engine: StartWatchdog called twice")
+	}
+	watch.threshold, watch.report = threshold, report
+	watch.mu.Lock()
+	watch.sockets = make(map[*Socket]struct{})
+	watch.mu.Unlock()
+	watch.ticks.Store(0)
+	watch.probes.Store(0)
+	watch.violations.Store(0)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(threshold / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				auditAll(now)
+			}
+		}
+	}()
+	return func() WatchdogStats {
+		close(done)
+		<-finished
+		watch.on.Store(false)
+		watch.mu.Lock()
+		watch.sockets = nil
+		watch.mu.Unlock()
+		return WatchdogCounters()
+	}
+}
+
+// WatchdogCounters returns the running watchdog's counters so far.
+func WatchdogCounters() WatchdogStats {
+	return WatchdogStats{Ticks: watch.ticks.Load(), Probes: watch.probes.Load(), Violations: watch.violations.Load()}
+}
+
+func watchSocket(s *Socket) {
+	if !watch.on.Load() {
+		return
+	}
+	watch.mu.Lock()
+	if watch.sockets != nil {
+		watch.sockets[s] = struct{}{}
+		s.watched = true
+	}
+	watch.mu.Unlock()
+}
+
+func unwatchSocket(s *Socket) {
+	if !s.watched {
+		return
+	}
+	watch.mu.Lock()
+	delete(watch.sockets, s)
+	watch.mu.Unlock()
+}
+
+func auditAll(now time.Time) {
+	watch.ticks.Add(1)
+	watch.mu.Lock()
+	sockets := make([]*Socket, 0, len(watch.sockets))
+	for s := range watch.sockets {
+		sockets = append(sockets, s)
+	}
+	watch.mu.Unlock()
+	for _, s := range sockets {
+		s.mu.Lock()
+		if !s.closed {
+			s.auditLocked(now)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Socket) auditLocked(now time.Time) {
+	for _, d := range [...]struct {
+		q   *waitq
+		bit int
+	}{{&s.recvQ, capi.PollIn}, {&s.sendQ, capi.PollOut}} {
+		h := d.q.head
+		if h == nil || h.woken || now.Sub(h.parkedAt) < watch.threshold || now.Before(h.nextAudit) {
+			continue
+		}
+		unpolled := capi.FDReadable(s.fd)
+		if unpolled {
+			if h.readableSince.IsZero() {
+				h.readableSince = now
+			}
+			if now.Sub(h.readableSince) < watch.threshold {
+				continue
+			}
+		} else {
+			h.readableSince = time.Time{}
+		}
+		watch.probes.Add(1)
+		ev, err := s.zs.Events()
+		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
+		if ready {
+			h.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.parkedAt), Unpolled: unpolled}
+		}
+		// Audit an idle waiter again only after another threshold.
+		h.nextAudit = now.Add(watch.threshold)
+		// This ZMQ_EVENTS read may have consumed an edge: pass it on.
+		s.recheckLocked()
+	}
+}
+
+func dirName(bit int) string {
+	if bit == capi.PollIn {
+		return "recv"
+	}
+	return "send"
+}
+
+// reportProbe reports the violation a watchdog probe found, now that the
+// waiter it woke has proceeded. It runs without the socket lock.
+func reportProbe(v *Violation) {
+	if v == nil || !watch.on.Load() {
+		return
+	}
+	watch.violations.Add(1)
+	if watch.report != nil {
+		watch.report(*v)
+	}
+}
