@@ -38,17 +38,30 @@ func BenchmarkPushPullBatch(b *testing.B) {
 	for _, tr := range transports {
 		b.Run(tr, func(b *testing.B) {
 			for _, size := range benchSizes {
-				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPullSender(b, tr, size, 256) })
+				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPullSender(b, tr, size, 256, 1) })
 			}
 		})
 	}
 }
 
-func benchPushPull(b *testing.B, tr string, size int) { benchPushPullSender(b, tr, size, 1) }
+func benchPushPull(b *testing.B, tr string, size int) { benchPushPullSender(b, tr, size, 1, 1) }
+
+// BenchmarkPushPullBatchBoth is BenchmarkPushPullBatch with the receiver
+// also batching: RecvBatch, up to 256 messages per call.
+func BenchmarkPushPullBatchBoth(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) {
+			for _, size := range []int{16, 256} {
+				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPullSender(b, tr, size, 256, 256) })
+			}
+		})
+	}
+}
 
 // benchPushPullSender sends b.N messages of size bytes, batch per call
-// (batch 1 uses Send), and receives them in the benchmark goroutine.
-func benchPushPullSender(b *testing.B, tr string, size, batch int) {
+// (batch 1 uses Send), and receives them in the benchmark goroutine,
+// recvBatch per call (1 uses Recv).
+func benchPushPullSender(b *testing.B, tr string, size, batch, recvBatch int) {
 	var wg sync.WaitGroup
 	b.Cleanup(wg.Wait) // runs after the factory's Close, which ends a stuck sender
 	f := newFactory(b)
@@ -94,13 +107,23 @@ func benchPushPullSender(b *testing.B, tr string, size, batch int) {
 			}
 		}
 	}()
-	for i := range b.N {
-		got, err := pull.Recv(ctx)
+	got := make([]zmq.Msg, recvBatch)
+	for i := 0; i < b.N; {
+		n := 1
+		var err error
+		if recvBatch == 1 {
+			got[0], err = pull.Recv(ctx)
+		} else {
+			n, err = pull.RecvBatch(ctx, got[:min(recvBatch, b.N-i)])
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(got.Frames) != 1 || len(got.Frames[0]) != size {
-			b.Fatalf("message %d: %d frames, %d bytes; want 1 frame of %d", i, len(got.Frames), got.Len(), size)
+		for _, m := range got[:n] {
+			if len(m.Frames) != 1 || len(m.Frames[0]) != size {
+				b.Fatalf("message %d: %d frames, %d bytes; want 1 frame of %d", i, len(m.Frames), m.Len(), size)
+			}
+			i++
 		}
 	}
 	b.StopTimer()

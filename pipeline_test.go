@@ -195,3 +195,74 @@ func TestSendBatchRefusesEmptyMessage(t *testing.T) {
 		t.Fatalf("got %d, %v; want 0 and ErrEmptyMessage", n, err)
 	}
 }
+
+// TestRecvBatch: batches hold whole messages in order, never more than
+// asked, take what is already there without waiting for more, and wait for
+// a first message like Recv does.
+func TestRecvBatch(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			push := must[*zmq.Push](t)(f.NewPush())
+			if err := push.Connect(bind(t, pull, tr)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 30*time.Second)
+			const total = 3000
+			go func() {
+				for i := range total {
+					m := zmq.NewMsg([]byte(strconv.Itoa(i)))
+					if i%10 == 3 {
+						m = zmq.NewMsg([]byte(strconv.Itoa(i)), []byte("second"))
+					}
+					if err := push.Send(ctx, m); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+			batch := make([]zmq.Msg, 100)
+			batches, most := 0, 0
+			for next := 0; next < total; {
+				n, err := pull.RecvBatch(ctx, batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n < 1 || n > len(batch) {
+					t.Fatalf("RecvBatch returned %d for a batch of %d", n, len(batch))
+				}
+				for _, m := range batch[:n] {
+					wantFrames := 1
+					if next%10 == 3 {
+						wantFrames = 2
+					}
+					if string(m.Frames[0]) != strconv.Itoa(next) || len(m.Frames) != wantFrames {
+						t.Fatalf("message %d: got %v", next, m)
+					}
+					next++
+				}
+				batches++
+				most = max(most, n)
+			}
+			t.Logf("%d messages in %d batches, largest %d", total, batches, most)
+			if st := pull.Stats(); st.MsgsIn != total {
+				t.Errorf("Stats().MsgsIn = %d, want %d", st.MsgsIn, total)
+			}
+			// Nothing left: it waits like Recv, until ctx ends.
+			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancel()
+			if n, err := pull.RecvBatch(short, batch); n != 0 || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("RecvBatch on an empty socket: %d, %v; want 0 and DeadlineExceeded", n, err)
+			}
+			if n, err := pull.RecvBatch(ctx, nil); n != 0 || err != nil {
+				t.Fatalf("RecvBatch(nil): %d, %v; want 0, nil", n, err)
+			}
+			pull.Close()
+			if _, err := pull.RecvBatch(ctx, batch); !errors.Is(err, zmq.ErrClosed) {
+				t.Fatalf("RecvBatch after Close: %v, want ErrClosed", err)
+			}
+		})
+	}
+}

@@ -541,6 +541,26 @@ func (s *Socket) Recv(ctx context.Context) (Message, error) {
 	return m, err
 }
 
+// RecvMany waits like Recv for a first message, then, under the same lock,
+// also takes the messages already out of libzmq behind it, up to max in
+// all. put receives each with its index. It returns how many it took.
+func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, Message)) (int, error) {
+	n := 0
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+		m, err := s.recvLocked()
+		if err != nil {
+			return err
+		}
+		put(0, m)
+		for n = 1; n < max && len(s.ready) > 0; n++ {
+			m, _ = s.recvLocked() // cannot fail: the message is already here
+			put(n, m)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // TryRecv receives one whole message or returns EAGAIN at once.
 func (s *Socket) TryRecv() (Message, error) {
 	s.mu.Lock()
