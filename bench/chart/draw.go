@@ -8,6 +8,9 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -17,37 +20,47 @@ import (
 // The three combinations drawn against C->C, and their colours.
 var (
 	combos      = []string{"Go->Go", "C->Go", "Go->C"}
-	comboLegend = []string{"Go->Go", "C->Go (our receiver / server)", "Go->C (our sender / client)"}
+	comboLegend = []string{"Go->Go", "C->Go (ours receives / serves / subscribes)", "Go->C (ours sends / asks / publishes)"}
 	comboColor  = []color.RGBA{{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}}
 
 	black = color.RGBA{0x20, 0x20, 0x20, 0xff}
 	grey  = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 	red   = color.RGBA{0xc0, 0x10, 0x10, 0xff}
+	white = color.RGBA{0xff, 0xff, 0xff, 0xff}
 )
 
 const (
-	width, height = 1100, 560
-	plotTop       = 110 // top of both plot areas
-	plotBottom    = 500 // the x axis
+	width  = 1400
+	height = 960
+	// The two rows of panels: throughput on top, latency and fan-out below.
+	topTop, topBottom = 120, 420
+	lowTop, lowBottom = 560, 860
+	// latCap is the highest ratio the latency panels draw; a taller bar is
+	// cut there and labelled with its value.
+	latCap = 4.0
 )
 
 // panel is one bar chart: groups of bars (one bar per combination) on a
 // ratio axis from 0 to ymax.
 type panel struct {
 	x0, x1 int // plot area, left and right
+	y0, y1 int // plot area, top and bottom (the x axis)
+	ycap   float64
 	ymax   float64
-	groups []string    // label under each group
+	groups []string    // label under each group; "\n" breaks it in lines
 	values [][]float64 // values[group][combo]; NaN: no bar
 	title  string      // above the plot
 	ylabel string      // beside the y axis
 	xlabel string      // under the group labels
 }
 
+func nanBars() []float64 { return []float64{math.NaN(), math.NaN(), math.NaN()} }
+
 func writePNG(path string, res *results) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 
-	text(img, "PUSH->PULL throughput and REQ->REP latency over tcp, ours / C on libzmq", width/2, 22, 2, 0, black)
+	text(img, "zmq (Go) / C on libzmq over tcp: throughput, round trip, fan-out", width/2, 22, 2, 0, black)
 
 	// The legend, one line under the title.
 	x := 90
@@ -60,7 +73,8 @@ func writePNG(path string, res *results) error {
 	fill(img, image.Rect(x, 58, x+24, 60), red)
 	text(img, "C->C = 1.0", x+30, 59, 1, -1, black)
 
-	thr := panel{x0: 90, x1: 760, title: "PUSH->PULL messages/s (higher is better)",
+	thr := panel{x0: 90, x1: width - 30, y0: topTop, y1: topBottom,
+		title:  "PUSH->PULL messages/s (higher is better)",
 		ylabel: "median msg/s / C->C median", xlabel: "message size (sender->receiver)"}
 	group := map[int]int{} // size -> index in thr.groups, in the order of the table
 	for _, r := range res.thr {
@@ -69,7 +83,7 @@ func writePNG(path string, res *results) error {
 			g = len(thr.groups)
 			group[r.size] = g
 			thr.groups = append(thr.groups, sizeLabel(r.size))
-			thr.values = append(thr.values, []float64{math.NaN(), math.NaN(), math.NaN()})
+			thr.values = append(thr.values, nanBars())
 		}
 		if i := comboIndex(r.combo); i >= 0 {
 			thr.values[g][i] = r.ratio
@@ -78,15 +92,48 @@ func writePNG(path string, res *results) error {
 	thr.draw(img)
 
 	if len(res.lat) > 0 {
-		lat := panel{x0: 860, x1: 1070, title: "REQ->REP p50 (lower is better)",
-			ylabel: "p50 / C->C p50", xlabel: "16 B (client->server)",
-			groups: []string{""}, values: [][]float64{{math.NaN(), math.NaN(), math.NaN()}}}
+		p50 := panel{x0: 90, x1: 520, y0: lowTop, y1: lowBottom, ycap: latCap,
+			title: "round trip p50 (lower is better)", ylabel: "median p50 / C->C", xlabel: "pattern, size (client->server)"}
+		p99 := panel{x0: 600, x1: 1030, y0: lowTop, y1: lowBottom, ycap: latCap,
+			title: "round trip p99 (lower is better)", ylabel: "median p99 / C->C", xlabel: "pattern, size (client->server)"}
+		group := map[string]int{} // pattern and size -> group, in the order of the table
 		for _, r := range res.lat {
+			key := r.pattern + "\n" + sizeLabel(r.size)
+			g, ok := group[key]
+			if !ok {
+				g = len(p50.groups)
+				group[key] = g
+				for _, p := range []*panel{&p50, &p99} {
+					p.groups = append(p.groups, key)
+					p.values = append(p.values, nanBars())
+				}
+			}
 			if i := comboIndex(r.combo); i >= 0 {
-				lat.values[0][i] = r.ratio
+				p50.values[g][i], p99.values[g][i] = r.r50, r.r99
 			}
 		}
-		lat.draw(img)
+		p50.draw(img)
+		p99.draw(img)
+	}
+
+	if len(res.fan) > 0 {
+		fan := panel{x0: 1110, x1: width - 30, y0: lowTop, y1: lowBottom,
+			title: fanPanelTitle(res.fanTitle), ylabel: "msg/s per subscriber / C->C",
+			xlabel: "subscriber (pub->subs)", groups: []string{"slowest", "mean"},
+			values: [][]float64{nanBars(), nanBars()}}
+		lost := 0
+		for _, r := range res.fan {
+			if i := comboIndex(r.combo); i >= 0 {
+				fan.values[0][i], fan.values[1][i] = r.rMin, r.rMean
+			}
+			lost += r.lost
+		}
+		fan.draw(img)
+		if lost > 0 {
+			text(img, fmt.Sprintf("LOST %d messages", lost), (fan.x0+fan.x1)/2, fan.y1+66, 1, 0, red)
+		} else {
+			text(img, "no message lost", (fan.x0+fan.x1)/2, fan.y1+66, 1, 0, black)
+		}
 	}
 
 	f, err := os.Create(path)
@@ -100,8 +147,20 @@ func writePNG(path string, res *results) error {
 	return f.Close()
 }
 
+// fanPanelTitle is "PUB -> n SUB, size" from run.sh's fan-out title.
+func fanPanelTitle(title string) string {
+	subs := regexp.MustCompile(`to (\d+) SUB`).FindStringSubmatch(title)
+	size := regexp.MustCompile(`(\d+) bytes`).FindStringSubmatch(title)
+	if subs == nil || size == nil {
+		return "PUB->SUB fan-out"
+	}
+	n, _ := strconv.Atoi(size[1])
+	return fmt.Sprintf("PUB->%s SUB, %s", subs[1], sizeLabel(n))
+}
+
 func (p *panel) draw(img *image.RGBA) {
-	// The y range: at least 0..1.25, rounded up to a quarter above the tallest bar.
+	// The y range: at least 0..1.25, rounded up to a quarter above the
+	// tallest bar, but no higher than ycap (if set).
 	p.ymax = 1.25
 	for _, g := range p.values {
 		for _, v := range g {
@@ -110,36 +169,49 @@ func (p *panel) draw(img *image.RGBA) {
 			}
 		}
 	}
-	step := 0.25
-	if p.ymax > 2.5 {
-		step = 0.5
+	if p.ycap > 0 && p.ymax > p.ycap {
+		p.ymax = p.ycap
 	}
-	y := func(v float64) int { return plotBottom - int(v/p.ymax*float64(plotBottom-plotTop)) }
+	// At most 10 grid steps.
+	step := 0.25
+	for _, st := range []float64{0.25, 0.5, 1, 2, 5, 10, 20, 50} {
+		if step = st; p.ymax/st <= 10 {
+			break
+		}
+	}
+	y := func(v float64) int { return p.y1 - int(math.Min(v, p.ymax)/p.ymax*float64(p.y1-p.y0)) }
 
-	text(img, p.title, (p.x0+p.x1)/2, plotTop-18, 1, 0, black)
+	text(img, p.title, (p.x0+p.x1)/2, p.y0-18, 1, 0, black)
 	for v := 0.0; v <= p.ymax+1e-9; v += step {
 		fill(img, image.Rect(p.x0, y(v), p.x1, y(v)+1), grey)
 		text(img, fmt.Sprintf("%.2f", v), p.x0-6, y(v), 1, 1, black)
 	}
-	fill(img, image.Rect(p.x0, plotTop, p.x0+1, plotBottom+1), black)
-	fill(img, image.Rect(p.x0, plotBottom, p.x1, plotBottom+1), black)
-	vtext(img, p.ylabel, p.x0-52, (plotTop+plotBottom)/2, black)
+	fill(img, image.Rect(p.x0, p.y0, p.x0+1, p.y1+1), black)
+	fill(img, image.Rect(p.x0, p.y1, p.x1, p.y1+1), black)
+	vtext(img, p.ylabel, p.x0-52, (p.y0+p.y1)/2, black)
 
 	groupW := (p.x1 - p.x0) / len(p.groups)
-	barW := groupW * 8 / 10 / len(combos)
+	barW := groupW * 9 / 10 / len(combos)
 	for g, label := range p.groups {
-		left := p.x0 + g*groupW + groupW/10
+		left := p.x0 + g*groupW + groupW/20
 		for i, v := range p.values[g] {
 			if math.IsNaN(v) {
 				continue
 			}
 			bx := left + i*barW
-			fill(img, image.Rect(bx+2, y(v), bx+barW-2, plotBottom), comboColor[i])
-			text(img, fmt.Sprintf("%.2f", v), bx+barW/2, y(v)-9, 1, 0, black)
+			fill(img, image.Rect(bx+2, y(v), bx+barW-2, p.y1), comboColor[i])
+			if v > p.ymax { // cut: the value inside the top of the bar
+				fill(img, image.Rect(bx+2, y(v)+8, bx+barW-2, y(v)+11), white)
+				vtext(img, fmt.Sprintf("%.2f", v), bx+barW/2, y(v)+44, white)
+			} else {
+				text(img, fmt.Sprintf("%.2f", v), bx+barW/2, y(v)-9, 1, 0, black)
+			}
 		}
-		text(img, label, p.x0+g*groupW+groupW/2, plotBottom+14, 1, 0, black)
+		for k, line := range strings.Split(label, "\n") {
+			text(img, line, p.x0+g*groupW+groupW/2, p.y1+14+14*k, 1, 0, black)
+		}
 	}
-	text(img, p.xlabel, (p.x0+p.x1)/2, plotBottom+40, 1, 0, black)
+	text(img, p.xlabel, (p.x0+p.x1)/2, p.y1+50, 1, 0, black)
 
 	// The C->C line at 1.0, dashed.
 	for x := p.x0; x < p.x1; x += 12 {

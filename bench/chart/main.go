@@ -4,9 +4,12 @@
 //	bash bench/run.sh | tee bench/results/run.txt
 //	cd bench/chart && go run . -in ../results/run.txt -png ../results/chart.png -md ../results/table.md
 //
-// The chart shows, per message size, the PUSH->PULL throughput of Go->Go,
-// C->Go and Go->C as a ratio to C->C, and beside it the REQ->REP p50 round
-// trip as a ratio to C->C. Without -in it reads stdin.
+// The chart shows, as ratios to C->C of Go->Go, C->Go and Go->C: on top,
+// the PUSH->PULL throughput per message size; below, the p50 and the p99
+// round trip of REQ->REP and DEALER->ROUTER per message size, and the
+// PUB->SUB fan-out rate per subscriber (the slowest and the mean). The
+// Markdown table has the numbers, with the CPU time per message of both
+// sides and the fan-out's lost messages. Without -in it reads stdin.
 package main
 
 import (
@@ -26,19 +29,34 @@ type thrRow struct {
 	combo         string // sender->receiver
 	med, min, max float64
 	ratio         float64 // median / C->C median
+	sndCPU        float64 // median sender CPU ns per message
+	rcvCPU        float64 // median receiver CPU ns per message
 }
 
-// latRow is one row of run.sh's REQ->REP latency table (microseconds).
+// latRow is one row of run.sh's round-trip table (microseconds).
 type latRow struct {
+	pattern       string // REQ->REP or DEALER->ROUTER
+	size          int
 	combo         string // client->server
 	p50, min, max float64
-	ratio         float64 // p50 / C->C p50
+	mean, p99     float64
+	r50, r99      float64 // p50 and p99 / those of C->C (same pattern and size)
+}
+
+// fanRow is one row of run.sh's fan-out table.
+type fanRow struct {
+	combo           string  // publisher->subscribers
+	minSub, meanSub float64 // msgs/s of the slowest subscriber, and the mean
+	rMin, rMean     float64 // the same / C->C
+	lost            int     // messages lost over all runs and subscribers
+	pubCPU, subCPU  float64 // ns per message
 }
 
 type results struct {
-	thrTitle, latTitle, footer string
-	thr                        []thrRow
-	lat                        []latRow
+	thrTitle, latTitle, fanTitle, footer string
+	thr                                  []thrRow
+	lat                                  []latRow
+	fan                                  []fanRow
 }
 
 func main() {
@@ -78,12 +96,13 @@ func run(in, pngPath, mdPath string) error {
 	return writePNG(pngPath, res)
 }
 
-// parse reads run.sh's stdout. It needs the throughput table; the latency
-// table is optional (LAT_COUNT=0 leaves it out). The CPU table is skipped.
+// parse reads run.sh's stdout. It needs the throughput table; the
+// round-trip and fan-out tables are optional (LAT_COUNT=0 and FAN_COUNT=0
+// leave them out). The CPU-per-role table is skipped.
 func parse(r io.Reader) (*results, error) {
 	res := &results{}
 	sc := bufio.NewScanner(r)
-	section := "" // "thr", "lat" or "" (elsewhere)
+	section := "" // "thr", "lat", "fan" or "" (elsewhere)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -93,11 +112,14 @@ func parse(r io.Reader) (*results, error) {
 			section = ""
 		case strings.HasPrefix(line, "PUSH->PULL throughput"):
 			section, res.thrTitle = "thr", line
-		case strings.HasPrefix(line, "REQ->REP round trip"):
+		case strings.HasPrefix(line, "Round trip"):
 			section, res.latTitle = "lat", line
+		case strings.HasPrefix(line, "PUB->SUB fan-out"):
+			section, res.fanTitle = "fan", line
 		case strings.HasPrefix(line, "total "):
 			res.footer = line
-		case strings.HasPrefix(line, "size ") || strings.HasPrefix(line, "combo "):
+		case strings.HasPrefix(line, "size ") || strings.HasPrefix(line, "combo ") ||
+			strings.HasPrefix(line, "pattern "):
 			// column headings
 		case section == "thr":
 			row, err := parseThr(line)
@@ -111,6 +133,12 @@ func parse(r io.Reader) (*results, error) {
 				return nil, fmt.Errorf("line %d: %v: %q", n, err, line)
 			}
 			res.lat = append(res.lat, row)
+		case section == "fan":
+			row, err := parseFan(line)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %v: %q", n, err, line)
+			}
+			res.fan = append(res.fan, row)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -122,34 +150,55 @@ func parse(r io.Reader) (*results, error) {
 	return res, nil
 }
 
-// parseThr parses "size combo median min max MB/s ratio".
+// parseThr parses "size combo median min max MB/s ratio sndCPU rcvCPU".
 func parseThr(line string) (thrRow, error) {
 	f := strings.Fields(line)
-	if len(f) != 7 {
-		return thrRow{}, fmt.Errorf("throughput row has %d fields, want 7", len(f))
+	if len(f) != 9 {
+		return thrRow{}, fmt.Errorf("throughput row has %d fields, want 9", len(f))
 	}
 	size, err := strconv.Atoi(f[0])
 	if err != nil {
 		return thrRow{}, fmt.Errorf("bad size %q", f[0])
 	}
-	v, err := floats(f[2], f[3], f[4], f[6])
+	v, err := floats(f[2], f[3], f[4], f[6], f[7], f[8])
 	if err != nil {
 		return thrRow{}, err
 	}
-	return thrRow{size, f[1], v[0], v[1], v[2], v[3]}, nil
+	return thrRow{size, f[1], v[0], v[1], v[2], v[3], v[4], v[5]}, nil
 }
 
-// parseLat parses "combo p50 min max mean p99 ratio".
+// parseLat parses "pattern size combo p50 min max mean p99 p50ratio p99ratio".
 func parseLat(line string) (latRow, error) {
 	f := strings.Fields(line)
-	if len(f) != 7 {
-		return latRow{}, fmt.Errorf("latency row has %d fields, want 7", len(f))
+	if len(f) != 10 {
+		return latRow{}, fmt.Errorf("round-trip row has %d fields, want 10", len(f))
 	}
-	v, err := floats(f[1], f[2], f[3], f[6])
+	size, err := strconv.Atoi(f[1])
+	if err != nil {
+		return latRow{}, fmt.Errorf("bad size %q", f[1])
+	}
+	v, err := floats(f[3:]...)
 	if err != nil {
 		return latRow{}, err
 	}
-	return latRow{f[0], v[0], v[1], v[2], v[3]}, nil
+	return latRow{f[0], size, f[2], v[0], v[1], v[2], v[3], v[4], v[5], v[6]}, nil
+}
+
+// parseFan parses "combo min mean minRatio meanRatio lost pubCPU subCPU".
+func parseFan(line string) (fanRow, error) {
+	f := strings.Fields(line)
+	if len(f) != 8 {
+		return fanRow{}, fmt.Errorf("fan-out row has %d fields, want 8", len(f))
+	}
+	lost, err := strconv.Atoi(f[5])
+	if err != nil {
+		return fanRow{}, fmt.Errorf("bad count of lost messages %q", f[5])
+	}
+	v, err := floats(f[1], f[2], f[3], f[4], f[6], f[7])
+	if err != nil {
+		return fanRow{}, err
+	}
+	return fanRow{f[0], v[0], v[1], v[2], v[3], lost, v[4], v[5]}, nil
 }
 
 func floats(s ...string) ([]float64, error) {
@@ -166,17 +215,28 @@ func floats(s ...string) ([]float64, error) {
 func markdown(res *results) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", res.thrTitle)
-	b.WriteString("| size | combination | median msg/s | min | max | ratio vs C |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|\n")
+	b.WriteString("| size | combination | median msg/s | min | max | ratio vs C | sender CPU ns/msg | receiver CPU ns/msg |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range res.thr {
-		fmt.Fprintf(&b, "| %d | %s | %.0f | %.0f | %.0f | %.2f |\n", r.size, r.combo, r.med, r.min, r.max, r.ratio)
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f |\n",
+			r.size, r.combo, r.med, r.min, r.max, r.ratio, r.sndCPU, r.rcvCPU)
 	}
 	if len(res.lat) > 0 {
 		fmt.Fprintf(&b, "\n%s\n\n", res.latTitle)
-		b.WriteString("| combination | median p50 µs | min | max | ratio vs C |\n")
-		b.WriteString("|---|---:|---:|---:|---:|\n")
+		b.WriteString("| pattern | size | combination | median p50 µs | p50 min | p50 max | median p99 µs | p50 vs C | p99 vs C |\n")
+		b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range res.lat {
-			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.1f | %.2f |\n", r.combo, r.p50, r.min, r.max, r.ratio)
+			fmt.Fprintf(&b, "| %s | %d | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f |\n",
+				r.pattern, r.size, r.combo, r.p50, r.min, r.max, r.p99, r.r50, r.r99)
+		}
+	}
+	if len(res.fan) > 0 {
+		fmt.Fprintf(&b, "\n%s\n\n", res.fanTitle)
+		b.WriteString("| combination | slowest subscriber msg/s | mean subscriber msg/s | slowest vs C | mean vs C | lost | publisher CPU ns/msg | subscriber CPU ns/msg |\n")
+		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, r := range res.fan {
+			fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f | %.2f | %d | %.0f | %.0f |\n",
+				r.combo, r.minSub, r.meanSub, r.rMin, r.rMean, r.lost, r.pubCPU, r.subCPU)
 		}
 	}
 	if res.footer != "" {

@@ -2,10 +2,19 @@
 // and output as bench/c/thr.c, through the public zmq API, so that Go and C
 // peers can be crossed.
 //
-//	gothr [flags] recv <bind-endpoint> <count> <size>     Pull: receive count messages
-//	gothr [flags] send <connect-endpoint> <count> <size>  Push: send count messages
-//	gothr [flags] rep  <bind-endpoint> <count> <size>     Rep: answer count requests
-//	gothr [flags] req  <connect-endpoint> <count> <size>  Req: time count round trips
+//	gothr [flags] recv   <bind-endpoint> <count> <size>     Pull: receive count messages
+//	gothr [flags] send   <connect-endpoint> <count> <size>  Push: send count messages
+//	gothr [flags] rep    <bind-endpoint> <count> <size>     Rep: answer count requests
+//	gothr [flags] req    <connect-endpoint> <count> <size>  Req: time count round trips
+//	gothr [flags] router <bind-endpoint> <count> <size>     Router: echo count requests
+//	gothr [flags] dealer <connect-endpoint> <count> <size>  Dealer: time count round trips
+//	                                                        of [empty delimiter, payload]
+//	gothr [flags] pub    <bind-endpoint> <count> <size> [subscribers]
+//	                                                        XPub: wait for that many
+//	                                                        subscriptions (default 4), then
+//	                                                        publish count numbered messages
+//	gothr [flags] sub    <connect-endpoint> <count> <size>  Sub: receive them, checking the
+//	                                                        sequence numbers
 //
 // The binding roles print the endpoint they bound as the first line on
 // stderr. recv prints "msgs_per_s=<f> mb_per_s=<f> cpu_ns_per_msg=<f>"
@@ -13,24 +22,53 @@
 // so the rate is (count-1) messages over that span; the CPU time is the
 // whole process's (every thread, libzmq's I/O thread included, user and
 // system) over the same span. send prints "cpu_ns_per_msg=<f>": the
-// process's CPU time from the first send until Close has delivered
-// everything, per message. req prints "rtt_us_mean=<f> rtt_us_p50=<f>
+// process's CPU time from the first send until the factory has closed,
+// which (linger -1) is once everything has been handed to the kernel, per
+// message. req and dealer print "rtt_us_mean=<f> rtt_us_p50=<f>
 // rtt_us_p99=<f>".
+//
+// Fan-out: pub makes an XPub WithXPubNoDrop (a full subscriber makes the
+// send wait instead of losing the message), WithXPubVerbose (every
+// subscription reaches it, not only the first for a prefix) and
+// WithSendHWM(fanHWM); it reads subscriptions off the XPub until the given
+// number of subscribers have subscribed, then sends count messages of size
+// bytes (size >= 8) whose first 8 bytes are the sequence number
+// 0..count-1, little-endian, the rest zero. It prints "msgs_per_s=<f>
+// cpu_ns_per_msg=<f>" from the first send until the factory has closed
+// (everything delivered). sub subscribes to everything WithRecvHWM(fanHWM)
+// and receives (linger 0) until the message numbered count-1 arrives, or until nothing
+// has come for idleTimeout after the first message; it prints
+// "msgs_per_s=<f> received=<n> lost=<n> gaps=<n> cpu_ns_per_msg=<f>", the
+// rate and the CPU time per message timed from the first message's arrival
+// to the last's, lost the numbers never seen, gaps the number of holes in
+// the sequence.
 package main
 
 import (
 	"context"
+	"encoding/binary"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/zmqx/zmq"
 )
+
+const (
+	fanHWM      = 1000            // pub's send and every sub's receive high-water mark
+	idleTimeout = 5 * time.Second // sub: give up after this long without a message
+	defaultSubs = 4               // pub: subscribers to wait for
+)
+
+// subscribers is pub's optional fifth argument.
+var subscribers = defaultSubs
 
 var (
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured loop to `file`")
@@ -40,33 +78,46 @@ var (
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: gothr [flags] recv|send|rep|req <endpoint> <count> <size>")
+		fmt.Fprintln(os.Stderr, "usage: gothr [flags] recv|send|rep|req|router|dealer|sub <endpoint> <count> <size>")
+		fmt.Fprintln(os.Stderr, "       gothr [flags] pub <endpoint> <count> <size> [subscribers]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 4 {
+	if flag.NArg() < 4 || flag.NArg() > 5 || (flag.NArg() == 5 && flag.Arg(0) != "pub") {
 		flag.Usage()
 		os.Exit(2)
 	}
 	mode, ep := flag.Arg(0), flag.Arg(1)
 	count, err1 := strconv.Atoi(flag.Arg(2))
 	size, err2 := strconv.Atoi(flag.Arg(3))
-	if err1 != nil || err2 != nil || count < 1 || size < 0 {
-		fmt.Fprintln(os.Stderr, "gothr: want count >= 1 and size >= 0")
+	var err3 error
+	if flag.NArg() == 5 {
+		subscribers, err3 = strconv.Atoi(flag.Arg(4))
+	}
+	if err1 != nil || err2 != nil || err3 != nil || count < 1 || size < 0 || subscribers < 1 {
+		fmt.Fprintln(os.Stderr, "gothr: want count >= 1, size >= 0 and subscribers >= 1")
+		os.Exit(2)
+	}
+	if (mode == "pub" || mode == "sub") && size < 8 {
+		fmt.Fprintf(os.Stderr, "gothr: %s wants size >= 8 (the sequence number)\n", mode)
 		os.Exit(2)
 	}
 	run := map[string]func(*zmq.Factory, string, int, int) error{
 		"recv": doRecv, "send": doSend, "rep": doRep, "req": doReq,
+		"router": doRouter, "dealer": doDealer, "pub": doPub, "sub": doSub,
 	}[mode]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "gothr: unknown mode %s\n", mode)
 		os.Exit(2)
 	}
-	// Linger -1 everywhere, as in thr.c: Close delivers everything queued.
+	// Linger -1 everywhere, as in thr.c: closing the factory delivers
+	// everything queued.
 	f, err := zmq.NewFactory(zmq.WithDefaultLinger(-1))
 	if err != nil {
 		fail(err)
 	}
+	// Every mode closes its socket and the factory itself; this Close
+	// (idempotent) only covers an early return.
 	err = run(f, ep, count, size)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -129,6 +180,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// finish closes s, then the factory, which terminates the libzmq context:
+// with linger -1 that waits until everything s had queued is delivered.
+func finish(f *zmq.Factory, s io.Closer) error {
+	err := s.Close()
+	if ferr := f.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
 func checkSize(m zmq.Msg, size int) error {
 	if len(m.Frames) != 1 || len(m.Frames[0]) != size {
 		return fmt.Errorf("got a %d-frame %d-byte message, want one %d-byte frame", len(m.Frames), m.Len(), size)
@@ -172,7 +233,7 @@ func doRecv(f *zmq.Factory, ep string, count, size int) error {
 	}
 	fmt.Printf("msgs_per_s=%.0f mb_per_s=%.2f cpu_ns_per_msg=%.1f\n", rate, rate*float64(size)/1e6, cpuPerMsg)
 	stats(pull)
-	return pull.Close()
+	return finish(f, pull)
 }
 
 func doSend(f *zmq.Factory, ep string, count, size int) error {
@@ -206,7 +267,7 @@ func doSend(f *zmq.Factory, ep string, count, size int) error {
 			}
 		}
 	}
-	err = push.Close() // linger -1: returns once everything is delivered
+	err = finish(f, push) // linger -1: returns once everything is delivered
 	cpu := cpuTime() - cpu0
 	stop()
 	fmt.Printf("cpu_ns_per_msg=%.1f\n", float64(cpu.Nanoseconds())/float64(count))
@@ -238,7 +299,7 @@ func doRep(f *zmq.Factory, ep string, count, size int) error {
 	}
 	stop()
 	stats(rep)
-	return rep.Close()
+	return finish(f, rep)
 }
 
 func doReq(f *zmq.Factory, ep string, count, size int) error {
@@ -267,9 +328,230 @@ func doReq(f *zmq.Factory, ep string, count, size int) error {
 		}
 	}
 	stop()
+	printRTT(rtt, sum)
+	stats(req)
+	return finish(f, req)
+}
+
+func printRTT(rtt []float64, sum float64) {
+	count := len(rtt)
 	slices.Sort(rtt)
 	fmt.Printf("rtt_us_mean=%.2f rtt_us_p50=%.2f rtt_us_p99=%.2f\n",
 		sum/float64(count), rtt[count/2], rtt[count*99/100])
-	stats(req)
-	return req.Close()
+}
+
+// doRouter echoes every request, [empty, payload] after the routing id,
+// back to its sender as it came.
+func doRouter(f *zmq.Factory, ep string, count, size int) error {
+	r, err := f.NewRouter()
+	if err != nil {
+		return err
+	}
+	if err := announce(r, ep); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	stop := profile()
+	for range count {
+		peer, m, err := r.RecvFrom(ctx)
+		if err != nil {
+			return err
+		}
+		if len(m.Frames) != 2 || len(m.Frames[0]) != 0 {
+			return fmt.Errorf("got a %d-frame request, want [id, empty, payload]", len(m.Frames)+1)
+		}
+		if len(m.Frames[1]) != size {
+			return fmt.Errorf("got a %d-byte frame, want %d", len(m.Frames[1]), size)
+		}
+		if err := r.SendTo(ctx, peer, m.Frames...); err != nil {
+			return err
+		}
+	}
+	stop()
+	stats(r)
+	return finish(f, r)
+}
+
+// doDealer sends every request as [empty, payload], the envelope a Req
+// would add, and expects it back the same.
+func doDealer(f *zmq.Factory, ep string, count, size int) error {
+	d, err := f.NewDealer()
+	if err != nil {
+		return err
+	}
+	if err := d.Connect(ep); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	// Send copies the frames into libzmq before it returns, so one
+	// message value serves every request.
+	q := zmq.NewMsg([]byte{}, make([]byte, size))
+	rtt := make([]float64, count)
+	sum := 0.0
+	stop := profile()
+	for i := range count {
+		t0 := time.Now()
+		if err := d.Send(ctx, q); err != nil {
+			return err
+		}
+		m, err := d.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		rtt[i] = float64(time.Since(t0).Nanoseconds()) / 1e3
+		sum += rtt[i]
+		if len(m.Frames) != 2 || len(m.Frames[0]) != 0 {
+			return fmt.Errorf("reply %s does not start with an empty frame", m)
+		}
+		if len(m.Frames[1]) != size {
+			return fmt.Errorf("got a %d-byte frame, want %d", len(m.Frames[1]), size)
+		}
+	}
+	stop()
+	printRTT(rtt, sum)
+	stats(d)
+	return finish(f, d)
+}
+
+func doPub(f *zmq.Factory, ep string, count, size int) error {
+	p, err := f.NewXPub(zmq.WithSendHWM(fanHWM), zmq.WithXPubNoDrop(true), zmq.WithXPubVerbose(true))
+	if err != nil {
+		return err
+	}
+	if err := announce(p, ep); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	// Every subscriber subscribes once: wait until they all have.
+	for seen := 0; seen < subscribers; {
+		m, err := p.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		if sub, _, ok := zmq.ParseSubscription(m); ok && sub {
+			seen++
+		}
+	}
+	// Send copies the frame into libzmq before it returns, so one buffer
+	// serves every message.
+	buf := make([]byte, size)
+	m := zmq.NewMsg(buf)
+	stop := profile()
+	start, cpu0 := time.Now(), cpuTime()
+	for i := range count {
+		binary.LittleEndian.PutUint64(buf, uint64(i))
+		if err := p.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	err = finish(f, p) // linger -1: returns once everything is delivered
+	elapsed, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
+	stop()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(count) / elapsed
+	}
+	fmt.Printf("msgs_per_s=%.0f cpu_ns_per_msg=%.1f\n", rate, float64(cpu.Nanoseconds())/float64(count))
+	stats(p)
+	return err
+}
+
+func doSub(f *zmq.Factory, ep string, count, size int) error {
+	// Linger 0: a Sub has nothing to deliver, but once the publisher has
+	// gone it queues its subscription for the reconnection, which linger
+	// -1 would wait for forever.
+	s, err := f.NewSub(zmq.WithLinger(0), zmq.WithRecvHWM(fanHWM), zmq.WithSubscribe(""))
+	if err != nil {
+		return err
+	}
+	if err := s.Connect(ep); err != nil {
+		return err
+	}
+	stop := profile()
+	m, err := s.Recv(context.Background()) // no time limit for the first
+	if err != nil {
+		return err
+	}
+	if err := checkSize(m, size); err != nil {
+		return err
+	}
+	start, cpu0 := time.Now(), cpuTime()
+	// From now on, give up after idleTimeout without a message: a watchdog
+	// looks at the count every idleTimeout/50 and cancels the receive when
+	// it has not moved for idleTimeout; lastMove is then (to within a tick)
+	// when the last message came.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got atomic.Int64
+	var lastMove time.Time
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		tick := time.NewTicker(idleTimeout / 50)
+		defer tick.Stop()
+		seen, moved := int64(-1), time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				if n := got.Load(); n != seen {
+					seen, moved = n, now
+				} else if now.Sub(moved) >= idleTimeout {
+					lastMove = moved
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	var next, lost, gaps uint64
+	last := uint64(count - 1)
+	received, idle := 0, false
+	for {
+		seq := binary.LittleEndian.Uint64(m.Frames[0])
+		received++
+		got.Store(int64(received))
+		if seq < next {
+			return fmt.Errorf("message %d after %d", seq, next-1)
+		}
+		if seq > next {
+			gaps++
+			lost += seq - next
+		}
+		next = seq + 1
+		if seq >= last {
+			break
+		}
+		m, err = s.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil { // only the watchdog has cancelled it yet
+				idle = true
+				break
+			}
+			return err
+		}
+		if err := checkSize(m, size); err != nil {
+			return err
+		}
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	cancel()
+	<-watched
+	stop()
+	if idle {
+		elapsed = lastMove.Sub(start)
+	}
+	if next <= last { // the tail never came
+		gaps++
+		lost += last + 1 - next
+	}
+	rate, cpuPerMsg := 0.0, 0.0
+	if received > 1 && elapsed > 0 {
+		rate = float64(received-1) / elapsed.Seconds()
+		cpuPerMsg = float64(cpu.Nanoseconds()) / float64(received-1)
+	}
+	fmt.Printf("msgs_per_s=%.0f received=%d lost=%d gaps=%d cpu_ns_per_msg=%.1f\n", rate, received, lost, gaps, cpuPerMsg)
+	stats(s)
+	return finish(f, s)
 }
