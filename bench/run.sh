@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: the Go binding against plain libzmq over tcp://127.0.0.1,
 # with a C peer (bench/c/thr.c) and a Go peer (bench/gothr) on either side:
-#   - throughput, PUSH -> PULL, per message size;
+#   - throughput, PUSH -> PULL, per message size; also with "GoB", the Go
+#     program sending with SendBatch and receiving with RecvBatch, BATCH
+#     messages per call (combinations GoB->GoB, C->GoB and GoB->C);
 #   - round trip, REQ <-> REP and DEALER <-> ROUTER, per message size;
 #   - fan-out, one XPUB (no-drop) process -> FAN_SUBS SUB processes.
 #
@@ -15,6 +17,8 @@
 #   FAN_COUNT=500000             messages per fan-out run; 0 skips the fan-out runs
 #   FAN_SIZE=256                 fan-out message size (at least 8: the sequence number)
 #   FAN_SUBS=4                   subscriber processes per fan-out run
+#   BATCH=256                    messages per SendBatch/RecvBatch call of GoB in the
+#                                throughput runs; 0 leaves the GoB combinations out
 #   GOTHR_FLAGS=                 extra flags for every gothr run (e.g. -v)
 #   RUN_TIMEOUT=60               seconds any one program may run
 #
@@ -27,12 +31,14 @@
 # has subscribed, then sends FAN_COUNT sequence-numbered messages; every
 # subscriber reports its msgs/s and the sequence numbers it never saw (with
 # the no-drop option there must be none). Runs of the four combinations
-# alternate C and Go within every repetition.
+# alternate C and Go within every repetition; in the throughput runs the
+# GoB combinations come each after its unbatched counterpart.
 #
 # The tables: throughput per size and combination (sender->receiver), the
 # median, min and max msgs/s over the repetitions, the ratio of the median
 # to the C->C median, and the median CPU time per message of the sender and
-# the receiver; CPU time per message per role, Go against C, over all runs;
+# the receiver; CPU time per message per role, Go (and GoB) against C, over
+# all throughput runs;
 # round trips per pattern, size and combination (client->server), p50 and
 # p99 medians and their ratios to C->C; fan-out per combination
 # (publisher->subscribers), the slowest and the mean subscriber's msgs/s
@@ -49,11 +55,16 @@ LAT_SIZES=(${LAT_SIZES:-16 1024})
 FAN_COUNT=${FAN_COUNT:-500000}
 FAN_SIZE=${FAN_SIZE:-256}
 FAN_SUBS=${FAN_SUBS:-4}
+BATCH=${BATCH:-256}
 GOTHR_FLAGS=${GOTHR_FLAGS:-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 
 if ((${#SIZES[@]} != ${#COUNTS[@]})); then
 	echo "run.sh: SIZES and COUNTS must have the same length" >&2
+	exit 2
+fi
+if [[ ! $BATCH =~ ^[0-9]+$ ]]; then
+	echo "run.sh: BATCH must be a number (0: no GoB runs)" >&2
 	exit 2
 fi
 if ((FAN_COUNT > 0 && FAN_SIZE < 8)); then
@@ -80,13 +91,14 @@ echo "building into $tmp" >&2
 gcc -O2 -Wall "$here/c/thr.c" -o "$tmp/thr" $(pkg-config --cflags --libs libzmq)
 (cd "$root" && go build -o "$tmp/gothr" ./bench/gothr)
 
-# bin C|Go: the program of one side.
+# bin C|Go|GoB: the program of one side; GoB is gothr with SendBatch and
+# RecvBatch (the flags only change the send and recv modes).
 bin() {
-	if [[ $1 == C ]]; then
-		echo "$tmp/thr"
-	else
-		echo "$tmp/gothr $GOTHR_FLAGS"
-	fi
+	case $1 in
+	C) echo "$tmp/thr" ;;
+	Go) echo "$tmp/gothr $GOTHR_FLAGS" ;;
+	GoB) echo "$tmp/gothr $GOTHR_FLAGS -batch $BATCH -rbatch $BATCH" ;;
+	esac
 }
 
 # await PID WHAT [ERRFILE]: waits for a background program; a failure ends
@@ -192,6 +204,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 # Sender->receiver (client->server, publisher->subscribers); the order
 # alternates C and Go programs from run to run.
 combos=("C C" "Go Go" "C Go" "Go C")
+# The throughput runs add GoB, each after its unbatched counterpart.
+thr_combos=("${combos[@]}")
+cw=7 # width of the throughput table's combination column
+if ((BATCH > 0)); then
+	thr_combos=("C C" "Go Go" "GoB GoB" "C Go" "C GoB" "Go C" "GoB C")
+	cw=8
+fi
 patterns=("REQ->REP rep req" "DEALER->ROUTER router dealer")
 results=$tmp/results
 : >"$results"
@@ -200,7 +219,7 @@ start=$SECONDS
 for i in "${!SIZES[@]}"; do
 	size=${SIZES[$i]} count=${COUNTS[$i]}
 	for rep in $(seq "$REPS"); do
-		for c in "${combos[@]}"; do
+		for c in "${thr_combos[@]}"; do
 			read -r snd rcv <<<"$c"
 			pair "$rcv" "$snd" recv send "$count" "$size"
 			rc=$(field cpu_ns_per_msg "$srv_line") sc=$(field cpu_ns_per_msg "$cli_line")
@@ -211,7 +230,7 @@ for i in "${!SIZES[@]}"; do
 				echo "rcpu $size $rcv $rc"
 				echo "scpu $size $snd $sc"
 			} >>"$results"
-			printf '  %-6s %-7s rep %d: %s | sender %s\n' "$size" "$snd->$rcv" "$rep" "$srv_line" "$cli_line" >&2
+			printf "  %-6s %-${cw}s rep %d: %s | sender %s\n" "$size" "$snd->$rcv" "$rep" "$srv_line" "$cli_line" >&2
 		done
 	done
 done
@@ -259,31 +278,45 @@ fi
 echo
 echo "PUSH->PULL throughput over tcp://127.0.0.1, $REPS runs each (sender->receiver);" \
 	"CPU: median ns of CPU time (all threads, user+system) per message, of the sender and of the receiver"
-printf '%8s  %-7s %12s %12s %12s %10s %8s %10s %10s\n' size combo "median msg/s" min max "median MB/s" "vs C->C" \
+if ((BATCH > 0)); then
+	echo "GoB: our binding with SendBatch/RecvBatch, $BATCH messages per call (Go: one Send/Recv per message)"
+fi
+printf "%8s  %-${cw}s %12s %12s %12s %10s %8s %10s %10s\n" size combo "median msg/s" min max "median MB/s" "vs C->C" \
 	"snd ns/msg" "rcv ns/msg"
 for i in "${!SIZES[@]}"; do
 	size=${SIZES[$i]}
 	read -r base _ _ <<<"$(stats "$results" thr "$size" 'C->C')"
-	for c in "${combos[@]}"; do
+	for c in "${thr_combos[@]}"; do
 		read -r snd rcv <<<"$c"
 		read -r med lo hi <<<"$(stats "$results" thr "$size" "$snd->$rcv")"
 		read -r sc _ _ <<<"$(stats "$results" tscpu "$size" "$snd->$rcv")"
 		read -r rc _ _ <<<"$(stats "$results" trcpu "$size" "$snd->$rcv")"
-		awk -v s="$size" -v c="$snd->$rcv" -v m="$med" -v lo="$lo" -v hi="$hi" -v b="$base" -v sc="$sc" -v rc="$rc" \
-			'BEGIN { printf "%8d  %-7s %12.0f %12.0f %12.0f %10.1f %8.2f %10.1f %10.1f\n", s, c, m, lo, hi, m * s / 1e6, (b > 0 ? m / b : 0), sc, rc }'
+		awk -v s="$size" -v c="$snd->$rcv" -v m="$med" -v lo="$lo" -v hi="$hi" -v b="$base" -v sc="$sc" -v rc="$rc" -v cw="$cw" \
+			'BEGIN { printf "%8d  %-" cw "s %12.0f %12.0f %12.0f %10.1f %8.2f %10.1f %10.1f\n", s, c, m, lo, hi, m * s / 1e6, (b > 0 ? m / b : 0), sc, rc }'
 	done
 done
 
 echo
 echo "CPU time per message of each program (all its threads, user+system; ns), median over every run"
 echo "in which it had that role; less sensitive than msgs/s to other load on the machine"
-printf '%8s  %-8s %10s %10s %8s\n' size role C Go "Go / C"
+if ((BATCH > 0)); then
+	printf '%8s  %-8s %10s %10s %10s %8s %8s\n' size role C Go GoB "Go / C" "GoB / C"
+else
+	printf '%8s  %-8s %10s %10s %8s\n' size role C Go "Go / C"
+fi
 for size in "${SIZES[@]}"; do
 	for role in rcpu scpu; do
 		read -r c _ _ <<<"$(stats "$results" "$role" "$size" C)"
 		read -r g _ _ <<<"$(stats "$results" "$role" "$size" Go)"
-		awk -v s="$size" -v r="$([[ $role == rcpu ]] && echo receiver || echo sender)" -v c="$c" -v g="$g" \
-			'BEGIN { printf "%8d  %-8s %10.1f %10.1f %8.2f\n", s, r, c, g, (c > 0 ? g / c : 0) }'
+		r=$([[ $role == rcpu ]] && echo receiver || echo sender)
+		if ((BATCH > 0)); then
+			read -r gb _ _ <<<"$(stats "$results" "$role" "$size" GoB)"
+			awk -v s="$size" -v r="$r" -v c="$c" -v g="$g" -v gb="$gb" \
+				'BEGIN { printf "%8d  %-8s %10.1f %10.1f %10.1f %8.2f %8.2f\n", s, r, c, g, gb, (c > 0 ? g / c : 0), (c > 0 ? gb / c : 0) }'
+		else
+			awk -v s="$size" -v r="$r" -v c="$c" -v g="$g" \
+				'BEGIN { printf "%8d  %-8s %10.1f %10.1f %8.2f\n", s, r, c, g, (c > 0 ? g / c : 0) }'
+		fi
 	done
 done
 

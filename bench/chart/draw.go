@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,9 +18,12 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// The three combinations drawn against C->C, and their colours.
+// The three combinations drawn against C->C, and their colours; the
+// batched ones (GoB: SendBatch/RecvBatch, throughput only) are drawn
+// hatched in the colour of their unbatched counterpart.
 var (
 	combos      = []string{"Go->Go", "C->Go", "Go->C"}
+	batched     = []string{"GoB->GoB", "C->GoB", "GoB->C"}
 	comboLegend = []string{"Go->Go", "C->Go (ours receives / serves / subscribes)", "Go->C (ours sends / asks / publishes)"}
 	comboColor  = []color.RGBA{{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}}
 
@@ -40,21 +44,68 @@ const (
 	latCap = 4.0
 )
 
-// panel is one bar chart: groups of bars (one bar per combination) on a
-// ratio axis from 0 to ymax.
+// series is one combination's bars: its name in run.sh's tables and how
+// its bars look.
+type series struct {
+	combo   string
+	color   color.RGBA
+	hatched bool // batched: light stripes of color
+}
+
+// plainSeries are Go->Go, C->Go and Go->C; thrSeries adds, when withBatch,
+// each one's batched counterpart right after it.
+func plainSeries() []series {
+	s := make([]series, len(combos))
+	for i, c := range combos {
+		s[i] = series{combo: c, color: comboColor[i]}
+	}
+	return s
+}
+
+func thrSeries(withBatch bool) []series {
+	if !withBatch {
+		return plainSeries()
+	}
+	var s []series
+	for i, c := range combos {
+		s = append(s, series{combo: c, color: comboColor[i]}, series{combo: batched[i], color: comboColor[i], hatched: true})
+	}
+	return s
+}
+
+// panel is one bar chart: groups of bars (one bar per series) on a ratio
+// axis from 0 to ymax.
 type panel struct {
 	x0, x1 int // plot area, left and right
 	y0, y1 int // plot area, top and bottom (the x axis)
 	ycap   float64
 	ymax   float64
+	series []series
 	groups []string    // label under each group; "\n" breaks it in lines
-	values [][]float64 // values[group][combo]; NaN: no bar
+	values [][]float64 // values[group][series]; NaN: no bar
 	title  string      // above the plot
 	ylabel string      // beside the y axis
 	xlabel string      // under the group labels
 }
 
-func nanBars() []float64 { return []float64{math.NaN(), math.NaN(), math.NaN()} }
+// nanBars is a group without bars yet.
+func (p *panel) nanBars() []float64 {
+	v := make([]float64, len(p.series))
+	for i := range v {
+		v[i] = math.NaN()
+	}
+	return v
+}
+
+// index is the series of combination c, or -1.
+func (p *panel) index(c string) int {
+	for i, s := range p.series {
+		if s.combo == c {
+			return i
+		}
+	}
+	return -1
+}
 
 func writePNG(path string, res *results) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
@@ -73,9 +124,29 @@ func writePNG(path string, res *results) error {
 	fill(img, image.Rect(x, 58, x+24, 60), red)
 	text(img, "C->C = 1.0", x+30, 59, 1, -1, black)
 
-	thr := panel{x0: 90, x1: width - 30, y0: topTop, y1: topBottom,
+	withBatch := false
+	for _, r := range res.thr {
+		withBatch = withBatch || slices.Contains(batched, r.combo)
+	}
+	if withBatch {
+		// A second legend line: the hatched bars.
+		x := 90
+		for i, name := range batched {
+			hatch(img, image.Rect(x, 74, x+14, 88), comboColor[i])
+			x += 20
+			text(img, name, x, 81, 1, -1, black)
+			x += len(name)*7 + 24
+		}
+		text(img, batchLegend(res.thrNote), x+6, 81, 1, -1, black)
+	}
+
+	thr := panel{x0: 90, x1: width - 30, y0: topTop, y1: topBottom, series: thrSeries(withBatch),
 		title:  "PUSH->PULL messages/s (higher is better)",
 		ylabel: "median msg/s / C->C median", xlabel: "message size (sender->receiver)"}
+	if withBatch {
+		thr.y0 += 12 // room for the second legend line
+		thr.xlabel = "message size (sender->receiver; hatched: GoB, with SendBatch/RecvBatch)"
+	}
 	group := map[int]int{} // size -> index in thr.groups, in the order of the table
 	for _, r := range res.thr {
 		g, ok := group[r.size]
@@ -83,18 +154,18 @@ func writePNG(path string, res *results) error {
 			g = len(thr.groups)
 			group[r.size] = g
 			thr.groups = append(thr.groups, sizeLabel(r.size))
-			thr.values = append(thr.values, nanBars())
+			thr.values = append(thr.values, thr.nanBars())
 		}
-		if i := comboIndex(r.combo); i >= 0 {
+		if i := thr.index(r.combo); i >= 0 {
 			thr.values[g][i] = r.ratio
 		}
 	}
 	thr.draw(img)
 
 	if len(res.lat) > 0 {
-		p50 := panel{x0: 90, x1: 520, y0: lowTop, y1: lowBottom, ycap: latCap,
+		p50 := panel{x0: 90, x1: 520, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
 			title: "round trip p50 (lower is better)", ylabel: "median p50 / C->C", xlabel: "pattern, size (client->server)"}
-		p99 := panel{x0: 600, x1: 1030, y0: lowTop, y1: lowBottom, ycap: latCap,
+		p99 := panel{x0: 600, x1: 1030, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
 			title: "round trip p99 (lower is better)", ylabel: "median p99 / C->C", xlabel: "pattern, size (client->server)"}
 		group := map[string]int{} // pattern and size -> group, in the order of the table
 		for _, r := range res.lat {
@@ -105,10 +176,10 @@ func writePNG(path string, res *results) error {
 				group[key] = g
 				for _, p := range []*panel{&p50, &p99} {
 					p.groups = append(p.groups, key)
-					p.values = append(p.values, nanBars())
+					p.values = append(p.values, p.nanBars())
 				}
 			}
-			if i := comboIndex(r.combo); i >= 0 {
+			if i := p50.index(r.combo); i >= 0 {
 				p50.values[g][i], p99.values[g][i] = r.r50, r.r99
 			}
 		}
@@ -117,13 +188,13 @@ func writePNG(path string, res *results) error {
 	}
 
 	if len(res.fan) > 0 {
-		fan := panel{x0: 1110, x1: width - 30, y0: lowTop, y1: lowBottom,
+		fan := panel{x0: 1110, x1: width - 30, y0: lowTop, y1: lowBottom, series: plainSeries(),
 			title: fanPanelTitle(res.fanTitle), ylabel: "msg/s per subscriber / C->C",
-			xlabel: "subscriber (pub->subs)", groups: []string{"slowest", "mean"},
-			values: [][]float64{nanBars(), nanBars()}}
+			xlabel: "subscriber (pub->subs)", groups: []string{"slowest", "mean"}}
+		fan.values = [][]float64{fan.nanBars(), fan.nanBars()}
 		lost := 0
 		for _, r := range res.fan {
-			if i := comboIndex(r.combo); i >= 0 {
+			if i := fan.index(r.combo); i >= 0 {
 				fan.values[0][i], fan.values[1][i] = r.rMin, r.rMean
 			}
 			lost += r.lost
@@ -145,6 +216,14 @@ func writePNG(path string, res *results) error {
 		return err
 	}
 	return f.Close()
+}
+
+// batchLegend explains GoB, with the batch size from run.sh's note.
+func batchLegend(note string) string {
+	if m := regexp.MustCompile(`(\d+) messages per call`).FindStringSubmatch(note); m != nil {
+		return fmt.Sprintf("(hatched) GoB: ours with SendBatch/RecvBatch, %s messages per call; throughput only", m[1])
+	}
+	return "(hatched) GoB: ours with SendBatch/RecvBatch; throughput only"
 }
 
 // fanPanelTitle is "PUB -> n SUB, size" from run.sh's fan-out title.
@@ -191,7 +270,13 @@ func (p *panel) draw(img *image.RGBA) {
 	vtext(img, p.ylabel, p.x0-52, (p.y0+p.y1)/2, black)
 
 	groupW := (p.x1 - p.x0) / len(p.groups)
-	barW := groupW * 9 / 10 / len(combos)
+	barW := groupW * 9 / 10 / len(p.series)
+	// The values above the bars go on last, on white, over the C->C line.
+	type barLabel struct {
+		s    string
+		x, y int
+	}
+	var labels []barLabel
 	for g, label := range p.groups {
 		left := p.x0 + g*groupW + groupW/20
 		for i, v := range p.values[g] {
@@ -199,12 +284,19 @@ func (p *panel) draw(img *image.RGBA) {
 				continue
 			}
 			bx := left + i*barW
-			fill(img, image.Rect(bx+2, y(v), bx+barW-2, p.y1), comboColor[i])
+			s := p.series[i]
+			bar := image.Rect(bx+2, y(v), bx+barW-2, p.y1)
+			if s.hatched {
+				hatch(img, bar, s.color)
+			} else {
+				fill(img, bar, s.color)
+			}
 			if v > p.ymax { // cut: the value inside the top of the bar
 				fill(img, image.Rect(bx+2, y(v)+8, bx+barW-2, y(v)+11), white)
+				fill(img, image.Rect(bx+barW/2-8, y(v)+16, bx+barW/2+8, y(v)+74), s.color)
 				vtext(img, fmt.Sprintf("%.2f", v), bx+barW/2, y(v)+44, white)
 			} else {
-				text(img, fmt.Sprintf("%.2f", v), bx+barW/2, y(v)-9, 1, 0, black)
+				labels = append(labels, barLabel{fmt.Sprintf("%.2f", v), bx + barW/2, y(v) - 9})
 			}
 		}
 		for k, line := range strings.Split(label, "\n") {
@@ -217,15 +309,11 @@ func (p *panel) draw(img *image.RGBA) {
 	for x := p.x0; x < p.x1; x += 12 {
 		fill(img, image.Rect(x, y(1)-1, min(x+8, p.x1), y(1)+1), red)
 	}
-}
-
-func comboIndex(c string) int {
-	for i, name := range combos {
-		if name == c {
-			return i
-		}
+	for _, l := range labels {
+		w := len(l.s) * 7
+		fill(img, image.Rect(l.x-w/2-1, l.y-6, l.x+w/2+2, l.y+6), white)
+		text(img, l.s, l.x, l.y, 1, 0, black)
 	}
-	return -1
 }
 
 func sizeLabel(n int) string {
@@ -239,6 +327,20 @@ func sizeLabel(n int) string {
 
 func fill(img *image.RGBA, r image.Rectangle, c color.Color) {
 	draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+}
+
+// hatch fills r with a light tint of c crossed by diagonal stripes of c,
+// framed in c.
+func hatch(img *image.RGBA, r image.Rectangle, c color.RGBA) {
+	tint := func(v uint8) uint8 { return uint8(255 - (255-int(v))*35/100) }
+	fill(img, r, color.RGBA{tint(c.R), tint(c.G), tint(c.B), 0xff})
+	for py := r.Min.Y; py < r.Max.Y; py++ {
+		for px := r.Min.X; px < r.Max.X; px++ {
+			if (px+py)%8 < 3 || px < r.Min.X+2 || px >= r.Max.X-2 || py < r.Min.Y+2 {
+				img.SetRGBA(px, py, c)
+			}
+		}
+	}
 }
 
 // render draws s in basicfont's 7x13 face into a mask the size of the text.

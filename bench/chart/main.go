@@ -5,11 +5,14 @@
 //	cd bench/chart && go run . -in ../results/run.txt -png ../results/chart.png -md ../results/table.md
 //
 // The chart shows, as ratios to C->C of Go->Go, C->Go and Go->C: on top,
-// the PUSH->PULL throughput per message size; below, the p50 and the p99
-// round trip of REQ->REP and DEALER->ROUTER per message size, and the
-// PUB->SUB fan-out rate per subscriber (the slowest and the mean). The
-// Markdown table has the numbers, with the CPU time per message of both
-// sides and the fan-out's lost messages. Without -in it reads stdin.
+// the PUSH->PULL throughput per message size, with, if the run had them
+// (BATCH > 0), the batched combinations GoB->GoB, C->GoB and GoB->C (GoB:
+// the Go program with SendBatch/RecvBatch) as hatched bars beside their
+// unbatched counterparts; below, the p50 and the p99 round trip of REQ->REP
+// and DEALER->ROUTER per message size, and the PUB->SUB fan-out rate per
+// subscriber (the slowest and the mean). The Markdown table has the
+// numbers, with the CPU time per message of both sides and the fan-out's
+// lost messages. Without -in it reads stdin.
 package main
 
 import (
@@ -54,6 +57,7 @@ type fanRow struct {
 
 type results struct {
 	thrTitle, latTitle, fanTitle, footer string
+	thrNote                              string // "GoB: ..." under the throughput title, if any
 	thr                                  []thrRow
 	lat                                  []latRow
 	fan                                  []fanRow
@@ -118,6 +122,8 @@ func parse(r io.Reader) (*results, error) {
 			section, res.fanTitle = "fan", line
 		case strings.HasPrefix(line, "total "):
 			res.footer = line
+		case section == "thr" && strings.HasPrefix(line, "GoB:"):
+			res.thrNote = line
 		case strings.HasPrefix(line, "size ") || strings.HasPrefix(line, "combo ") ||
 			strings.HasPrefix(line, "pattern "):
 			// column headings
@@ -215,6 +221,9 @@ func floats(s ...string) ([]float64, error) {
 func markdown(res *results) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", res.thrTitle)
+	if res.thrNote != "" {
+		fmt.Fprintf(&b, "%s\n\n", res.thrNote)
+	}
 	b.WriteString("| size | combination | median msg/s | min | max | ratio vs C | sender CPU ns/msg | receiver CPU ns/msg |\n")
 	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range res.thr {
