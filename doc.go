@@ -61,11 +61,13 @@
 // Goroutines waiting in one direction of a socket (sending, or receiving)
 // are served first in, first out.
 //
-// No OS thread is parked per socket or per waiting goroutine. Waiting
-// goroutines sleep on channels. What waits for libzmq is one goroutine per
-// socket, started the first time a caller has to wait, which waits for the
-// socket's notification descriptor in the netpoller, as a network
-// connection does.
+// No OS thread is parked per socket or per waiting goroutine, and no
+// goroutine is started per socket. A goroutine that has to wait parks in
+// the netpoller on the socket's notification descriptor itself, as a
+// reader of a network connection does, so the netpoller wakes it directly;
+// when several goroutines wait on one socket, the first one does that for
+// all of them and the others sleep on channels until it passes them their
+// turn.
 //
 // A send waits while libzmq cannot take the message: the high-water mark is
 // reached ([WithSendHWM], 1000 messages by default), or the pattern needs a

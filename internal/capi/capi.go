@@ -21,18 +21,6 @@ package capi
 #cgo nocallback zmq_setsockopt
 #include <stdlib.h>
 #include "batch.h"
-
-#include <poll.h>
-// zmqx_fd_readable reports whether fd is readable now, without waiting and
-// without consuming anything.
-static int zmqx_fd_readable(int fd) {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int rc;
-	do {
-		rc = poll(&p, 1, 0);
-	} while (rc < 0 && errno == EINTR);
-	return rc > 0 && (p.revents & POLLIN);
-}
 */
 import "C"
 
@@ -343,7 +331,3 @@ func CurvePublic(secret string) (string, error) {
 	}
 	return C.GoString(&pub[0]), nil
 }
-
-// FDReadable reports whether fd (a socket's ZMQ_FD) is readable now: libzmq
-// has posted a command that nobody processed yet.
-func FDReadable(fd int) bool { return C.zmqx_fd_readable(C.int(fd)) != 0 }

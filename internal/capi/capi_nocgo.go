@@ -55,5 +55,3 @@ func (Socket) Monitor(string, int) error { return errNoCgo }
 
 func CurveKeypair() (string, string, error) { return "", "", errNoCgo }
 func CurvePublic(string) (string, error)    { return "", errNoCgo }
-
-func FDReadable(int) bool { return false }

@@ -394,7 +394,7 @@ func TestEngineCancelledHeadPassesTurn(t *testing.T) {
 		waitQueued(t, pull, 2, 0)
 		// Simulate the poller's wake of the head, then cancel it.
 		pull.mu.Lock()
-		pull.recvQ.wakeHead()
+		pull.wakeLocked(&pull.recvQ)
 		pull.mu.Unlock()
 		cancel1()
 		if err := push.TrySend(msg("m")); err != nil {
@@ -423,7 +423,7 @@ func TestEngineCancelledHeadPassesTurn(t *testing.T) {
 }
 
 // TestEngineCloseReleasesEverything: Close wakes waiters of both
-// directions with ErrClosed, stops the poller, and is idempotent under
+// directions with ErrClosed, ends the poller's wait, and is idempotent under
 // concurrent calls.
 func TestEngineCloseReleasesEverything(t *testing.T) {
 	zctx := newCtx(t)
@@ -439,10 +439,10 @@ func TestEngineCloseReleasesEverything(t *testing.T) {
 	}
 	waitQueued(t, a, n, n)
 	a.mu.Lock()
-	poller := a.pollerDone
+	poller := a.poller
 	a.mu.Unlock()
 	if poller == nil {
-		t.Fatal("waiters parked but no poller running")
+		t.Fatal("waiters parked but none waits on the fd")
 	}
 	var wg sync.WaitGroup
 	for range 8 {
@@ -463,10 +463,11 @@ func TestEngineCloseReleasesEverything(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	select {
-	case <-poller:
-	default:
-		t.Fatal("Close returned while the poller goroutine was still running")
+	a.mu.Lock()
+	poller = a.poller
+	a.mu.Unlock()
+	if poller != nil {
+		t.Fatal("Close returned while a waiter still waited on the fd")
 	}
 	if r, w := queued(a); r != 0 || w != 0 {
 		t.Fatalf("after Close: %d receivers and %d senders still queued", r, w)

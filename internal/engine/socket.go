@@ -8,13 +8,18 @@
 //   - A caller first tries its operation. Only when it gets EAGAIN does it
 //     read ZMQ_EVENTS (which processes libzmq's pending commands, so any later
 //     command re-arms the fd) and, if the socket is still not ready, queue up
-//     and park on a channel.
-//   - One poller goroutine per socket, started when the first caller parks,
-//     waits on the fd in the netpoller. On each edge it reads ZMQ_EVENTS and
-//     wakes the head waiter of each direction that can proceed.
+//     and park.
+//   - At most one waiter, the poller, parks in the netpoller on the fd
+//     itself; the others park on channels. The poller is the head of its
+//     queue and takes the role when nobody holds it. On each edge it reads
+//     ZMQ_EVENTS, wakes the head waiter of the other direction if that one
+//     can proceed, and leaves to retry when its own direction can. So the
+//     usual case, one goroutine waiting per socket, is woken by the
+//     netpoller directly, with no goroutine in between.
 //   - After every libzmq call, whichever goroutine made it, if anybody waits,
 //     ZMQ_EVENTS is read again and ready waiters are woken: the call may have
-//     consumed the fd's edge (txZMQ's "serious bug").
+//     consumed the fd's edge (txZMQ's "serious bug"). If nobody holds the
+//     poller role then, the heads are woken to take it.
 //
 // Waiters are served first-in first-out per direction. A cancelled waiter
 // consumes nothing: messages are only taken out of libzmq by a caller that
@@ -90,8 +95,13 @@ type Socket struct {
 	closing    chan struct{} // closed when Close starts
 	closedDone chan struct{} // closed when Close has finished
 	closeErr   error
-	pollerDone chan struct{} // nil until the poller starts
-	watched    bool          // registered with the watchdog
+	watched    bool // registered with the watchdog
+
+	// poller is the waiter parked in the netpoller on the fd, if any.
+	// interrupted says a read deadline in the past was set to wake it; the
+	// next poller clears it first.
+	poller      *waiter
+	interrupted bool
 
 	recvQ, sendQ waitq
 
@@ -181,14 +191,38 @@ func (s *Socket) recheckIfWaitedLocked() {
 	}
 }
 
+// wakeLocked wakes the head waiter of q, if any: a poller by a read
+// deadline in the past, which ends its wait in the netpoller, any other
+// through its channel.
+func (s *Socket) wakeLocked(q *waitq) {
+	h := q.head
+	if h == nil {
+		return
+	}
+	h.woken = true
+	if h == s.poller {
+		if !s.interrupted {
+			s.interrupted = true
+			s.file.SetReadDeadline(aLongTimeAgo)
+		}
+		return
+	}
+	select {
+	case h.ch <- struct{}{}:
+	default: // already signalled
+	}
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
 // wakeOtherLocked wakes the head waiter of the direction other than bit if
 // ev says it can proceed.
 func (s *Socket) wakeOtherLocked(bit, ev int) {
 	if bit == capi.PollOut && (ev&capi.PollIn != 0 || len(s.ready) > 0) {
-		s.recvQ.wakeHead()
+		s.wakeLocked(&s.recvQ)
 	}
 	if bit == capi.PollIn && ev&capi.PollOut != 0 {
-		s.sendQ.wakeHead()
+		s.wakeLocked(&s.sendQ)
 	}
 }
 
@@ -197,17 +231,19 @@ func (s *Socket) recheckLocked() {
 		return
 	}
 	ev, err := s.zs.Events()
-	if err != nil {
-		// Wake everybody: their own call will surface the error.
-		s.recvQ.wakeHead()
-		s.sendQ.wakeHead()
+	if err != nil || s.poller == nil {
+		// On error, wake everybody: their own call will surface it. With
+		// no poller, nobody would see the next edge: the heads retry, and
+		// one of them takes the role.
+		s.wakeLocked(&s.recvQ)
+		s.wakeLocked(&s.sendQ)
 		return
 	}
 	if ev&capi.PollIn != 0 || len(s.ready) > 0 {
-		s.recvQ.wakeHead()
+		s.wakeLocked(&s.recvQ)
 	}
 	if ev&capi.PollOut != 0 {
-		s.sendQ.wakeHead()
+		s.wakeLocked(&s.sendQ)
 	}
 }
 
@@ -253,7 +289,24 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		}
 		w.woken, w.probe = false, nil
 		w.parkedAt, w.nextAudit, w.readableSince = time.Now(), time.Time{}, time.Time{}
-		s.startPollerLocked()
+		if s.poller == nil && q.head == w {
+			s.poller = w
+			if s.interrupted {
+				s.file.SetReadDeadline(time.Time{})
+				s.interrupted = false
+			}
+			s.mu.Unlock()
+			s.pollFor(ctx, bit)
+			s.mu.Lock()
+			s.poller = nil
+			if err := ctx.Err(); err != nil && !s.closed {
+				q.remove(w)
+				s.recheckIfWaitedLocked() // pass the turn and the poller role on
+				s.mu.Unlock()
+				return err
+			}
+			continue
+		}
 		s.mu.Unlock()
 		select {
 		case <-w.ch:
@@ -305,25 +358,44 @@ func (s *Socket) tryUntilParkable(bit int, try func() error) error {
 	}
 }
 
-func (s *Socket) startPollerLocked() {
-	if s.pollerDone != nil {
-		return
+// pollFor parks the calling waiter, the poller, in the netpoller until its
+// direction (bit) may be ready, it is woken by a read deadline, ctx ends,
+// or the socket closes. On each edge it passes on readiness of the other
+// direction.
+func (s *Socket) pollFor(ctx context.Context, bit int) {
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			s.mu.Lock()
+			if s.poller != nil && !s.interrupted {
+				s.interrupted = true
+				s.file.SetReadDeadline(aLongTimeAgo)
+			}
+			s.mu.Unlock()
+		})
+		defer stop()
 	}
-	s.pollerDone = make(chan struct{})
-	go s.poll()
-}
-
-// poll is the socket's one fd-waiter. It exits when Close closes the fd.
-func (s *Socket) poll() {
-	defer close(s.pollerDone)
+	first := true
 	s.rc.Read(func(uintptr) bool {
+		if first {
+			first = false
+			// Read discarded any edge that came before it. The caller made
+			// sure that every command since its last ZMQ_EVENTS read leaves
+			// the fd readable: if it is not, just wait.
+			if !capi.FDReadable(s.fd) {
+				return false
+			}
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed {
 			return true
 		}
-		s.recheckIfWaitedLocked()
-		return false // park until the next edge
+		ev, err := s.zs.Events()
+		if err != nil {
+			return true // the retry surfaces it
+		}
+		s.wakeOtherLocked(bit, ev)
+		return ev&bit != 0 || bit == capi.PollIn && len(s.ready) > 0
 	})
 }
 
@@ -700,12 +772,10 @@ func (s *Socket) Close() error {
 	unwatchSocket(s)
 
 	// The fd goes first, without the lock: closing it evicts the poller,
-	// which may be waiting for the lock inside its callback. Closing it
-	// after zmq_close would leave a silent eventfd behind.
+	// which may be waiting for the lock inside its callback, and returns
+	// once it has left. Closing it after zmq_close would leave a silent
+	// eventfd behind.
 	s.file.Close()
-	if s.pollerDone != nil {
-		<-s.pollerDone
-	}
 	s.mu.Lock()
 	s.closeErr = s.zs.Close()
 	s.ready, s.partial = nil, Message{}

@@ -52,15 +52,3 @@ func (q *waitq) remove(w *waiter) {
 	w.prev, w.next = nil, nil
 	q.n--
 }
-
-// wakeHead signals the head waiter, if any.
-func (q *waitq) wakeHead() {
-	if q.head == nil {
-		return
-	}
-	q.head.woken = true
-	select {
-	case q.head.ch <- struct{}{}:
-	default: // already signalled
-	}
-}
