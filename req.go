@@ -18,6 +18,11 @@ import (
 // A request's ctx is its timeout: when ctx ends first the request is
 // forgotten, and a reply arriving later is dropped and counted in
 // Stats.LateReplies. libzmq may still deliver the request itself.
+//
+// No goroutine of its own reads replies: one waiting requester at a time
+// does, for all of them, so a lone request gets its reply without a hand-off
+// between goroutines. A late reply is therefore dropped (and counted) when
+// the next request reads, not when it arrives.
 type Req struct {
 	*socket
 
@@ -26,9 +31,14 @@ type Req struct {
 
 	mu      sync.Mutex
 	pending map[string]chan Msg
+	// reading is true while one requester receives replies for all: the
+	// one whose reply comes back first usually is that requester, so it
+	// gets its reply with no hand-off between goroutines.
 	reading bool
-	readErr error         // why the reader stopped: ErrClosed
-	readEnd chan struct{} // closed when the reader has stopped
+	// readerGone holds a token when the reading requester left while
+	// others still wait: one of them takes the role.
+	readerGone chan struct{}
+	readErr    error // ErrClosed once the socket closed
 }
 
 // NewReq creates a Req.
@@ -37,9 +47,13 @@ func (f *Factory) NewReq(opts ...ReqOption) (*Req, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Req{socket: s, pending: make(map[string]chan Msg), readEnd: make(chan struct{})}
+	r := &Req{socket: s, pending: make(map[string]chan Msg), readerGone: make(chan struct{}, 1)}
 	rand.Read(r.idPrefix[:])
-	s.afterClose = r.waitReader
+	s.afterClose = func() {
+		r.mu.Lock()
+		r.failAllLocked()
+		r.mu.Unlock()
+	}
 	return r, nil
 }
 
@@ -68,10 +82,6 @@ func (r *Req) Request(ctx context.Context, parts ...[]byte) (Msg, error) {
 		return Msg{}, &OpError{Op: "request", Socket: r.kind, Err: r.readErr}
 	}
 	r.pending[key] = ch
-	if !r.reading {
-		r.reading = true
-		go r.readReplies()
-	}
 	r.mu.Unlock()
 
 	frames := make([][]byte, 0, 2+len(parts))
@@ -80,23 +90,65 @@ func (r *Req) Request(ctx context.Context, parts ...[]byte) (Msg, error) {
 		r.forget(key)
 		return Msg{}, err
 	}
-	select {
-	case m, ok := <-ch:
-		if !ok {
-			return Msg{}, &OpError{Op: "request", Socket: r.kind, Err: ErrClosed}
+	for {
+		r.mu.Lock()
+		_, mine := r.pending[key] // not pending: the reply is on its way to ch
+		if mine && !r.reading && r.readErr == nil {
+			r.reading = true
+			r.mu.Unlock()
+			err := r.readReplies(ctx, ch)
+			r.mu.Lock()
+			r.reading = false
+			r.passRoleLocked()
+			r.mu.Unlock()
+			if err != nil && isCtxErr(err) {
+				return r.abandon(ctx, key, ch)
+			}
+		} else {
+			r.passRoleLocked() // a token this requester took but has no use for
+			r.mu.Unlock()
 		}
-		return m, nil
-	case <-ctx.Done():
-		if r.forget(key) {
-			r.timedOut.Add(1)
-			return Msg{}, ctx.Err()
+		gone := r.readerGone
+		if !mine {
+			gone = nil // the reply is coming: no use for the reader's role
 		}
-		// The reply won the race: deliver it rather than drop it.
-		if m, ok := <-ch; ok {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				return Msg{}, &OpError{Op: "request", Socket: r.kind, Err: ErrClosed}
+			}
 			return m, nil
+		case <-gone:
+			// The reader left: take its role (or somebody already did).
+		case <-ctx.Done():
+			return r.abandon(ctx, key, ch)
 		}
-		return Msg{}, &OpError{Op: "request", Socket: r.kind, Err: ErrClosed}
 	}
+}
+
+// passRoleLocked leaves a token for a waiting requester when nobody reads
+// replies but some are still expected.
+func (r *Req) passRoleLocked() {
+	if r.reading || r.readErr != nil || len(r.pending) == 0 {
+		return
+	}
+	select {
+	case r.readerGone <- struct{}{}:
+	default: // a token is already there
+	}
+}
+
+// abandon ends a request whose ctx ended, unless its reply won the race.
+func (r *Req) abandon(ctx context.Context, key string, ch chan Msg) (Msg, error) {
+	if r.forget(key) {
+		r.timedOut.Add(1)
+		return Msg{}, ctx.Err()
+	}
+	// The reply won the race: deliver it rather than drop it.
+	if m, ok := <-ch; ok {
+		return m, nil
+	}
+	return Msg{}, &OpError{Op: "request", Socket: r.kind, Err: ErrClosed}
 }
 
 // forget removes a pending request; it reports whether it was still there.
@@ -108,21 +160,19 @@ func (r *Req) forget(key string) bool {
 	return ok
 }
 
-// readReplies receives replies and hands each to its request until the
-// socket closes, then fails every pending request with ErrClosed.
-func (r *Req) readReplies() {
-	defer close(r.readEnd)
+// readReplies receives replies for every pending request, handing each to
+// its requester, until one arrives on own (the caller's channel), ctx ends
+// (the error is ctx's) or the socket closes (every pending request fails).
+func (r *Req) readReplies(ctx context.Context, own chan Msg) error {
 	for {
-		m, err := r.recv(context.Background())
+		m, err := r.recv(ctx)
 		if err != nil {
-			r.mu.Lock()
-			r.readErr = ErrClosed
-			for k, ch := range r.pending {
-				close(ch)
-				delete(r.pending, k)
+			if !isCtxErr(err) {
+				r.mu.Lock()
+				r.failAllLocked()
+				r.mu.Unlock()
 			}
-			r.mu.Unlock()
-			return
+			return err
 		}
 		// [id, "", parts...]; anything else cannot be matched to a request.
 		if len(m.Frames) < 2 || len(m.Frames[1]) != 0 {
@@ -139,20 +189,20 @@ func (r *Req) readReplies() {
 			continue
 		}
 		m.Frames = m.Frames[2:]
-		ch <- m
+		ch <- m // capacity 1, and each request gets one reply
+		if ch == own {
+			return nil
+		}
 	}
 }
 
-// waitReader runs after the socket closed: it joins the reply reader.
-func (r *Req) waitReader() {
-	r.mu.Lock()
-	if r.readErr == nil {
-		r.readErr = ErrClosed // no reader may start from now on
-	}
-	started := r.reading
-	r.mu.Unlock()
-	if started {
-		<-r.readEnd
+// failAllLocked fails every pending request with ErrClosed, now and from
+// now on.
+func (r *Req) failAllLocked() {
+	r.readErr = ErrClosed
+	for k, ch := range r.pending {
+		close(ch)
+		delete(r.pending, k)
 	}
 }
 
