@@ -395,7 +395,11 @@ func (s *Socket) pollFor(ctx context.Context, bit int) {
 			return true // the retry surfaces it
 		}
 		s.wakeOtherLocked(bit, ev)
-		return ev&bit != 0 || bit == capi.PollIn && len(s.ready) > 0
+		if ev&bit != 0 || bit == capi.PollIn && len(s.ready) > 0 {
+			s.poller.woken = true // on its way to retry (the watchdog must know)
+			return true
+		}
+		return false
 	})
 }
 
