@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,11 @@ type Violation struct {
 	// Unpolled is true when libzmq's fd had an edge nobody consumed (the
 	// poller did not run), false when the fd was silent (the edge was lost).
 	Unpolled bool
+	// SocketType is libzmq's number for the socket's type (ZMQ_TYPE).
+	SocketType int
+	// Stack is the stack of the goroutine that was stranded, taken when it
+	// got going again: it names the caller.
+	Stack string
 }
 
 // WatchdogStats counts the watchdog's work since it started.
@@ -168,7 +174,8 @@ func (s *Socket) auditLocked(now time.Time) {
 		ev, err := s.zs.Events()
 		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
 		if ready {
-			h.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.parkedAt), Unpolled: unpolled}
+			typ, _ := s.zs.GetInt(zmqType)
+			h.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.parkedAt), Unpolled: unpolled, SocketType: typ}
 		}
 		// Audit an idle waiter again only after another threshold.
 		h.nextAudit = now.Add(watch.threshold)
@@ -176,6 +183,8 @@ func (s *Socket) auditLocked(now time.Time) {
 		s.recheckLocked()
 	}
 }
+
+const zmqType = 16 // ZMQ_TYPE
 
 func dirName(bit int) string {
 	if bit == capi.PollIn {
@@ -191,6 +200,8 @@ func reportProbe(v *Violation) {
 		return
 	}
 	watch.violations.Add(1)
+	buf := make([]byte, 8<<10)
+	v.Stack = string(buf[:runtime.Stack(buf, false)])
 	if watch.report != nil {
 		watch.report(*v)
 	}

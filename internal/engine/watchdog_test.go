@@ -73,7 +73,7 @@ func expectViolation(t *testing.T, violations <-chan Violation, got <-chan error
 	t.Logf("Recv returned %v after the message", time.Since(sent))
 	select {
 	case v := <-violations:
-		t.Logf("violation: %+v", v)
+		t.Logf("violation: %s parked %v, unpolled %v, socket type %d", v.Dir, v.Parked, v.Unpolled, v.SocketType)
 		if v.Dir != "recv" || v.Unpolled != unpolled || v.Parked < watchThreshold {
 			t.Errorf("violation %+v, want Dir recv, Unpolled %v, Parked >= %v", v, unpolled, watchThreshold)
 		}

@@ -41,8 +41,8 @@ func Finish(verbose bool) bool {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, v := range violations {
-		fmt.Fprintf(os.Stderr, "R6 watchdog: a goroutine stayed parked in %s for %v while its socket was ready (edge unpolled: %v)\n",
-			v.Dir, v.Parked, v.Unpolled)
+		fmt.Fprintf(os.Stderr, "R6 watchdog: a goroutine stayed parked in %s for %v while its socket (libzmq type %d) was ready (edge unpolled: %v); its stack once it got going:\n%s\n",
+			v.Dir, v.Parked, v.SocketType, v.Unpolled, v.Stack)
 	}
 	return len(violations) == 0
 }
