@@ -288,7 +288,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 			}
 		}
 		w.woken, w.probe = false, nil
-		w.parkedAt, w.nextAudit, w.readableSince = time.Now(), time.Time{}, time.Time{}
+		w.parkedAt, w.nextAudit, w.readableSince, w.auditEvery = time.Now(), time.Time{}, time.Time{}, 0
 		if s.poller == nil && q.head == w {
 			s.poller = w
 			if s.interrupted {

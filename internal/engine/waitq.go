@@ -13,6 +13,7 @@ type waiter struct {
 	// (watchdog.go). All of it is guarded by the socket lock.
 	woken                              bool
 	parkedAt, nextAudit, readableSince time.Time
+	auditEvery                         time.Duration
 	probe                              *Violation
 }
 

@@ -30,8 +30,9 @@ import (
 // retries; only if its operation then succeeds is a Violation reported,
 // so sockets whose POLLOUT is only a hint (XPUB with no-drop, ROUTER with
 // mandatory routing) cannot raise false alarms. The one false alarm left
-// is a command that lands in the microseconds between the fd check and the
-// ZMQ_EVENTS read for a waiter already parked for the whole threshold.
+// is a command that lands in the microsecond between the fd check and the
+// ZMQ_EVENTS read of a probe; probes of a waiter that stays idle grow
+// rarer (every 100 ms, 200 ms, ... up to every 5 s) to keep that unlikely.
 
 // Violation describes a goroutine that stayed parked while its socket could
 // serve it.
@@ -159,6 +160,7 @@ func (s *Socket) auditLocked(now time.Time) {
 		if h == nil || h.woken || now.Sub(h.parkedAt) < watch.threshold || now.Before(h.nextAudit) {
 			continue
 		}
+		watch.probes.Add(1)
 		unpolled := capi.FDReadable(s.fd)
 		if unpolled {
 			if h.readableSince.IsZero() {
@@ -170,21 +172,26 @@ func (s *Socket) auditLocked(now time.Time) {
 		} else {
 			h.readableSince = time.Time{}
 		}
-		watch.probes.Add(1)
 		ev, err := s.zs.Events()
 		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
 		if ready {
 			typ, _ := s.zs.GetInt(zmqType)
 			h.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.parkedAt), Unpolled: unpolled, SocketType: typ}
 		}
-		// Audit an idle waiter again only after another threshold.
-		h.nextAudit = now.Add(watch.threshold)
+		// Audit an idle waiter less and less often (a lost wake-up lasts
+		// forever, so it is still found): each probe is a chance for the
+		// false alarm described above.
+		h.auditEvery = min(max(2*h.auditEvery, watch.threshold), maxAuditEvery)
+		h.nextAudit = now.Add(h.auditEvery)
 		// This ZMQ_EVENTS read may have consumed an edge: pass it on.
 		s.recheckLocked()
 	}
 }
 
-const zmqType = 16 // ZMQ_TYPE
+const (
+	zmqType       = 16 // ZMQ_TYPE
+	maxAuditEvery = 5 * time.Second
+)
 
 func dirName(bit int) string {
 	if bit == capi.PollIn {
