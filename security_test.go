@@ -3,11 +3,13 @@ package zmq_test
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/auth"
 )
 
 func TestZ85RoundTrip(t *testing.T) {
@@ -102,4 +104,54 @@ func TestSecretKeyNeverInErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCurveUserIDOnRouterAndRep: a CURVE Router and a CURVE Rep see the
+// client's key as the user id of every message, and its address, though
+// libzmq gives a ROUTER's routing-id frame no properties (they come from the
+// frames behind it).
+func TestCurveUserIDOnRouterAndRep(t *testing.T) {
+	f := newFactory(t)
+	server := must[zmq.CurveKeyPair](t)(zmq.NewCurveKeyPair())
+	client := must[zmq.CurveKeyPair](t)(zmq.NewCurveKeyPair())
+	a := must[*auth.Authenticator](t)(auth.Start(f))
+	t.Cleanup(func() { a.Close() })
+	if err := a.AllowCurveKeys(client.Public); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 20*time.Second)
+	check := func(what string, m zmq.Msg) {
+		t.Helper()
+		if m.UserID() != client.Public || m.PeerAddress() != "127.0.0.1" {
+			t.Errorf("%s: user id %q, peer %q; want %q and 127.0.0.1", what, m.UserID(), m.PeerAddress(), client.Public)
+		}
+	}
+
+	router := must[*zmq.Router](t)(f.NewRouter(zmq.WithCurveServer(server.Secret)))
+	dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithCurveClient(server.Public, client)))
+	if err := dealer.Connect(bind(t, router, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := dealer.Send(ctx, zmq.NewMsgString("one", strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+		_, m, err := router.RecvFrom(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("Router message "+strconv.Itoa(i), m)
+	}
+
+	rep := must[*zmq.Rep](t)(f.NewRep(zmq.WithCurveServer(server.Secret)))
+	req := must[*zmq.Req](t)(f.NewReq(zmq.WithCurveClient(server.Public, client)))
+	if err := req.Connect(bind(t, rep, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	go req.Request(ctx, []byte("question"))
+	q, err := rep.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Rep request", q.Msg)
 }

@@ -12,8 +12,10 @@
 #include <zmq.h>
 
 #define ZMQX_MORE ((uint64_t)1 << 63)
-// Metadata words: a message property copied into the arena right before
-// the message's first frame (only when the socket asks for metadata).
+// Metadata words: a message's properties copied into the arena right before
+// its first frame that carries any (only when the socket asks for them). On
+// a ROUTER that is the second frame: libzmq makes the routing id frame
+// itself, without properties.
 #define ZMQX_META_USER ((uint64_t)1 << 62)
 #define ZMQX_META_PEER ((uint64_t)1 << 61)
 #define ZMQX_SIZE_MASK (((uint64_t)1 << 61) - 1)
@@ -21,9 +23,8 @@
 // is at most 255 bytes, a peer address far less.
 #define ZMQX_META_RESERVE 512
 
-static int zmqx_meta(zmq_msg_t *m, const char *name, uint64_t flag, char *arena,
-                     size_t *used, uint64_t *words, int n) {
-	const char *v = zmq_msg_gets(m, name);
+static int zmqx_meta(const char *v, uint64_t flag, char *arena, size_t *used,
+                     uint64_t *words, int n) {
 	if (v == NULL) {
 		return n;
 	}
@@ -73,9 +74,11 @@ static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
 	*bigsize = 0;
 	size_t used = 0;
 	int n = 0;
-	int first = 1; // the next frame starts a message
+	// The current message's properties are still to be copied. A call that
+	// continues a message may copy them twice; the caller keeps the last.
+	int meta_pending = meta;
 	while (n < maxframes && *nmsgs < maxmsgs) {
-		if (meta && first && (cap - used < ZMQX_META_RESERVE || maxframes - n < 3)) {
+		if (meta_pending && (cap - used < ZMQX_META_RESERVE || maxframes - n < 3)) {
 			return n; // no room for this message's metadata in this batch
 		}
 		zmq_msg_t m;
@@ -89,15 +92,20 @@ static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
 			zmq_msg_close(&m);
 			return n;
 		}
-		if (meta && first) {
-			n = zmqx_meta(&m, "User-Id", ZMQX_META_USER, arena, &used, words, n);
-			n = zmqx_meta(&m, "Peer-Address", ZMQX_META_PEER, arena, &used, words, n);
+		if (meta_pending) {
+			const char *user = zmq_msg_gets(&m, "User-Id");
+			const char *peer = zmq_msg_gets(&m, "Peer-Address");
+			if (user != NULL || peer != NULL) {
+				n = zmqx_meta(user, ZMQX_META_USER, arena, &used, words, n);
+				n = zmqx_meta(peer, ZMQX_META_PEER, arena, &used, words, n);
+				meta_pending = 0;
+			}
 		}
 		size_t size = zmq_msg_size(&m);
 		uint64_t more = zmq_msg_more(&m) ? ZMQX_MORE : 0;
-		first = !more;
 		if (!more) {
 			(*nmsgs)++;
+			meta_pending = meta;
 		}
 		if (size > cap - used) {
 			zmq_msg_init(&rx->big);
