@@ -145,8 +145,12 @@ func (s *socket) Bind(endpoint string) (string, error) {
 		if err := zs.Bind(endpoint); err != nil {
 			return err
 		}
-		b, err := zs.GetBytes(optLastEndpoint, 1024)
+		// What libzmq reports is the endpoint asked for with a wildcard
+		// resolved: an address, a port, or for ipc://* a temporary path
+		// (at most 108 bytes), so this buffer always fits.
+		b, err := zs.GetBytes(optLastEndpoint, len(endpoint)+256)
 		if err != nil {
+			zs.Unbind(endpoint) // an error must leave nothing bound
 			return err
 		}
 		bound = string(trimNUL(b))
@@ -203,6 +207,12 @@ func (s *socket) Disconnect(endpoint string) error {
 // outgoing messages get the linger period to leave. Close is idempotent and
 // safe to call concurrently; it returns once the socket is gone.
 func (s *socket) Close() error {
+	if s.monitored.Load() {
+		// Stop the monitor before the socket goes: its events stay
+		// readable, ending with EventMonitorStopped. libzmq 4.3.4 leaks
+		// unread events when the socket's destruction stops it instead.
+		s.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
+	}
 	err := s.e.Close()
 	if s.afterClose != nil {
 		s.afterClose()
