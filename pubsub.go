@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 
 	"github.com/zmqx/zmq/internal/capi"
 )
@@ -85,7 +86,17 @@ func (s *Sub) Subscribe(prefix string) error {
 }
 
 // Unsubscribe removes one earlier Subscribe of prefix.
+//
+// A prefix that starts with byte 0x01 is refused with an error wrapping
+// ErrInvalidOption: libzmq 4.3.4's SUB mistakes such a cancel for a
+// subscription to the rest of the prefix (Unsubscribe("\x01") would
+// subscribe to everything). An XSub can unsubscribe it.
 func (s *Sub) Unsubscribe(prefix string) error {
+	if strings.HasPrefix(prefix, "\x01") {
+		return &OpError{Op: "unsubscribe", Socket: s.kind, Err: fmt.Errorf(
+			"%w: Unsubscribe(%q): libzmq's SUB would take a prefix starting with byte 0x01 for a subscription to %q; use an XSub",
+			ErrInvalidOption, prefix, prefix[1:])}
+	}
 	return opErr("unsubscribe", s.kind, "", s.e.Do(func(zs capi.Socket) error {
 		return zs.SetBytes(optUnsubscribe, []byte(prefix))
 	}))
