@@ -19,7 +19,7 @@ BENCHFLAGS ?= -run '^$$' -bench . -benchtime 1x
 BOOTSTRAP  := bash scripts/bootstrap.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench cgocheck
+.PHONY: help demo test bench cgocheck soak
 
 help:
 	@echo 'Targets:'
@@ -27,6 +27,7 @@ help:
 	@echo '  make test    gofmt check, go vet, then go test $(TESTFLAGS) $(PKGS)'
 	@echo "  make bench   every Go benchmark once, then bench/run.sh (C vs Go) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
+	@echo '  make soak    opt-in soak tier (~20 min): R1 50 M msgs, R2 200 cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
 
@@ -59,3 +60,9 @@ bench:
 cgocheck:
 	@$(BOOTSTRAP)
 	GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
+
+# The soak tier (issue 6): long R1 and R2 runs, every fuzz target and a
+# LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.
+soak:
+	@$(BOOTSTRAP)
+	GO=$(GO) bash scripts/soak.sh

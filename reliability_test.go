@@ -61,6 +61,21 @@ const relStall = 10 * time.Second
 // or its socket closed before the test calls it frozen.
 const relPrompt = 2 * time.Second
 
+// relEnvInt returns the positive integer in the environment variable name
+// (a soak-tier knob), or def when it is unset.
+func relEnvInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive integer", name, s)
+	}
+	return n
+}
+
 // relStacks returns every goroutine's stack, for stall reports.
 func relStacks() string {
 	buf := make([]byte, 1<<20)
@@ -281,12 +296,16 @@ func relReport(t testing.TB, label string, r relSeqResult) {
 // high-water mark.
 func TestRelR1PushPullSequence(t *testing.T) {
 	n := scaled(1_000_000, 2) // never below 100,000
+	// The soak tier (scripts/soak.sh) runs 50,000,000.
+	n = relEnvInt(t, "ZMQX_SOAK_R1_MSGS", n)
 	const hwm = 100
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
 			f := newFactory(t)
 			push, pull := relPair(t, f, tr, hwm)
-			r := relSeqRun(testCtx(t, 3*time.Minute), push, pull, n, n/5, 200*time.Millisecond)
+			// 3 minutes, or 20 µs a message for long runs: only a hang
+			// reaches it (the watchdog catches a stall after relStall).
+			r := relSeqRun(testCtx(t, max(3*time.Minute, time.Duration(n)*20*time.Microsecond)), push, pull, n, n/5, 200*time.Millisecond)
 			relReport(t, "R1 "+tr, r)
 			t.Logf("R1 %s: %d × 64 B, HWM %d, %d consumer stalls of 200 ms: %s; %s; sender waited at the HWM %d times (race detector: %v)",
 				tr, n, hwm, r.stalls, r.check, r.rate(), r.sendWaits, raceEnabled)
@@ -639,6 +658,8 @@ func TestRelR2KillRestart(t *testing.T) {
 		return
 	}
 	cycles := max(scaled(20, 2), 5)
+	// The soak tier (scripts/soak.sh) runs 200.
+	cycles = relEnvInt(t, "ZMQX_SOAK_R2_CYCLES", cycles)
 	const ivl = 100 * time.Millisecond
 	variants := []struct {
 		name, tr string
