@@ -207,12 +207,6 @@ func (s *socket) Disconnect(endpoint string) error {
 // outgoing messages get the linger period to leave. Close is idempotent and
 // safe to call concurrently; it returns once the socket is gone.
 func (s *socket) Close() error {
-	if s.monitored.Load() {
-		// Stop the monitor before the socket goes: its events stay
-		// readable, ending with EventMonitorStopped. libzmq 4.3.4 leaks
-		// unread events when the socket's destruction stops it instead.
-		s.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
-	}
 	err := s.e.Close()
 	if s.afterClose != nil {
 		s.afterClose()
