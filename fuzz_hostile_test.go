@@ -65,46 +65,6 @@ func hostileEnc(frames ...[]byte) []byte {
 	return b
 }
 
-// hostileShared is a fixture built on first use in a process, rebuilt
-// after a failed input, and closed when the fuzz target ends.
-type hostileShared[T any] struct {
-	build func() (T, func(), error)
-	v     T
-	close func()
-	ok    bool
-}
-
-func newHostileShared[T any](f *testing.F, build func() (T, func(), error)) *hostileShared[T] {
-	s := &hostileShared[T]{build: build}
-	f.Cleanup(s.reset)
-	return s
-}
-
-func (s *hostileShared[T]) get(t *testing.T) T {
-	t.Helper()
-	if !s.ok {
-		v, closeFn, err := s.build()
-		if err != nil {
-			t.Fatalf("building the fuzz fixture: %v", err)
-		}
-		s.v, s.close, s.ok = v, closeFn, true
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			s.reset()
-		}
-	})
-	return s.v
-}
-
-func (s *hostileShared[T]) reset() {
-	if s.ok {
-		s.close()
-		var zero T
-		s.v, s.close, s.ok = zero, nil, false
-	}
-}
-
 // ---------------------------------------------------------------------------
 // ZMTP pieces for the seeds (ZeroMQ RFC 23 and, for the old peers, RFC 13
 // and RFC 15).
@@ -408,9 +368,9 @@ func FuzzHostileWire(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	fx := newHostileShared(f, newHostileServers)
+	fx := zmq.NewFuzzFixture(f, newHostileServers)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		x := fx.get(t)
+		x := fx.Get(t)
 		var conns []net.Conn
 		defer func() {
 			for _, c := range conns {
@@ -581,10 +541,10 @@ func FuzzZAPRequest(f *testing.F) {
 	} {
 		f.Add(hostileEnc(fr...))
 	}
-	fx := newHostileShared(f, newZAPFixture)
+	fx := zmq.NewFuzzFixture(f, newZAPFixture)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr := hostileFrames(data)
-		x := fx.get(t)
+		x := fx.Get(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		x.log.take()

@@ -81,23 +81,26 @@ func framesEqual(a, b [][]byte) bool {
 	return true
 }
 
-// fuzzShared is a fixture built on first use in a process, rebuilt after
+// FuzzFixture is a fixture built on first use in a process, rebuilt after
 // an input failed (its sockets may hold leftovers of that input), and
-// closed when the fuzz target ends.
-type fuzzShared[T any] struct {
+// closed when the fuzz target ends. It exists only in test builds and is
+// exported for the fuzz targets of package zmq_test too.
+type FuzzFixture[T any] struct {
 	build func() (T, func(), error)
 	v     T
 	close func()
 	ok    bool
 }
 
-func newFuzzShared[T any](f *testing.F, build func() (T, func(), error)) *fuzzShared[T] {
-	s := &fuzzShared[T]{build: build}
+// NewFuzzFixture returns a fixture that build makes when first needed.
+func NewFuzzFixture[T any](f *testing.F, build func() (T, func(), error)) *FuzzFixture[T] {
+	s := &FuzzFixture[T]{build: build}
 	f.Cleanup(s.reset)
 	return s
 }
 
-func (s *fuzzShared[T]) get(t *testing.T) T {
+// Get returns the fixture, building it first if needed.
+func (s *FuzzFixture[T]) Get(t *testing.T) T {
 	t.Helper()
 	if !s.ok {
 		v, closeFn, err := s.build()
@@ -114,7 +117,7 @@ func (s *fuzzShared[T]) get(t *testing.T) T {
 	return s.v
 }
 
-func (s *fuzzShared[T]) reset() {
+func (s *FuzzFixture[T]) reset() {
 	if s.ok {
 		s.close()
 		var zero T
@@ -292,7 +295,7 @@ func FuzzEndpoint(f *testing.F) {
 	} {
 		f.Add(ep)
 	}
-	fx := newFuzzShared(f, func() (*fuzzEndpointFixture, func(), error) {
+	fx := NewFuzzFixture(f, func() (*fuzzEndpointFixture, func(), error) {
 		ff, err := newFuzzFactory()
 		if err != nil {
 			return nil, nil, err
@@ -351,7 +354,7 @@ func FuzzEndpoint(f *testing.F) {
 			}
 		}
 
-		x := fx.get(t)
+		x := fx.Get(t)
 		// The public calls refuse what checkEndpoint refuses, with an
 		// *OpError naming the call and the endpoint, before libzmq sees it.
 		calls := []struct {
@@ -658,7 +661,7 @@ func FuzzRepEnvelope(f *testing.F) {
 		f.Add(fuzzEnc(frames...))
 	}
 	f.Add(append(fuzzEnc("peer", "id", ""), 255, 'x'))
-	fx := newFuzzShared(f, func() (*fuzzRepFixture, func(), error) {
+	fx := NewFuzzFixture(f, func() (*fuzzRepFixture, func(), error) {
 		ff, err := newFuzzFactory()
 		if err != nil {
 			return nil, nil, err
@@ -685,7 +688,7 @@ func FuzzRepEnvelope(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		frames := fuzzFrames(data)
-		x := fx.get(t)
+		x := fx.Get(t)
 		x.f.takeReports()
 
 		// Directly: Rep.parse on frames as if a ROUTER had received them.
@@ -955,7 +958,7 @@ func FuzzSplitTopic(f *testing.F) {
 	f.Add(fuzzEnc(), []byte{}, []byte("aa"), []byte("a"))
 	f.Add(fuzzEnc("aaa"), []byte("aa"), []byte("a"), []byte("aa"))
 	f.Add(fuzzEnc("\x00"), []byte{0}, []byte{}, []byte{0})
-	fx := newFuzzShared(f, func() (*fuzzPubSub, func(), error) { return newFuzzPubSub(false, true) })
+	fx := NewFuzzFixture(f, func() (*fuzzPubSub, func(), error) { return newFuzzPubSub(false, true) })
 	f.Fuzz(func(t *testing.T, data, sep, topic, body []byte) {
 		frames := fuzzFrames(data)
 		split := func(m Msg, sep []byte) (tp, b []byte, err error) {
@@ -1001,7 +1004,7 @@ func FuzzSplitTopic(f *testing.F) {
 
 		// On the wire, with txZMQ's default separator: Publish sends one
 		// frame topic ‖ 0 ‖ body, RecvTopic splits it at the first zero.
-		x := fx.get(t)
+		x := fx.Get(t)
 		ctx, cancel := context.WithTimeout(context.Background(), fuzzWait)
 		defer cancel()
 		topic = unmark(topic)
@@ -1091,10 +1094,10 @@ func FuzzSubMatching(f *testing.F) {
 	f.Add([]byte("\x00\x01\xff\x02\x05\xff\xfeMAR\x00\x03\x01\xff\x01q"))            // near the marker prefix
 	f.Add([]byte("\x00\x00\x01\x01\x02\x01\x00\x02\x01x\x00"))                       // unsubscribe an unknown prefix, then everything
 	f.Add([]byte("\x00\x02\x02a\x00\x02\x02a\x01\x02\x02a\x02\x03\x02a\x00"))        // prefixes that start with subscription bytes
-	fx := newFuzzShared(f, func() (*fuzzPubSub, func(), error) { return newFuzzPubSub(true, false) })
+	fx := NewFuzzFixture(f, func() (*fuzzPubSub, func(), error) { return newFuzzPubSub(true, false) })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ops := subScript(data)
-		x := fx.get(t)
+		x := fx.Get(t)
 		if err := x.freshSub(false); err != nil {
 			t.Fatal(err)
 		}
@@ -1205,7 +1208,7 @@ func FuzzParseSubscription(f *testing.F) {
 	f.Add(fuzzEnc(""), []byte("a\x00b"))
 	f.Add(fuzzEnc("\x01a", "b"), []byte{0xff})
 	f.Add(fuzzEnc(), []byte{})
-	fx := newFuzzShared(f, func() (*fuzzXPubFixture, func(), error) {
+	fx := NewFuzzFixture(f, func() (*fuzzXPubFixture, func(), error) {
 		ff, err := newFuzzFactory()
 		if err != nil {
 			return nil, nil, err
@@ -1250,7 +1253,7 @@ func FuzzParseSubscription(f *testing.F) {
 		// ParseSubscription reads back as the same prefix.
 		// Each input gets its own Sub and XSub: a Sub's state can outlive
 		// an unsubscription (see FuzzSubMatching).
-		x := fx.get(t)
+		x := fx.Get(t)
 		ctx, cancel := context.WithTimeout(context.Background(), fuzzWait)
 		defer cancel()
 		sub, err := x.f.NewSub()
