@@ -433,6 +433,55 @@ func ExamplePull_Messages() {
 	// three
 }
 
+// SendBatch and RecvBatch move many small messages per call into and out
+// of libzmq. RecvBatch waits only for the first message, then takes what
+// is already there, so how many each call returns varies.
+func ExamplePush_SendBatch() {
+	f, err := zmq.NewFactory()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	pull, err := f.NewPull()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := pull.Bind("inproc://example-batch"); err != nil {
+		log.Fatal(err)
+	}
+	push, err := f.NewPush()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := push.Connect("inproc://example-batch"); err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out := []zmq.Msg{zmq.NewMsgString("a"), zmq.NewMsgString("b", "c"), zmq.NewMsgString("d")}
+	if _, err := push.SendBatch(ctx, out); err != nil {
+		log.Fatal(err)
+	}
+
+	in := make([]zmq.Msg, 16)
+	for got := 0; got < len(out); {
+		n, err := pull.RecvBatch(ctx, in)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, m := range in[:n] {
+			fmt.Println(m.Strings())
+		}
+		got += n
+	}
+	// Output:
+	// [a]
+	// [b c]
+	// [d]
+}
+
 // Serve calls a handler for each message, one at a time, until ctx ends or
 // the socket closes (txZMQ's onPull). A handler's error does not stop it:
 // it goes to the factory's error handler.
