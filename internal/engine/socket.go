@@ -201,15 +201,21 @@ func (s *Socket) wakeLocked(q *waitq) {
 	}
 	h.woken = true
 	if h == s.poller {
-		if !s.interrupted {
-			s.interrupted = true
-			s.file.SetReadDeadline(aLongTimeAgo)
-		}
+		s.interruptPollerLocked()
 		return
 	}
 	select {
 	case h.ch <- struct{}{}:
 	default: // already signalled
+	}
+}
+
+// interruptPollerLocked ends the poller's wait in the netpoller with a
+// read deadline in the past; the next poller clears it.
+func (s *Socket) interruptPollerLocked() {
+	if s.poller != nil && !s.interrupted {
+		s.interrupted = true
+		s.file.SetReadDeadline(aLongTimeAgo)
 	}
 }
 
@@ -230,21 +236,23 @@ func (s *Socket) recheckLocked() {
 	if s.closed {
 		return
 	}
-	ev, err := s.zs.Events()
-	if err != nil || s.poller == nil {
-		// On error, wake everybody: their own call will surface it. With
-		// no poller, nobody would see the next edge: the heads retry, and
-		// one of them takes the role.
-		s.wakeLocked(&s.recvQ)
-		s.wakeLocked(&s.sendQ)
-		return
+	if s.poller != nil {
+		ev, err := s.zs.Events()
+		if err == nil {
+			if ev&capi.PollIn != 0 || len(s.ready) > 0 {
+				s.wakeLocked(&s.recvQ)
+			}
+			if ev&capi.PollOut != 0 {
+				s.wakeLocked(&s.sendQ)
+			}
+			return
+		}
 	}
-	if ev&capi.PollIn != 0 || len(s.ready) > 0 {
-		s.wakeLocked(&s.recvQ)
-	}
-	if ev&capi.PollOut != 0 {
-		s.wakeLocked(&s.sendQ)
-	}
+	// No poller: nobody would see the next edge, so the heads retry and
+	// one of them takes the role. On error, everybody's own call surfaces
+	// it.
+	s.wakeLocked(&s.recvQ)
+	s.wakeLocked(&s.sendQ)
 }
 
 // wait runs try until it succeeds, fails with something other than EAGAIN,
@@ -272,7 +280,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 			if err != capi.EAGAIN {
 				var probe *Violation
 				if w != nil {
-					probe = w.probe
+					probe = w.audit.probe
 					q.remove(w)
 				}
 				s.recheckIfWaitedLocked()
@@ -287,8 +295,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 				}
 			}
 		}
-		w.woken, w.probe = false, nil
-		w.parkedAt, w.nextAudit, w.readableSince, w.auditEvery = time.Now(), time.Time{}, time.Time{}, 0
+		w.woken, w.audit = false, audit{parkedAt: time.Now()}
 		if s.poller == nil && q.head == w {
 			s.poller = w
 			if s.interrupted {
@@ -366,10 +373,7 @@ func (s *Socket) pollFor(ctx context.Context, bit int) {
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			s.mu.Lock()
-			if s.poller != nil && !s.interrupted {
-				s.interrupted = true
-				s.file.SetReadDeadline(aLongTimeAgo)
-			}
+			s.interruptPollerLocked()
 			s.mu.Unlock()
 		})
 		defer stop()

@@ -1,7 +1,5 @@
 package engine
 
-import "time"
-
 // waiter is one goroutine waiting for its turn in one direction.
 // ch has capacity 1: a wake is never lost and never blocks the waker.
 type waiter struct {
@@ -9,12 +7,9 @@ type waiter struct {
 	prev, next *waiter
 
 	// woken is set when the waiter is signalled and cleared when it parks
-	// again; parkedAt is when it last parked. The rest is the watchdog's
-	// (watchdog.go). All of it is guarded by the socket lock.
-	woken                              bool
-	parkedAt, nextAudit, readableSince time.Time
-	auditEvery                         time.Duration
-	probe                              *Violation
+	// again. Both fields are guarded by the socket lock.
+	woken bool
+	audit audit // the watchdog's view of this waiter (watchdog.go)
 }
 
 // waitq is a FIFO of waiters. Only its head is ever woken, so goroutines

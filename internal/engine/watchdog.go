@@ -113,6 +113,13 @@ func WatchdogCounters() WatchdogStats {
 	return WatchdogStats{Ticks: watch.ticks.Load(), Probes: watch.probes.Load(), Violations: watch.violations.Load()}
 }
 
+// audit is what the watchdog keeps per waiter, reset each time it parks.
+type audit struct {
+	parkedAt, next, readableSince time.Time
+	every                         time.Duration // between probes of an idle waiter
+	probe                         *Violation    // found by a probe; reported if the waiter then succeeds
+}
+
 func watchSocket(s *Socket) {
 	if !watch.on.Load() {
 		return
@@ -157,32 +164,32 @@ func (s *Socket) auditLocked(now time.Time) {
 		bit int
 	}{{&s.recvQ, capi.PollIn}, {&s.sendQ, capi.PollOut}} {
 		h := d.q.head
-		if h == nil || h.woken || now.Sub(h.parkedAt) < watch.threshold || now.Before(h.nextAudit) {
+		if h == nil || h.woken || now.Sub(h.audit.parkedAt) < watch.threshold || now.Before(h.audit.next) {
 			continue
 		}
 		watch.probes.Add(1)
 		unpolled := capi.FDReadable(s.fd)
 		if unpolled {
-			if h.readableSince.IsZero() {
-				h.readableSince = now
+			if h.audit.readableSince.IsZero() {
+				h.audit.readableSince = now
 			}
-			if now.Sub(h.readableSince) < watch.threshold {
+			if now.Sub(h.audit.readableSince) < watch.threshold {
 				continue
 			}
 		} else {
-			h.readableSince = time.Time{}
+			h.audit.readableSince = time.Time{}
 		}
 		ev, err := s.zs.Events()
 		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
 		if ready {
 			typ, _ := s.zs.GetInt(zmqType)
-			h.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.parkedAt), Unpolled: unpolled, SocketType: typ}
+			h.audit.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.audit.parkedAt), Unpolled: unpolled, SocketType: typ}
 		}
 		// Audit an idle waiter less and less often (a lost wake-up lasts
 		// forever, so it is still found): each probe is a chance for the
 		// false alarm described above.
-		h.auditEvery = min(max(2*h.auditEvery, watch.threshold), maxAuditEvery)
-		h.nextAudit = now.Add(h.auditEvery)
+		h.audit.every = min(max(2*h.audit.every, watch.threshold), maxAuditEvery)
+		h.audit.next = now.Add(h.audit.every)
 		// This ZMQ_EVENTS read may have consumed an edge: pass it on.
 		s.recheckLocked()
 	}
