@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/watchtest"
 )
 
 // concStall is how long a load test may go without any message arriving
@@ -358,15 +359,29 @@ func concDealerRouterEcho(t *testing.T, tr string, hwm, n int) {
 	if err := dealer.Connect(bind(t, router, tr)); err != nil {
 		t.Fatal(err)
 	}
-	stop := concEcho(t, router.Recv, router.Send)
+	concEchoLoad(t, dealer, router, n, 4, 4)
+}
+
+// concSide is a socket that sends and receives whole messages.
+type concSide interface {
+	Send(context.Context, zmq.Msg) error
+	Recv(context.Context) (zmq.Msg, error)
+}
+
+// concEchoLoad sends n sequence-numbered one-frame messages from senders
+// goroutines on client while receivers goroutines take them back, as
+// server echoes them (see concRunLoad for what fails the test).
+func concEchoLoad(t *testing.T, client, server concSide, n, senders, receivers int) {
+	t.Helper()
+	stop := concEcho(t, server.Recv, server.Send)
 	defer stop()
 	concRunLoad(t, concLoad{
-		n: n, senders: 4, receivers: 4,
+		n: n, senders: senders, receivers: receivers,
 		send: func(ctx context.Context, seq uint64) error {
-			return dealer.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
+			return client.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
 		},
 		recv: func(ctx context.Context) (uint64, error) {
-			m, err := dealer.Recv(ctx)
+			m, err := client.Recv(ctx)
 			if err != nil {
 				return 0, err
 			}
@@ -390,21 +405,7 @@ func TestConcPairEcho(t *testing.T) {
 			if err := a.Connect(bind(t, b, tr)); err != nil {
 				t.Fatal(err)
 			}
-			stop := concEcho(t, b.Recv, b.Send)
-			defer stop()
-			concRunLoad(t, concLoad{
-				n: n, senders: 4, receivers: 4,
-				send: func(ctx context.Context, seq uint64) error {
-					return a.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
-				},
-				recv: func(ctx context.Context) (uint64, error) {
-					m, err := a.Recv(ctx)
-					if err != nil {
-						return 0, err
-					}
-					return concFrameSeq(m.Frames[0])
-				},
-			})
+			concEchoLoad(t, a, b, n, 4, 4)
 			concRoundTrips.Add(int64(n))
 		})
 	}
@@ -425,21 +426,7 @@ func TestConcSendWhileRecvWaits(t *testing.T) {
 			if err := dealer.Connect(bind(t, router, tr)); err != nil {
 				t.Fatal(err)
 			}
-			stop := concEcho(t, router.Recv, router.Send)
-			defer stop()
-			concRunLoad(t, concLoad{
-				n: n, senders: 1, receivers: 1,
-				send: func(ctx context.Context, seq uint64) error {
-					return dealer.Send(ctx, zmq.NewMsg(concSeqFrame(seq)))
-				},
-				recv: func(ctx context.Context) (uint64, error) {
-					m, err := dealer.Recv(ctx)
-					if err != nil {
-						return 0, err
-					}
-					return concFrameSeq(m.Frames[0])
-				},
-			})
+			concEchoLoad(t, dealer, router, n, 1, 1)
 			concRoundTrips.Add(int64(n))
 		})
 	}
@@ -1204,7 +1191,7 @@ func concNewSocketRacesFactoryCloseChild(t *testing.T) {
 // goroutine count and the open fds are back where they started.
 func TestConcChurnParkCancelClose(t *testing.T) {
 	goroutinesBefore := runtime.NumGoroutine()
-	fdsBefore := countFDs()
+	fdsBefore := watchtest.CountFDs()
 	f, err := zmq.NewFactory()
 	if err != nil {
 		t.Fatal(err)
@@ -1268,7 +1255,7 @@ func TestConcChurnParkCancelClose(t *testing.T) {
 	if g := runtime.NumGoroutine(); g > goroutinesBefore {
 		t.Errorf("%d goroutines after %d iterations, %d before\n%s", g, iters, goroutinesBefore, concGoroutines())
 	}
-	if fds := countFDs(); fds > fdsBefore {
+	if fds := watchtest.CountFDs(); fds > fdsBefore {
 		t.Errorf("%d open fds after %d iterations and Factory.Close, %d before", fds, iters, fdsBefore)
 	}
 }
@@ -1309,11 +1296,7 @@ func TestConcIdleThreads(t *testing.T) {
 // iteration's receive gets its own 2 s deadline; a lost wake-up fails with
 // the iteration number.
 func TestConcPingPongWatchdog(t *testing.T) {
-	type side interface {
-		Send(context.Context, zmq.Msg) error
-		Recv(context.Context) (zmq.Msg, error)
-	}
-	run := func(t *testing.T, n int, a side, echo func() (stop func())) {
+	run := func(t *testing.T, n int, a concSide, echo func() (stop func())) {
 		stop := echo()
 		defer stop()
 		for i := range n {

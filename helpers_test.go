@@ -3,13 +3,10 @@ package zmq_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/internal/watchtest"
@@ -18,42 +15,10 @@ import (
 // watchdogThreshold is R6's limit (see internal/watchtest).
 const watchdogThreshold = watchtest.Threshold
 
-// TestMain fails the run if any goroutine or file descriptor outlives the
-// tests (every factory is closed by then), or if the R6 watchdog saw a
-// goroutine stay parked for watchdogThreshold while its socket was ready.
-func TestMain(m *testing.M) {
-	// The runtime's netpoller opens its own fds (epoll, wake-up eventfd)
-	// on first use and keeps them; start it before counting.
-	if r, w, err := os.Pipe(); err == nil {
-		r.Close()
-		w.Close()
-	}
-	before := countFDs()
-	watchtest.Start()
-	code := m.Run()
-	if !watchtest.Finish(testing.Verbose()) {
-		code = 1
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
-			code = 1
-		}
-		if after := countFDs(); after > before {
-			fmt.Fprintf(os.Stderr, "fd leak: %d open before the tests, %d after\n", before, after)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
-	}
-	return len(ents)
-}
+// TestMain runs the tests under the R6 watchdog and fails the run if it
+// saw a goroutine stay parked while its socket was ready, or if any
+// goroutine or file descriptor outlives the tests (see internal/watchtest).
+func TestMain(m *testing.M) { watchtest.Main(m) }
 
 // newFactory returns a factory closed when the test ends.
 func newFactory(t testing.TB, opts ...zmq.FactoryOption) *zmq.Factory {

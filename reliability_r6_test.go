@@ -20,15 +20,15 @@ import (
 // meanwhile. It returns how many parked goroutines the watchdog probed.
 func r6Check(t *testing.T, load func()) uint64 {
 	t.Helper()
-	before := engine.WatchdogCounters()
-	if before.Ticks == 0 {
-		// TestMain starts the watchdog; its first tick is a quarter
-		// threshold later.
-		time.Sleep(watchdogThreshold / 2)
-		if engine.WatchdogCounters().Ticks == 0 {
+	// TestMain starts the watchdog; its first tick comes a quarter
+	// threshold later.
+	for deadline := time.Now().Add(2 * time.Second); engine.WatchdogCounters().Ticks == 0; {
+		if time.Now().After(deadline) {
 			t.Fatal("the R6 watchdog is not running")
 		}
+		time.Sleep(time.Millisecond) // polling its counter, which has no other signal
 	}
+	before := engine.WatchdogCounters()
 	load()
 	after := engine.WatchdogCounters()
 	if v := after.Violations - before.Violations; v != 0 {

@@ -50,6 +50,7 @@ import (
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
+	"github.com/zmqx/zmq/internal/watchtest"
 )
 
 // relStall is how long a run may go without any message arriving before it
@@ -935,7 +936,7 @@ func relCloseWithQueue(t *testing.T, peer string, opts []zmq.FactoryOption, extr
 		t.Errorf("%s: %v", what, err)
 	}
 	leakOpt := goleak.IgnoreCurrent()
-	fdsBefore := countFDs()
+	fdsBefore := watchtest.CountFDs()
 	var silent *relSilentPeer
 	ep := ""
 	switch peer {
@@ -1025,7 +1026,7 @@ func relCloseWithQueue(t *testing.T, peer string, opts []zmq.FactoryOption, extr
 	if err := goleak.Find(leakOpt); err != nil {
 		t.Errorf("goroutines left after Factory.Close: %v", err)
 	}
-	if fds := countFDs(); fds > fdsBefore {
+	if fds := watchtest.CountFDs(); fds > fdsBefore {
 		t.Errorf("%d fds open after Factory.Close, %d before the factory", fds, fdsBefore)
 	}
 	return elapsed
@@ -1093,7 +1094,7 @@ func relStorm(period time.Duration) (stop func() int) {
 func TestRelR7SignalStorm(t *testing.T) {
 	n := scaled(200_000, 2) // never below 100,000
 	leakOpt := goleak.IgnoreCurrent()
-	fdsBefore := countFDs()
+	fdsBefore := watchtest.CountFDs()
 	stop := relStorm(100 * time.Microsecond)
 	stormStart := time.Now()
 	stopped := false
@@ -1146,7 +1147,7 @@ func TestRelR7SignalStorm(t *testing.T) {
 	if err := goleak.Find(leakOpt); err != nil {
 		t.Errorf("R7: goroutines left after every factory closed: %v", err)
 	}
-	if fds := countFDs(); fds > fdsBefore {
+	if fds := watchtest.CountFDs(); fds > fdsBefore {
 		t.Errorf("R7: %d fds open after every factory closed, %d before (a context that was not terminated keeps its fds)", fds, fdsBefore)
 	}
 	t.Logf("R7: %d SIGURG+SIGALRM pairs in %v (one per %v on average; target 100 µs); cancel/close loop: %d cancels, %d deadlines, %d Closes, %d factory terminations with queued messages; 0 EINTR surfaced unless reported above",

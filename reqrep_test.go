@@ -79,6 +79,27 @@ func rrNext(t *testing.T, ctx context.Context, ch <-chan *zmq.Request) *zmq.Requ
 	}
 }
 
+// rrRoundTrip makes one request of body through a Rep served by rrLater
+// (reqs), answers it with its own frames and checks the reply.
+func rrRoundTrip(t *testing.T, ctx context.Context, req *zmq.Req, reqs <-chan *zmq.Request, body string) {
+	t.Helper()
+	res := make(chan error, 1)
+	go func() {
+		m, err := req.Request(ctx, []byte(body))
+		if err == nil && !slices.Equal(m.Strings(), []string{body}) {
+			err = fmt.Errorf("request %q got %s back", body, m)
+		}
+		res <- err
+	}()
+	q := rrNext(t, ctx, reqs)
+	if err := q.Reply(ctx, q.Frames...); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-res; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // rrWaitFor polls cond until it holds or ctx ends.
 func rrWaitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
@@ -310,20 +331,7 @@ func TestReqRepCancel(t *testing.T) {
 	// The dropped reply reached nobody: the next request gets its own.
 	// Replies are read by waiting requesters, so that one reads the late
 	// reply first and counts it.
-	go func() {
-		m, err := req.Request(ctx, []byte("bbb"))
-		if err == nil && !slices.Equal(m.Strings(), []string{"bbb"}) {
-			err = fmt.Errorf("second request got %s, want [bbb]", m)
-		}
-		res <- err
-	}()
-	q = rrNext(t, ctx, reqs)
-	if err := q.Reply(ctx, q.Frames...); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-res; err != nil {
-		t.Fatal(err)
-	}
+	rrRoundTrip(t, ctx, req, reqs, "bbb")
 	if st := req.Stats(); st.RequestsTimedOut != 1 || st.LateReplies != 1 {
 		t.Fatalf("at the end: RequestsTimedOut=%d LateReplies=%d, want 1 and 1", st.RequestsTimedOut, st.LateReplies)
 	}
@@ -392,21 +400,7 @@ func TestReqRepTimeout(t *testing.T) {
 		}
 		// The next request reads the late reply first, drops it and
 		// counts it, then gets its own.
-		res := make(chan error, 1)
-		go func() {
-			m, err := req.Request(ctx, []byte("bbb"))
-			if err == nil && !slices.Equal(m.Strings(), []string{"bbb"}) {
-				err = fmt.Errorf("second request got %s, want [bbb]", m)
-			}
-			res <- err
-		}()
-		q = rrNext(t, ctx, reqs)
-		if err := q.Reply(ctx, q.Frames...); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-res; err != nil {
-			t.Fatal(err)
-		}
+		rrRoundTrip(t, ctx, req, reqs, "bbb")
 		if st := req.Stats(); st.RequestsTimedOut != 1 || st.LateReplies != 1 {
 			t.Fatalf("RequestsTimedOut = %d, LateReplies = %d, want 1 and 1", st.RequestsTimedOut, st.LateReplies)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
+	"github.com/zmqx/zmq/internal/watchtest"
 )
 
 // soakCounts are what the churn made.
@@ -41,7 +42,7 @@ func TestSoakChurnLeaks(t *testing.T) {
 	}
 	rounds := relEnvInt(t, "ZMQX_SOAK_CHURN_ROUNDS", 1000)
 	leakOpt := goleak.IgnoreCurrent()
-	fdsBefore := countFDs()
+	fdsBefore := watchtest.CountFDs()
 	dir := t.TempDir()
 	var c soakCounts
 	start := time.Now()
@@ -54,7 +55,7 @@ func TestSoakChurnLeaks(t *testing.T) {
 	if err := goleak.Find(leakOpt); err != nil {
 		t.Errorf("goroutines left after the churn: %v", err)
 	}
-	if fds := countFDs(); fds > fdsBefore {
+	if fds := watchtest.CountFDs(); fds > fdsBefore {
 		t.Errorf("%d fds open after the churn, %d before", fds, fdsBefore)
 	}
 	t.Logf("churn: %d rounds in %v: %d factories, %d sockets, %d monitors, %d messages", rounds,

@@ -3,55 +3,20 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
 	"github.com/zmqx/zmq/internal/watchtest"
 )
 
-// TestMain fails the run if a goroutine or a file descriptor outlives the
-// tests: every factory, authenticator and monitor is closed by then.
-func TestMain(m *testing.M) {
-	// The runtime's netpoller keeps its own fds once started; start it
-	// before counting.
-	if r, w, err := os.Pipe(); err == nil {
-		r.Close()
-		w.Close()
-	}
-	before := countFDs()
-	watchtest.Start()
-	code := m.Run()
-	if !watchtest.Finish(testing.Verbose()) {
-		code = 1
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
-			code = 1
-		}
-		if after := countFDs(); after > before {
-			fmt.Fprintf(os.Stderr, "fd leak: %d open before the tests, %d after\n", before, after)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
-	}
-	return len(ents)
-}
+// TestMain runs the tests under the R6 watchdog and fails the run if it
+// saw a goroutine stay parked while its socket was ready, or if any
+// goroutine or file descriptor outlives the tests (see internal/watchtest).
+func TestMain(m *testing.M) { watchtest.Main(m) }
 
 // scaled returns n, or n/div under the race detector, never below floor.
 func scaled(n, div, floor int) int {

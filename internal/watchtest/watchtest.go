@@ -1,5 +1,6 @@
-// Package watchtest runs the engine's R6 watchdog over a package's tests:
-// call Start first thing in TestMain and Finish after m.Run.
+// Package watchtest is the TestMain of this module's test packages: it
+// runs the engine's R6 watchdog over the tests and, after them, fails the
+// run on any violation, leaked goroutine or leaked file descriptor.
 package watchtest
 
 import (
@@ -7,7 +8,10 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/zmqx/zmq/internal/engine"
 )
@@ -16,41 +20,73 @@ import (
 // socket could serve it.
 const Threshold = 100 * time.Millisecond
 
-var (
-	mu         sync.Mutex
-	violations []engine.Violation
-	stop       func() engine.WatchdogStats
-)
-
-// Start starts the watchdog for every socket created from now on, unless
-// the run is for benchmarks (-test.bench): they measure speed, and the
-// watchdog's probes would be part of what they measure.
-func Start() {
-	flag.Parse()
-	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
-		stop = func() engine.WatchdogStats { return engine.WatchdogStats{} }
-		return
+// Main runs m's tests and exits. The watchdog audits every socket created
+// meanwhile, unless the run is for benchmarks (-test.bench): they measure
+// speed, and the watchdog's probes would be part of what they measure.
+func Main(m *testing.M) {
+	// The runtime's netpoller opens its own fds (epoll, wake-up eventfd)
+	// on first use and keeps them; start it before counting.
+	if r, w, err := os.Pipe(); err == nil {
+		r.Close()
+		w.Close()
 	}
-	stop = engine.StartWatchdog(Threshold, func(v engine.Violation) {
+	before := CountFDs()
+	flag.Parse()
+	stop := func() bool { return true }
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		stop = start()
+	}
+	code := m.Run()
+	if !stop() {
+		code = 1
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+		if after := CountFDs(); after > before {
+			fmt.Fprintf(os.Stderr, "fd leak: %d open before the tests, %d after\n", before, after)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// start starts the watchdog; the function it returns stops it, writes each
+// violation to stderr (and, with -v, a summary to stdout) and reports
+// whether there were none.
+func start() func() bool {
+	var (
+		mu         sync.Mutex
+		violations []engine.Violation
+	)
+	stop := engine.StartWatchdog(Threshold, func(v engine.Violation) {
 		mu.Lock()
 		violations = append(violations, v)
 		mu.Unlock()
 	})
+	return func() bool {
+		st := stop()
+		if testing.Verbose() {
+			fmt.Printf("R6 watchdog over the whole run: %d ticks, %d probes of goroutines parked over %v, %d violations\n",
+				st.Ticks, st.Probes, Threshold, st.Violations)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range violations {
+			fmt.Fprintf(os.Stderr, "R6 watchdog: a goroutine stayed parked in %s for %v while its socket (libzmq type %d) was ready (edge unpolled: %v); its stack once it got going:\n%s\n",
+				v.Dir, v.Parked, v.SocketType, v.Unpolled, v.Stack)
+		}
+		return len(violations) == 0
+	}
 }
 
-// Finish stops the watchdog, writes each violation to stderr (and, when
-// verbose, a summary to stdout) and reports whether there were none.
-func Finish(verbose bool) bool {
-	st := stop()
-	if verbose {
-		fmt.Printf("R6 watchdog over the whole run: %d ticks, %d probes of goroutines parked over %v, %d violations\n",
-			st.Ticks, st.Probes, Threshold, st.Violations)
+// CountFDs returns how many file descriptors the process has open.
+func CountFDs() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, v := range violations {
-		fmt.Fprintf(os.Stderr, "R6 watchdog: a goroutine stayed parked in %s for %v while its socket (libzmq type %d) was ready (edge unpolled: %v); its stack once it got going:\n%s\n",
-			v.Dir, v.Parked, v.SocketType, v.Unpolled, v.Stack)
-	}
-	return len(violations) == 0
+	return len(ents)
 }
