@@ -181,10 +181,14 @@ func TestXPubXSub(t *testing.T) {
 	// xpub prints the subscription: byte 1, then the prefix.
 	wantLines(t, "xpub", xpub.lines(1), `["\u0001m"]`)
 	xpub.write("m1\nx\nm2\tz\n")
-	xpub.closeStdin()
-	xpub.exitsWith(0)
 	wantLines(t, "xsub", xsub.lines(2), "m1", "m2\tz")
 	xsub.exitsWith(0)
+	// The subscriber has gone, so xpub prints the unsubscription: byte 0,
+	// then the prefix. Its stdin stays open until then, or it could exit
+	// before the event arrives.
+	wantLines(t, "xpub", xpub.lines(1), `["\u0000m"]`)
+	xpub.closeStdin()
+	xpub.exitsWith(0)
 }
 
 func TestWildcardBindIsAnnounced(t *testing.T) {
