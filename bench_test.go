@@ -58,9 +58,21 @@ func BenchmarkPushPullBatchBoth(b *testing.B) {
 	}
 }
 
+// BenchmarkPushPullRecvInto is BenchmarkPushPull with the receiver reusing
+// one Msg through RecvInto.
+func BenchmarkPushPullRecvInto(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr, func(b *testing.B) {
+			for _, size := range benchSizes {
+				b.Run(strconv.Itoa(size), func(b *testing.B) { benchPushPullSender(b, tr, size, 1, 0) })
+			}
+		})
+	}
+}
+
 // benchPushPullSender sends b.N messages of size bytes, batch per call
 // (batch 1 uses Send), and receives them in the benchmark goroutine,
-// recvBatch per call (1 uses Recv).
+// recvBatch per call (1 uses Recv, 0 RecvInto).
 func benchPushPullSender(b *testing.B, tr string, size, batch, recvBatch int) {
 	var wg sync.WaitGroup
 	b.Cleanup(wg.Wait) // runs after the factory's Close, which ends a stuck sender
@@ -107,13 +119,16 @@ func benchPushPullSender(b *testing.B, tr string, size, batch, recvBatch int) {
 			}
 		}
 	}()
-	got := make([]zmq.Msg, recvBatch)
+	got := make([]zmq.Msg, max(recvBatch, 1))
 	for i := 0; i < b.N; {
 		n := 1
 		var err error
-		if recvBatch == 1 {
+		switch recvBatch {
+		case 0:
+			err = pull.RecvInto(ctx, &got[0])
+		case 1:
 			got[0], err = pull.Recv(ctx)
-		} else {
+		default:
 			n, err = pull.RecvBatch(ctx, got[:min(recvBatch, b.N-i)])
 		}
 		if err != nil {
@@ -183,11 +198,20 @@ func benchReqRep(b *testing.B, tr string, size int) {
 // Dealer to a Router that echoes each one back to its sender.
 func BenchmarkDealerRouter(b *testing.B) {
 	for _, tr := range []string{"inproc", "tcp"} {
-		b.Run(tr+"/16", func(b *testing.B) { benchDealerRouter(b, tr, 16) })
+		b.Run(tr+"/16", func(b *testing.B) { benchDealerRouter(b, tr, 16, false) })
 	}
 }
 
-func benchDealerRouter(b *testing.B, tr string, size int) {
+// BenchmarkDealerRouterRecvInto is BenchmarkDealerRouter with both sides
+// receiving into one reused Msg (RecvInto), the Router echoing the whole
+// message, routing id included, with Send.
+func BenchmarkDealerRouterRecvInto(b *testing.B) {
+	for _, tr := range []string{"inproc", "tcp"} {
+		b.Run(tr+"/16", func(b *testing.B) { benchDealerRouter(b, tr, 16, true) })
+	}
+}
+
+func benchDealerRouter(b *testing.B, tr string, size int, into bool) {
 	var wg sync.WaitGroup
 	b.Cleanup(wg.Wait)
 	f := newFactory(b)
@@ -204,7 +228,14 @@ func benchDealerRouter(b *testing.B, tr string, size int) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		var m zmq.Msg
 		for {
+			if into {
+				if router.RecvInto(ctx, &m) != nil || router.Send(ctx, m) != nil {
+					return
+				}
+				continue
+			}
 			peer, m, err := router.RecvFrom(ctx)
 			if err != nil {
 				return
@@ -215,11 +246,17 @@ func benchDealerRouter(b *testing.B, tr string, size int) {
 		}
 	}()
 	m := zmq.NewMsg(make([]byte, size))
+	var got zmq.Msg
 	roundTrip := func() {
 		if err := dealer.Send(ctx, m); err != nil {
 			b.Fatal(err)
 		}
-		got, err := dealer.Recv(ctx)
+		var err error
+		if into {
+			err = dealer.RecvInto(ctx, &got)
+		} else {
+			got, err = dealer.Recv(ctx)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

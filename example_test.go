@@ -482,6 +482,52 @@ func ExamplePush_SendBatch() {
 	// [d]
 }
 
+// ExamplePull_RecvInto receives a stream into one reused Msg: once m has
+// held the largest message, receiving allocates nothing.
+func ExamplePull_RecvInto() {
+	f, err := zmq.NewFactory()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	pull, err := f.NewPull()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := pull.Bind("inproc://example-recvinto"); err != nil {
+		log.Fatal(err)
+	}
+	push, err := f.NewPush()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := push.Connect("inproc://example-recvinto"); err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, word := range []string{"reading", "into", "one", "message"} {
+		if err := push.Send(ctx, zmq.NewMsgString(word)); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	var m zmq.Msg
+	total := 0
+	for range 4 {
+		if err := pull.RecvInto(ctx, &m); err != nil {
+			log.Fatal(err)
+		}
+		// m.Frames[0] is overwritten by the next RecvInto: use it now.
+		total += len(m.Frames[0])
+		fmt.Printf("%s ", m.Frames[0])
+	}
+	fmt.Println(total)
+	// Output: reading into one message 21
+}
+
 // Serve calls a handler for each message, one at a time, until ctx ends or
 // the socket closes (txZMQ's onPull). A handler's error does not stop it:
 // it goes to the factory's error handler.

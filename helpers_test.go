@@ -71,6 +71,25 @@ func bind(t testing.TB, s binder, transport string) string {
 	return ep
 }
 
+// pushPull returns a Pull bound on a fresh endpoint of transport and a
+// Push connected to it, both made with opts, in a factory closed when the
+// test ends.
+func pushPull(t testing.TB, transport string, opts ...zmq.CommonOption) (*zmq.Pull, *zmq.Push) {
+	t.Helper()
+	f := newFactory(t)
+	pullOpts := make([]zmq.PullOption, len(opts))
+	pushOpts := make([]zmq.PushOption, len(opts))
+	for i, o := range opts {
+		pullOpts[i], pushOpts[i] = o, o
+	}
+	pull := must[*zmq.Pull](t)(f.NewPull(pullOpts...))
+	push := must[*zmq.Push](t)(f.NewPush(pushOpts...))
+	if err := push.Connect(bind(t, pull, transport)); err != nil {
+		t.Fatal(err)
+	}
+	return pull, push
+}
+
 // testCtx returns a context that ends with the test or after d.
 func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

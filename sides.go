@@ -37,7 +37,7 @@ func (x sendSide) SendBatch(ctx context.Context, msgs []Msg) (n int, err error) 
 // TrySend sends m if the socket can take it now, or fails with EAGAIN.
 func (x sendSide) TrySend(m Msg) error { return x.s.trySend("send", m.Frames) }
 
-// recvSide gives a pattern type the three ways to consume messages.
+// recvSide gives a pattern type the ways to consume messages.
 type recvSide struct{ s *socket }
 
 // Recv waits for the next whole message until ctx ends or the socket
@@ -56,6 +56,26 @@ func (x recvSide) RecvBatch(ctx context.Context, msgs []Msg) (n int, err error) 
 	}
 	n, err = x.s.e.RecvMany(ctx, len(msgs), func(i int, m engine.Message) { msgs[i] = toMsg(m) })
 	return n, opErr("recv", x.s.kind, "", err)
+}
+
+// RecvInto waits like Recv and stores the message in *m, reusing m's
+// memory: m.Frames and each frame's backing array are overwritten, and
+// grown only when too small. A loop that passes the same m allocates
+// nothing once m has held its largest message, whether messages arrive
+// one by one or in bursts: they wait in a pooled buffer inside the socket
+// until copied. Anything still referring to m's earlier frames sees them
+// overwritten, so copy what must outlive the next call. A RecvInto that
+// returns an error took no message and left m as it was.
+func (x recvSide) RecvInto(ctx context.Context, m *Msg) error {
+	if m == nil {
+		return &OpError{Op: "recv", Socket: x.s.kind, Err: fmt.Errorf("%w: RecvInto into a nil *Msg", ErrInvalidOption)}
+	}
+	em := engine.Message{Frames: m.Frames, UserID: m.userID, PeerAddress: m.peerAddress}
+	if err := x.s.e.RecvInto(ctx, &em); err != nil {
+		return opErr("recv", x.s.kind, "", err)
+	}
+	*m = toMsg(em)
+	return nil
 }
 
 // TryRecv returns the next message if one is there now, or fails with EAGAIN.

@@ -27,6 +27,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -67,6 +68,7 @@ type Stats struct {
 type scratch struct {
 	arena []byte
 	words []uint64
+	table [][]byte // frame table of messages kept in arena (RecvInto)
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -99,11 +101,21 @@ type Socket struct {
 
 	// poller is the waiter parked in the netpoller on the fd, if any.
 	// interrupted says a read deadline in the past was set to wake it; the
-	// next poller clears it first.
+	// next poller clears it first. pollerDone is the Done channel of the
+	// poller's ctx.
 	poller      *waiter
 	interrupted bool
+	pollerDone  <-chan struct{}
+	// The ctx registration kept across parks (watchCtxLocked).
+	watchedDone <-chan struct{}
+	stopWatch   func() bool
+	// The poller's own state while it polls, and its callback (pollFor).
+	pollBit   int
+	pollFirst bool
+	pollEdgeF func(uintptr) bool
 
 	recvQ, sendQ waitq
+	waiters      waiterPool
 
 	// Messages already taken out of libzmq (at most one receive batch),
 	// handed out in order; partial holds the frames of a message whose rest
@@ -111,7 +123,13 @@ type Socket struct {
 	ready    []Message
 	readyBuf []Message
 	partial  Message
-	meta     bool // capture each message's User-Id and Peer-Address
+	// held is the scratch buffer that ready messages point into, when they
+	// were taken out for RecvInto; such messages are copied before they
+	// leave the socket.
+	held *scratch
+	meta bool // capture each message's User-Id and Peer-Address
+	// The last user id and peer address received, reused while they repeat.
+	lastUserID, lastPeerAddress string
 
 	stage      []byte
 	stageWords []uint64
@@ -131,6 +149,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 		closing:    make(chan struct{}),
 		closedDone: make(chan struct{}),
 	}
+	s.pollEdgeF = s.pollEdge
 	fail := func(err error) (*Socket, error) {
 		if s.file != nil {
 			s.file.Close()
@@ -264,32 +283,38 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 	}
 	s.mu.Lock()
 	var w *waiter
+	leave := func() {
+		if w != nil {
+			q.remove(w)
+			s.waiters.put(w)
+		}
+	}
 	for {
 		if s.closed {
-			if w != nil {
-				q.remove(w)
-			}
+			leave()
 			s.mu.Unlock()
 			return ErrClosed
 		}
 		// First in, first out: a newcomer lines up behind earlier waiters.
 		if w == nil && q.n > 0 {
-			w = q.push()
+			w = s.waiters.get()
+			q.push(w)
 		} else {
 			err := s.tryUntilParkable(bit, try)
 			if err != capi.EAGAIN {
 				var probe *Violation
 				if w != nil {
 					probe = w.audit.probe
-					q.remove(w)
 				}
+				leave()
 				s.recheckIfWaitedLocked()
 				s.mu.Unlock()
 				reportProbe(probe)
 				return err
 			}
 			if w == nil {
-				w = q.push()
+				w = s.waiters.get()
+				q.push(w)
 				if q == &s.sendQ {
 					s.sendWaits.Add(1)
 				}
@@ -302,12 +327,18 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 				s.file.SetReadDeadline(time.Time{})
 				s.interrupted = false
 			}
-			s.mu.Unlock()
-			s.pollFor(ctx, bit)
-			s.mu.Lock()
-			s.poller = nil
+			s.pollerDone = ctx.Done()
+			s.watchCtxLocked(ctx)
+			// Checked after watchCtxLocked: a ctx that ended before it
+			// found no poller to interrupt.
+			if ctx.Err() == nil {
+				s.mu.Unlock()
+				s.pollFor(bit)
+				s.mu.Lock()
+			}
+			s.poller, s.pollerDone = nil, nil
 			if err := ctx.Err(); err != nil && !s.closed {
-				q.remove(w)
+				leave()
 				s.recheckIfWaitedLocked() // pass the turn and the poller role on
 				s.mu.Unlock()
 				return err
@@ -320,7 +351,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		case <-s.closing:
 		case <-ctx.Done():
 			s.mu.Lock()
-			q.remove(w)
+			leave()
 			// We may have been signalled just now: pass the turn on.
 			s.recheckIfWaitedLocked()
 			s.mu.Unlock()
@@ -328,6 +359,28 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		}
 		s.mu.Lock()
 	}
+}
+
+// watchCtxLocked makes sure that the end of ctx interrupts the poller while
+// it polls for ctx. The registration is kept across parks: callers usually
+// pass the same ctx call after call, and registering anew each time would
+// cost allocations on every wait.
+func (s *Socket) watchCtxLocked(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil || done == s.watchedDone {
+		return
+	}
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
+	s.watchedDone = done
+	s.stopWatch = context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		if s.poller != nil && s.pollerDone == done {
+			s.interruptPollerLocked()
+		}
+		s.mu.Unlock()
+	})
 }
 
 // tryUntilParkable runs try until it succeeds, fails with something other
@@ -366,45 +419,42 @@ func (s *Socket) tryUntilParkable(bit int, try func() error) error {
 }
 
 // pollFor parks the calling waiter, the poller, in the netpoller until its
-// direction (bit) may be ready, it is woken by a read deadline, ctx ends,
-// or the socket closes. On each edge it passes on readiness of the other
-// direction.
-func (s *Socket) pollFor(ctx context.Context, bit int) {
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			s.mu.Lock()
-			s.interruptPollerLocked()
-			s.mu.Unlock()
-		})
-		defer stop()
+// direction (bit) may be ready, it is woken by a read deadline (another
+// goroutine, or the end of its ctx: watchCtxLocked), or the socket closes.
+// On each edge it passes on readiness of the other direction.
+func (s *Socket) pollFor(bit int) {
+	s.pollBit, s.pollFirst = bit, true
+	s.rc.Read(s.pollEdgeF)
+}
+
+// pollEdge is the poller's netpoller callback (bound once, in New, so that
+// parking allocates nothing); it reports whether the poller may proceed.
+// pollBit and pollFirst belong to the poller goroutine, which runs it.
+func (s *Socket) pollEdge(uintptr) bool {
+	if s.pollFirst {
+		s.pollFirst = false
+		// Read discarded any edge that came before it. The caller made sure
+		// that every command since its last ZMQ_EVENTS read leaves the fd
+		// readable: if it is not, just wait.
+		if !capi.FDReadable(s.fd) {
+			return false
+		}
 	}
-	first := true
-	s.rc.Read(func(uintptr) bool {
-		if first {
-			first = false
-			// Read discarded any edge that came before it. The caller made
-			// sure that every command since its last ZMQ_EVENTS read leaves
-			// the fd readable: if it is not, just wait.
-			if !capi.FDReadable(s.fd) {
-				return false
-			}
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.closed {
-			return true
-		}
-		ev, err := s.zs.Events()
-		if err != nil {
-			return true // the retry surfaces it
-		}
-		s.wakeOtherLocked(bit, ev)
-		if ev&bit != 0 || bit == capi.PollIn && len(s.ready) > 0 {
-			s.poller.woken = true // on its way to retry (the watchdog must know)
-			return true
-		}
-		return false
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return true
+	}
+	ev, err := s.zs.Events()
+	if err != nil {
+		return true // the retry surfaces it
+	}
+	s.wakeOtherLocked(s.pollBit, ev)
+	if ev&s.pollBit != 0 || s.pollBit == capi.PollIn && len(s.ready) > 0 {
+		s.poller.woken = true // on its way to retry (the watchdog must know)
+		return true
+	}
+	return false
 }
 
 // Send sends one whole message, waiting while the socket cannot take it.
@@ -657,91 +707,108 @@ func (s *Socket) TryRecv() (Message, error) {
 	return m, err
 }
 
+// RecvInto receives like Recv and copies the message into dst, reusing
+// dst.Frames and each frame's backing array wherever they are large
+// enough. Messages taken out of libzmq for RecvInto stay in a pooled
+// scratch buffer until copied, so a caller that reuses dst allocates
+// nothing.
+func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
+	return s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+		if len(s.ready) == 0 {
+			if err := s.fillLocked(true); err != nil && len(s.ready) == 0 {
+				return err
+			}
+		}
+		copyMessage(dst, s.ready[0])
+		s.countIn(s.ready[0])
+		s.dropFirstLocked()
+		return nil
+	})
+}
+
+// recvLocked takes the next message, with memory of its own.
 func (s *Socket) recvLocked() (Message, error) {
 	if len(s.ready) == 0 {
-		if err := s.fillLocked(); err != nil && len(s.ready) == 0 {
+		if err := s.fillLocked(false); err != nil && len(s.ready) == 0 {
 			return Message{}, err
 		}
 	}
 	m := s.ready[0]
-	s.ready[0] = Message{}
-	s.ready = s.ready[1:]
-	if len(s.ready) == 0 {
-		s.ready = s.readyBuf[:0] // reuse the backing array
+	if s.held != nil {
+		// It lives in the scratch buffer, which goes back to the pool.
+		var own Message
+		copyMessage(&own, m)
+		m = own
 	}
+	s.countIn(m)
+	s.dropFirstLocked()
+	return m, nil
+}
+
+func (s *Socket) countIn(m Message) {
 	n := 0
 	for _, f := range m.Frames {
 		n += len(f)
 	}
 	s.msgsIn.Add(1)
 	s.bytesIn.Add(uint64(n))
-	return m, nil
+}
+
+// dropFirstLocked removes the first ready message. Once none is left, the
+// scratch buffer they were held in goes back to the pool.
+func (s *Socket) dropFirstLocked() {
+	s.ready[0] = Message{}
+	s.ready = s.ready[1:]
+	if len(s.ready) > 0 {
+		return
+	}
+	s.ready = s.readyBuf[:0] // reuse the backing array
+	if s.held != nil {
+		s.dropHeldLocked()
+	}
+}
+
+// copyMessage copies m into dst, reusing dst's frame table and each frame's
+// backing array (up to the table's capacity) when large enough. Frames of
+// dst are capped slices, so writing within them never reaches memory that
+// another message shares.
+func copyMessage(dst *Message, m Message) {
+	frames := dst.Frames[:cap(dst.Frames)]
+	if len(frames) < len(m.Frames) {
+		frames = append(frames, make([][]byte, len(m.Frames)-len(frames))...)
+	}
+	for i, f := range m.Frames {
+		frames[i] = append(frames[i][:0], f...)
+	}
+	dst.Frames = frames[:len(m.Frames)]
+	dst.UserID, dst.PeerAddress = m.UserID, m.PeerAddress
 }
 
 // fillLocked takes up to maxBatchMsgs whole messages out of libzmq in as few
-// crossings as possible. All bytes of one crossing share one allocation.
-func (s *Socket) fillLocked() error {
+// crossings as possible. With borrow, the first crossing's messages stay in
+// a scratch buffer (s.held) until they are copied out; otherwise all bytes
+// of one crossing share one allocation.
+func (s *Socket) fillLocked(borrow bool) error {
 	if s.readyBuf == nil {
 		// Small at first: it grows (and stays grown) only on busy sockets.
 		s.readyBuf = make([]Message, 0, 8)
 		s.ready = s.readyBuf
 	}
-	// The scratch space is only used during this call, under the lock, so
-	// sockets share it through a pool: an idle socket holds none.
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
 	for {
+		// Only the first crossing borrows: a message continued by a later
+		// one (more than 1,024 frames, or a frame that did not fit) must
+		// not overwrite the frames already in the buffer. Otherwise the
+		// scratch space is used during this crossing only, so sockets share
+		// it through a pool: an idle socket holds none.
+		held := borrow && s.held == nil
+		sc := scratchPool.Get().(*scratch)
+		if held {
+			s.held = sc
+		}
 		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, maxBatchMsgs-len(s.ready), s.meta)
-		used := 0
-		for _, w := range sc.words[:frames] {
-			used += int(w & capi.SizeMask)
-		}
-		data := make([]byte, used+len(big))
-		copy(data, sc.arena[:used])
-		copy(data[used:], big)
-		// One frame table per crossing too; each message gets a capped
-		// slice of it.
-		nframes := 0
-		for _, w := range sc.words[:frames] {
-			if w&(capi.MetaUser|capi.MetaPeer) == 0 {
-				nframes++
-			}
-		}
-		table := make([][]byte, 0, nframes)
-		start, off := 0, 0
-		for i, w := range sc.words[:frames] {
-			size := int(w & capi.SizeMask)
-			if big != nil && i == frames-1 {
-				size = len(big)
-			}
-			b := data[off : off+size : off+size]
-			off += size
-			switch {
-			case w&capi.MetaUser != 0:
-				s.partial.UserID = string(b)
-			case w&capi.MetaPeer != 0:
-				s.partial.PeerAddress = string(b)
-			default:
-				table = append(table, b)
-				if w&capi.More != 0 {
-					continue
-				}
-				m := s.partial
-				if m.Frames == nil {
-					m.Frames = table[start:len(table):len(table)]
-				} else { // begun in an earlier crossing
-					m.Frames = append(m.Frames, table[start:]...)
-				}
-				s.ready = append(s.ready, m)
-				if cap(s.ready) > cap(s.readyBuf) {
-					s.readyBuf = s.ready[:0]
-				}
-				s.partial = Message{}
-				start = len(table)
-			}
-		}
-		if start < len(table) {
-			s.partial.Frames = append(s.partial.Frames, table[start:]...)
+		s.takeFrames(sc, frames, big, held)
+		if !held {
+			scratchPool.Put(sc)
 		}
 		// A message is received whole under one lock: continue a message
 		// that a full table or a large frame interrupted.
@@ -751,8 +818,141 @@ func (s *Socket) fillLocked() error {
 		if err == nil && big != nil && len(s.ready) < maxBatchMsgs {
 			continue // the batch stopped only to copy a large frame out
 		}
+		s.settleHeldLocked()
 		return err
 	}
+}
+
+// settleHeldLocked makes sure the borrowed scratch buffer is kept only
+// while ready messages point into it.
+func (s *Socket) settleHeldLocked() {
+	if s.held == nil {
+		return
+	}
+	if s.partial.Frames != nil {
+		// Stopped inside a message (the socket failed): what is kept of it
+		// must not point into the buffer.
+		var own Message
+		copyMessage(&own, s.partial)
+		s.partial = own
+	}
+	if len(s.ready) == 0 {
+		s.dropHeldLocked()
+	}
+}
+
+// dropHeldLocked returns the borrowed scratch buffer to the pool.
+func (s *Socket) dropHeldLocked() {
+	clear(s.held.table)
+	s.held.table = s.held.table[:0]
+	scratchPool.Put(s.held)
+	s.held = nil
+}
+
+// takeFrames turns the frames of one crossing into ready messages (and the
+// start of a partial one). With held, frames point into sc; otherwise they
+// are copied into one allocation.
+func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
+	used := 0
+	nframes := 0
+	for _, w := range sc.words[:frames] {
+		used += int(w & capi.SizeMask)
+		if w&(capi.MetaUser|capi.MetaPeer) == 0 {
+			nframes++
+		}
+	}
+	var data, bigData []byte
+	var table [][]byte
+	if held {
+		data = sc.arena[:used]
+		bigData = bytes.Clone(big)
+		if sc.table == nil {
+			sc.table = make([][]byte, 0, maxWords)
+		}
+		table = sc.table[:0]
+	} else {
+		table, data = allocFrames(nframes, used+len(big))
+		copy(data, sc.arena[:used])
+		bigData = data[used:]
+		copy(bigData, big)
+	}
+	start, off := 0, 0
+	for i, w := range sc.words[:frames] {
+		var b []byte
+		if big != nil && i == frames-1 {
+			b = bigData[:len(bigData):len(bigData)]
+		} else {
+			size := int(w & capi.SizeMask)
+			b = data[off : off+size : off+size]
+			off += size
+		}
+		switch {
+		case w&capi.MetaUser != 0:
+			s.partial.UserID = intern(&s.lastUserID, b)
+		case w&capi.MetaPeer != 0:
+			s.partial.PeerAddress = intern(&s.lastPeerAddress, b)
+		default:
+			table = append(table, b)
+			if w&capi.More != 0 {
+				continue
+			}
+			m := s.partial
+			if m.Frames == nil {
+				m.Frames = table[start:len(table):len(table)]
+			} else { // begun in an earlier crossing
+				m.Frames = append(m.Frames, table[start:]...)
+			}
+			s.ready = append(s.ready, m)
+			if cap(s.ready) > cap(s.readyBuf) {
+				s.readyBuf = s.ready[:0]
+			}
+			s.partial = Message{}
+			start = len(table)
+		}
+	}
+	if start < len(table) {
+		s.partial.Frames = append(s.partial.Frames, table[start:]...)
+	}
+	if held {
+		sc.table = table
+	}
+}
+
+// allocFrames returns an empty frame table with room for nframes frames and
+// a buffer of n bytes. Few small frames, the usual one message per
+// crossing of a request-reply exchange, share one allocation.
+func allocFrames(nframes, n int) ([][]byte, []byte) {
+	switch {
+	case nframes > 2 || n > 1024:
+	case n <= 64:
+		box := new(struct {
+			table [2][]byte
+			data  [64]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	case n <= 256:
+		box := new(struct {
+			table [2][]byte
+			data  [256]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	default:
+		box := new(struct {
+			table [2][]byte
+			data  [1024]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	}
+	return make([][]byte, 0, nframes), make([]byte, n)
+}
+
+// intern returns b as a string, reusing *last when equal: a connection's
+// user id and address repeat message after message.
+func intern(last *string, b []byte) string {
+	if string(b) != *last {
+		*last = string(b)
+	}
+	return *last
 }
 
 // Stats returns a snapshot of the socket's counters.
@@ -776,6 +976,9 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	close(s.closing)
+	if s.stopWatch != nil {
+		s.stopWatch() // let go of the ctx last waited with
+	}
 	s.mu.Unlock()
 	unwatchSocket(s)
 
@@ -787,6 +990,9 @@ func (s *Socket) Close() error {
 	s.mu.Lock()
 	s.closeErr = s.zs.Close()
 	s.ready, s.partial = nil, Message{}
+	if s.held != nil {
+		s.dropHeldLocked()
+	}
 	s.mu.Unlock()
 	close(s.closedDone)
 	return s.closeErr

@@ -19,8 +19,8 @@ type waitq struct {
 	n          int
 }
 
-func (q *waitq) push() *waiter {
-	w := &waiter{ch: make(chan struct{}, 1)}
+// push queues w, which is not queued anywhere.
+func (q *waitq) push(w *waiter) {
 	if q.tail == nil {
 		q.head, q.tail = w, w
 	} else {
@@ -29,7 +29,6 @@ func (q *waitq) push() *waiter {
 		q.tail = w
 	}
 	q.n++
-	return w
 }
 
 func (q *waitq) remove(w *waiter) {
@@ -47,4 +46,29 @@ func (q *waitq) remove(w *waiter) {
 	}
 	w.prev, w.next = nil, nil
 	q.n--
+}
+
+// waiterPool keeps a socket's waiters for reuse, so that parking allocates
+// nothing. All methods run under the socket lock.
+type waiterPool struct{ free *waiter }
+
+func (p *waiterPool) get() *waiter {
+	w := p.free
+	if w == nil {
+		return &waiter{ch: make(chan struct{}, 1)}
+	}
+	p.free = w.next
+	w.next = nil
+	return w
+}
+
+// put takes back w, already removed from its queue. A wake that arrived
+// after w stopped listening is dropped: nobody waits on w any more.
+func (p *waiterPool) put(w *waiter) {
+	select {
+	case <-w.ch:
+	default:
+	}
+	*w = waiter{ch: w.ch, next: p.free}
+	p.free = w
 }
