@@ -2,8 +2,9 @@
 # bench/run.sh: the Go binding against plain libzmq over tcp://127.0.0.1,
 # with a C peer (bench/c/thr.c) and a Go peer (bench/gothr) on either side:
 #   - throughput, PUSH -> PULL, per message size; also with "GoB", the Go
-#     program sending with SendBatch and receiving with RecvBatch, BATCH
-#     messages per call (combinations GoB->GoB, C->GoB and GoB->C);
+#     program on its fast paths: sending with SendBatch, BATCH messages per
+#     call, and receiving with RecvInto into one reused message
+#     (combinations GoB->GoB, C->GoB and GoB->C);
 #   - round trip, REQ <-> REP and DEALER <-> ROUTER, per message size;
 #   - fan-out, one XPUB (no-drop) process -> FAN_SUBS SUB processes.
 #
@@ -17,7 +18,7 @@
 #   FAN_COUNT=500000             messages per fan-out run; 0 skips the fan-out runs
 #   FAN_SIZE=256                 fan-out message size (at least 8: the sequence number)
 #   FAN_SUBS=4                   subscriber processes per fan-out run
-#   BATCH=256                    messages per SendBatch/RecvBatch call of GoB in the
+#   BATCH=256                    messages per SendBatch call of GoB in the
 #                                throughput runs; 0 leaves the GoB combinations out
 #   GOTHR_FLAGS=                 extra flags for every gothr run (e.g. -v)
 #   RUN_TIMEOUT=60               seconds any one program may run
@@ -92,12 +93,12 @@ gcc -O2 -Wall "$here/c/thr.c" -o "$tmp/thr" $(pkg-config --cflags --libs libzmq)
 (cd "$root" && go build -o "$tmp/gothr" ./bench/gothr)
 
 # bin C|Go|GoB: the program of one side; GoB is gothr with SendBatch and
-# RecvBatch (the flags only change the send and recv modes).
+# RecvInto (the flags only change the send and recv modes).
 bin() {
 	case $1 in
 	C) echo "$tmp/thr" ;;
 	Go) echo "$tmp/gothr $GOTHR_FLAGS" ;;
-	GoB) echo "$tmp/gothr $GOTHR_FLAGS -batch $BATCH -rbatch $BATCH" ;;
+	GoB) echo "$tmp/gothr $GOTHR_FLAGS -batch $BATCH -into" ;;
 	esac
 }
 
@@ -279,7 +280,7 @@ echo
 echo "PUSH->PULL throughput over tcp://127.0.0.1, $REPS runs each (sender->receiver);" \
 	"CPU: median ns of CPU time (all threads, user+system) per message, of the sender and of the receiver"
 if ((BATCH > 0)); then
-	echo "GoB: our binding with SendBatch/RecvBatch, $BATCH messages per call (Go: one Send/Recv per message)"
+	echo "GoB: our binding's fast paths, SendBatch with $BATCH messages per call and RecvInto into one reused message (Go: one Send/Recv per message)"
 fi
 printf "%8s  %-${cw}s %12s %12s %12s %10s %8s %10s %10s\n" size combo "median msg/s" min max "median MB/s" "vs C->C" \
 	"snd ns/msg" "rcv ns/msg"

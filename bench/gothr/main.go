@@ -30,8 +30,9 @@
 // Batching: -batch n makes send send with SendBatch, n messages per call;
 // -rbatch n makes recv and sub receive with RecvBatch into n messages per
 // call (after the first message, which they take with Recv as without the
-// flag, so the timing starts at the same point). The other modes ignore
-// both flags; the output is the same.
+// flag, so the timing starts at the same point); -into makes them receive
+// with RecvInto into one reused message instead. The other modes ignore
+// these flags; the output is the same.
 //
 // Fan-out: pub makes an XPub WithXPubNoDrop (a full subscriber makes the
 // send wait instead of losing the message), WithXPubVerbose (every
@@ -80,6 +81,7 @@ var (
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured loop to `file`")
 	verbose    = flag.Bool("v", false, "print the socket's Stats on stderr at the end")
 	batch      = flag.Int("batch", 1, "send with SendBatch, `n` messages per call (1: one Send per message)")
+	into       = flag.Bool("into", false, "recv and sub: receive with RecvInto into one reused message")
 	rbatch     = flag.Int("rbatch", 1, "recv and sub: receive with RecvBatch, up to `n` messages per call (1: one Recv per message)")
 )
 
@@ -222,7 +224,16 @@ func doRecv(f *zmq.Factory, ep string, count, size int) error {
 		return err
 	}
 	start, cpu0 := time.Now(), cpuTime()
-	if *rbatch <= 1 {
+	if *into {
+		for i := 1; i < count; i++ {
+			if err := pull.RecvInto(ctx, &m); err != nil {
+				return err
+			}
+			if err := checkSize(m, size); err != nil {
+				return err
+			}
+		}
+	} else if *rbatch <= 1 {
 		for i := 1; i < count; i++ {
 			m, err := pull.Recv(ctx)
 			if err != nil {
@@ -551,9 +562,12 @@ func doSub(f *zmq.Factory, ep string, count, size int) error {
 		if seq >= last {
 			break
 		}
-		if br != nil {
+		switch {
+		case *into:
+			err = s.RecvInto(ctx, &m)
+		case br != nil:
 			m, err = br.recv(ctx)
-		} else {
+		default:
 			m, err = s.Recv(ctx)
 		}
 		if err != nil {
