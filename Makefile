@@ -24,7 +24,7 @@ BOOTSTRAP  := bash scripts/bootstrap.sh
 help:
 	@echo 'Targets:'
 	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
-	@echo '  make test    gofmt check, go vet, then go test $(TESTFLAGS) $(PKGS)'
+	@echo '  make test    gofmt check, go vet, go test $(TESTFLAGS) $(PKGS), then the allocation tests without -race'
 	@echo "  make bench   every Go benchmark once, then bench/run.sh (C vs Go) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make soak    opt-in soak tier (~20 min): R1 50 M msgs, R2 200 cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
@@ -46,6 +46,9 @@ test:
 	fi
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
+	@# Allocation counts mean nothing under the race detector, which makes
+	@# sync.Pool drop items: those tests run once more without it.
+	$(GO) test -count=1 -run 'Allocates' .
 
 bench:
 	@$(BOOTSTRAP)

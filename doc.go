@@ -99,6 +99,11 @@
 //     handler that answers later returns [ErrReplyLater] and calls
 //     [Request.Reply] from any goroutine.
 //
+// For streams, two more calls take the cost per message down: RecvBatch
+// ([Pull.RecvBatch]) fills a slice with the messages already received, and
+// RecvInto ([Pull.RecvInto]) copies the next message into the caller's
+// [Msg], reusing its memory, so that a receive loop allocates nothing.
+//
 // A handler's error, or panic, does not stop Serve: it is counted in
 // [Stats].HandlerErrors and passed as a [*HandlerError] to the function set
 // with [WithErrorHandler] and to the logger set with [WithLogger]. Those

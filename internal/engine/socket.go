@@ -32,7 +32,6 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -134,7 +133,9 @@ type Socket struct {
 	stage      []byte
 	stageWords []uint64
 
-	msgsIn, bytesIn, msgsOut, bytesOut, sendWaits atomic.Uint64
+	// Counters, guarded by mu: atomics would cost more per message than
+	// the lock that every message already takes.
+	stats Stats
 }
 
 // New creates a socket of libzmq type typ in ctx and applies setup (options)
@@ -316,7 +317,7 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 				w = s.waiters.get()
 				q.push(w)
 				if q == &s.sendQ {
-					s.sendWaits.Add(1)
+					s.stats.SendWaits++
 				}
 			}
 		}
@@ -538,8 +539,8 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 			whole++
 			bytes += tail
 		}
-		s.msgsOut.Add(uint64(whole))
-		s.bytesOut.Add(uint64(bytes))
+		s.stats.MsgsOut += uint64(whole)
+		s.stats.BytesOut += uint64(bytes)
 		sent += whole
 		if err != nil {
 			return sent, err
@@ -585,8 +586,8 @@ func (s *Socket) sendLocked(frames [][]byte) error {
 		err = s.sendDirect(frames)
 	}
 	if err == nil {
-		s.msgsOut.Add(1)
-		s.bytesOut.Add(uint64(total))
+		s.stats.MsgsOut++
+		s.stats.BytesOut += uint64(total)
 	}
 	return err
 }
@@ -720,7 +721,7 @@ func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
 			}
 		}
 		copyMessage(dst, s.ready[0])
-		s.countIn(s.ready[0])
+		s.countInLocked(s.ready[0])
 		s.dropFirstLocked()
 		return nil
 	})
@@ -740,18 +741,18 @@ func (s *Socket) recvLocked() (Message, error) {
 		copyMessage(&own, m)
 		m = own
 	}
-	s.countIn(m)
+	s.countInLocked(m)
 	s.dropFirstLocked()
 	return m, nil
 }
 
-func (s *Socket) countIn(m Message) {
+func (s *Socket) countInLocked(m Message) {
 	n := 0
 	for _, f := range m.Frames {
 		n += len(f)
 	}
-	s.msgsIn.Add(1)
-	s.bytesIn.Add(uint64(n))
+	s.stats.MsgsIn++
+	s.stats.BytesIn += uint64(n)
 }
 
 // dropFirstLocked removes the first ready message. Once none is left, the
@@ -957,11 +958,9 @@ func intern(last *string, b []byte) string {
 
 // Stats returns a snapshot of the socket's counters.
 func (s *Socket) Stats() Stats {
-	return Stats{
-		MsgsIn: s.msgsIn.Load(), BytesIn: s.bytesIn.Load(),
-		MsgsOut: s.msgsOut.Load(), BytesOut: s.bytesOut.Load(),
-		SendWaits: s.sendWaits.Load(),
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
 }
 
 // Close wakes every waiter with ErrClosed, stops the poller, and closes the
