@@ -4,7 +4,8 @@
 #   - throughput, PUSH -> PULL, per message size; also with "GoB", the Go
 #     program on its fast paths: sending with SendBatch, BATCH messages per
 #     call, and receiving with RecvInto into one reused message
-#     (combinations GoB->GoB, C->GoB and GoB->C);
+#     (combinations GoB->GoB, C->GoB and GoB->C; the fan-out runs add the
+#     same, GoB publishing with SendBatch and subscribing with RecvInto);
 #   - round trip, REQ <-> REP and DEALER <-> ROUTER, per message size;
 #   - fan-out, one XPUB (no-drop) process -> FAN_SUBS SUB processes.
 #
@@ -208,8 +209,11 @@ combos=("C C" "Go Go" "C Go" "Go C")
 # The throughput runs add GoB, each after its unbatched counterpart.
 thr_combos=("${combos[@]}")
 cw=7 # width of the throughput table's combination column
+# So do the fan-out runs.
+fan_combos=("${combos[@]}")
 if ((BATCH > 0)); then
 	thr_combos=("C C" "Go Go" "GoB GoB" "C Go" "C GoB" "Go C" "GoB C")
+	fan_combos=("${thr_combos[@]}")
 	cw=8
 fi
 patterns=("REQ->REP rep req" "DEALER->ROUTER router dealer")
@@ -259,7 +263,7 @@ fi
 
 if ((FAN_COUNT > 0)); then
 	for rep in $(seq "$REPS"); do
-		for c in "${combos[@]}"; do
+		for c in "${fan_combos[@]}"; do
 			read -r pub sub <<<"$c"
 			fan "$pub" "$sub"
 			rates=$(field msgs_per_s "$sub_lines")
@@ -350,17 +354,17 @@ if ((FAN_COUNT > 0)); then
 		"(receive HWM 1000), $FAN_SIZE bytes, $FAN_COUNT messages, $REPS runs each (publisher->subscribers);" \
 		"msgs/s per subscriber: the slowest and the mean, medians over the runs; lost: over all runs and subscribers;" \
 		"CPU: median ns per message of the publisher and of a subscriber"
-	printf '%-7s %12s %12s %8s %8s %8s %10s %10s\n' combo "min sub/s" "mean sub/s" "min vs C" "mean vs C" lost \
+	printf "%-${cw}s %12s %12s %8s %8s %8s %10s %10s\n" combo "min sub/s" "mean sub/s" "min vs C" "mean vs C" lost \
 		"pub ns/msg" "sub ns/msg"
 	read -r bmin _ _ <<<"$(stats "$results" fmin 'C->C')"
 	read -r bmean _ _ <<<"$(stats "$results" fmean 'C->C')"
-	for c in "${combos[@]}"; do
+	for c in "${fan_combos[@]}"; do
 		read -r pub sub <<<"$c"
 		read -r fmin _ _ <<<"$(stats "$results" fmin "$pub->$sub")"
 		read -r fmean _ _ <<<"$(stats "$results" fmean "$pub->$sub")"
 		read -r pc _ _ <<<"$(stats "$results" fpcpu "$pub->$sub")"
 		read -r sc _ _ <<<"$(stats "$results" fscpu "$pub->$sub")"
-		printf '%-7s %12.0f %12.0f %8s %8s %8d %10.1f %10.1f\n' "$pub->$sub" "$fmin" "$fmean" \
+		printf "%-${cw}s %12.0f %12.0f %8s %8s %8d %10.1f %10.1f\n" "$pub->$sub" "$fmin" "$fmean" \
 			"$(ratio "$fmin" "$bmin")" "$(ratio "$fmean" "$bmean")" "$(sum "$results" flost "$pub->$sub")" "$pc" "$sc"
 	done
 fi

@@ -27,7 +27,8 @@
 // message. req and dealer print "rtt_us_mean=<f> rtt_us_p50=<f>
 // rtt_us_p99=<f>".
 //
-// Batching: -batch n makes send send with SendBatch, n messages per call;
+// Batching: -batch n makes send and pub send with SendBatch, n messages per
+// call;
 // -rbatch n makes recv and sub receive with RecvBatch into n messages per
 // call (after the first message, which they take with Recv as without the
 // flag, so the timing starts at the same point); -into makes them receive
@@ -80,7 +81,7 @@ var subscribers = defaultSubs
 var (
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured loop to `file`")
 	verbose    = flag.Bool("v", false, "print the socket's Stats on stderr at the end")
-	batch      = flag.Int("batch", 1, "send with SendBatch, `n` messages per call (1: one Send per message)")
+	batch      = flag.Int("batch", 1, "send and pub: send with SendBatch, `n` messages per call (1: one Send per message)")
 	into       = flag.Bool("into", false, "recv and sub: receive with RecvInto into one reused message")
 	rbatch     = flag.Int("rbatch", 1, "recv and sub: receive with RecvBatch, up to `n` messages per call (1: one Recv per message)")
 )
@@ -467,17 +468,29 @@ func doPub(f *zmq.Factory, ep string, count, size int) error {
 			seen++
 		}
 	}
-	// Send copies the frame into libzmq before it returns, so one buffer
-	// serves every message.
-	buf := make([]byte, size)
-	m := zmq.NewMsg(buf)
+	// Send copies the frames into libzmq before it returns, so the same
+	// buffers serve every call: one, or with -batch one per message of a
+	// SendBatch call.
+	msgs := make([]zmq.Msg, max(*batch, 1))
+	for i := range msgs {
+		msgs[i] = zmq.NewMsg(make([]byte, size))
+	}
 	stop := profile()
 	start, cpu0 := time.Now(), cpuTime()
-	for i := range count {
-		binary.LittleEndian.PutUint64(buf, uint64(i))
-		if err := p.Send(ctx, m); err != nil {
+	for sent := 0; sent < count; {
+		n := min(len(msgs), count-sent)
+		for i, m := range msgs[:n] {
+			binary.LittleEndian.PutUint64(m.Frames[0], uint64(sent+i))
+		}
+		if n == 1 {
+			err = p.Send(ctx, msgs[0])
+		} else {
+			_, err = p.SendBatch(ctx, msgs[:n])
+		}
+		if err != nil {
 			return err
 		}
+		sent += n
 	}
 	err = finish(f, p) // linger -1: returns once everything is delivered
 	elapsed, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
