@@ -49,8 +49,15 @@ func (q *waitq) remove(w *waiter) {
 }
 
 // waiterPool keeps a socket's waiters for reuse, so that parking allocates
-// nothing. All methods run under the socket lock.
-type waiterPool struct{ free *waiter }
+// nothing. It keeps at most maxSpareWaiters: a burst of many goroutines
+// waiting at once should not stay allocated after it. All methods run
+// under the socket lock.
+type waiterPool struct {
+	free *waiter
+	n    int
+}
+
+const maxSpareWaiters = 16
 
 func (p *waiterPool) get() *waiter {
 	w := p.free
@@ -58,6 +65,7 @@ func (p *waiterPool) get() *waiter {
 		return &waiter{ch: make(chan struct{}, 1)}
 	}
 	p.free = w.next
+	p.n--
 	w.next = nil
 	return w
 }
@@ -65,10 +73,14 @@ func (p *waiterPool) get() *waiter {
 // put takes back w, already removed from its queue. A wake that arrived
 // after w stopped listening is dropped: nobody waits on w any more.
 func (p *waiterPool) put(w *waiter) {
+	if p.n == maxSpareWaiters {
+		return
+	}
 	select {
 	case <-w.ch:
 	default:
 	}
 	*w = waiter{ch: w.ch, next: p.free}
 	p.free = w
+	p.n++
 }
