@@ -854,6 +854,9 @@ func (s *Socket) dropHeldLocked() {
 // start of a partial one). With held, frames point into sc; otherwise they
 // are copied into one allocation.
 func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
+	if frames == 0 {
+		return // nothing came (EAGAIN): nothing to allocate
+	}
 	used := 0
 	nframes := 0
 	for _, w := range sc.words[:frames] {
