@@ -30,7 +30,7 @@ type Req struct {
 	idSeq    atomic.Uint64
 
 	mu      sync.Mutex
-	pending map[string]chan Msg
+	pending map[reqID]chan Msg
 	// reading is true while one requester receives replies for all: the
 	// one whose reply comes back first usually is that requester, so it
 	// gets its reply with no hand-off between goroutines.
@@ -47,7 +47,7 @@ func (f *Factory) NewReq(opts ...ReqOption) (*Req, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Req{socket: s, pending: make(map[string]chan Msg), readerGone: make(chan struct{}, 1)}
+	r := &Req{socket: s, pending: make(map[reqID]chan Msg), readerGone: make(chan struct{}, 1)}
 	rand.Read(r.idPrefix[:])
 	s.afterClose = func() {
 		r.mu.Lock()
@@ -60,11 +60,14 @@ func (f *Factory) NewReq(opts ...ReqOption) (*Req, error) {
 // SetOption changes options on the open socket (see Option).
 func (r *Req) SetOption(opts ...ReqOption) error { return r.setOptions(asOptions(opts)) }
 
-// nextID returns a 16-byte request id, unique for the socket's lifetime
-// and, thanks to the random prefix, across sockets.
-func (r *Req) nextID() []byte {
-	id := make([]byte, 16)
-	copy(id, r.idPrefix[:])
+// reqID is a request id: the first frame of a request's envelope.
+type reqID [16]byte
+
+// nextID returns a request id unique for the socket's lifetime and, thanks
+// to the random prefix, across sockets.
+func (r *Req) nextID() reqID {
+	var id reqID
+	copy(id[:], r.idPrefix[:])
 	binary.BigEndian.PutUint64(id[8:], r.idSeq.Add(1))
 	return id
 }
@@ -73,8 +76,7 @@ func (r *Req) nextID() []byte {
 // waits for the socket to take the request (high-water mark) and then for
 // the reply, until ctx ends or the socket closes. Safe for concurrent use.
 func (r *Req) Request(ctx context.Context, parts ...[]byte) (Msg, error) {
-	id := r.nextID()
-	key := string(id)
+	key := r.nextID()
 	ch := make(chan Msg, 1)
 	r.mu.Lock()
 	if r.readErr != nil {
@@ -85,7 +87,7 @@ func (r *Req) Request(ctx context.Context, parts ...[]byte) (Msg, error) {
 	r.mu.Unlock()
 
 	frames := make([][]byte, 0, 2+len(parts))
-	frames = append(append(frames, id, nil), parts...)
+	frames = append(append(frames, key[:], nil), parts...)
 	if err := r.send(ctx, "request", frames); err != nil {
 		r.forget(key)
 		return Msg{}, err
@@ -139,7 +141,7 @@ func (r *Req) passRoleLocked() {
 }
 
 // abandon ends a request whose ctx ended, unless its reply won the race.
-func (r *Req) abandon(ctx context.Context, key string, ch chan Msg) (Msg, error) {
+func (r *Req) abandon(ctx context.Context, key reqID, ch chan Msg) (Msg, error) {
 	if r.forget(key) {
 		r.timedOut.Add(1)
 		return Msg{}, ctx.Err()
@@ -152,7 +154,7 @@ func (r *Req) abandon(ctx context.Context, key string, ch chan Msg) (Msg, error)
 }
 
 // forget removes a pending request; it reports whether it was still there.
-func (r *Req) forget(key string) bool {
+func (r *Req) forget(key reqID) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, ok := r.pending[key]
@@ -175,11 +177,12 @@ func (r *Req) readReplies(ctx context.Context, own chan Msg) error {
 			return err
 		}
 		// [id, "", parts...]; anything else cannot be matched to a request.
-		if len(m.Frames) < 2 || len(m.Frames[1]) != 0 {
+		var key reqID
+		if len(m.Frames) < 2 || len(m.Frames[1]) != 0 || len(m.Frames[0]) != len(key) {
 			r.lateReplies.Add(1)
 			continue
 		}
-		key := string(m.Frames[0])
+		copy(key[:], m.Frames[0])
 		r.mu.Lock()
 		ch, ok := r.pending[key]
 		delete(r.pending, key)
