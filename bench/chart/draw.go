@@ -19,8 +19,8 @@ import (
 )
 
 // The three combinations drawn against C->C, and their colours; the
-// batched ones (GoB: SendBatch/RecvBatch, throughput only) are drawn
-// hatched in the colour of their unbatched counterpart.
+// fast-path ones (GoB: SendBatch to send, RecvInto to receive; throughput
+// and fan-out) are drawn hatched in the colour of their counterpart.
 var (
 	combos      = []string{"Go->Go", "C->Go", "Go->C"}
 	batched     = []string{"GoB->GoB", "C->GoB", "GoB->C"}
@@ -145,7 +145,7 @@ func writePNG(path string, res *results) error {
 		ylabel: "median msg/s / C->C median", xlabel: "message size (sender->receiver)"}
 	if withBatch {
 		thr.y0 += 12 // room for the second legend line
-		thr.xlabel = "message size (sender->receiver; hatched: GoB, with SendBatch/RecvBatch)"
+		thr.xlabel = "message size (sender->receiver; hatched: GoB, with SendBatch and RecvInto)"
 	}
 	group := map[int]int{} // size -> index in thr.groups, in the order of the table
 	for _, r := range res.thr {
@@ -163,9 +163,9 @@ func writePNG(path string, res *results) error {
 	thr.draw(img)
 
 	if len(res.lat) > 0 {
-		p50 := panel{x0: 90, x1: 520, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
+		p50 := panel{x0: 80, x1: 480, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
 			title: "round trip p50 (lower is better)", ylabel: "median p50 / C->C", xlabel: "pattern, size (client->server)"}
-		p99 := panel{x0: 600, x1: 1030, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
+		p99 := panel{x0: 550, x1: 950, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
 			title: "round trip p99 (lower is better)", ylabel: "median p99 / C->C", xlabel: "pattern, size (client->server)"}
 		group := map[string]int{} // pattern and size -> group, in the order of the table
 		for _, r := range res.lat {
@@ -188,7 +188,7 @@ func writePNG(path string, res *results) error {
 	}
 
 	if len(res.fan) > 0 {
-		fan := panel{x0: 1110, x1: width - 30, y0: lowTop, y1: lowBottom, series: plainSeries(),
+		fan := panel{x0: 1025, x1: width - 20, y0: lowTop, y1: lowBottom, series: thrSeries(hasBatched(res.fan)),
 			title: fanPanelTitle(res.fanTitle), ylabel: "msg/s per subscriber / C->C",
 			xlabel: "subscriber (pub->subs)", groups: []string{"slowest", "mean"}}
 		fan.values = [][]float64{fan.nanBars(), fan.nanBars()}
@@ -221,9 +221,9 @@ func writePNG(path string, res *results) error {
 // batchLegend explains GoB, with the batch size from run.sh's note.
 func batchLegend(note string) string {
 	if m := regexp.MustCompile(`(\d+) messages per call`).FindStringSubmatch(note); m != nil {
-		return fmt.Sprintf("(hatched) GoB: ours with SendBatch/RecvBatch, %s messages per call; throughput only", m[1])
+		return fmt.Sprintf("(hatched) GoB: ours with SendBatch (%s messages per call) and RecvInto; throughput and fan-out", m[1])
 	}
-	return "(hatched) GoB: ours with SendBatch/RecvBatch; throughput only"
+	return "(hatched) GoB: ours with SendBatch and RecvInto; throughput and fan-out"
 }
 
 // fanPanelTitle is "PUB -> n SUB, size" from run.sh's fan-out title.
@@ -380,4 +380,14 @@ func vtext(img *image.RGBA, s string, x, y int, c color.RGBA) {
 			}
 		}
 	}
+}
+
+// hasBatched reports whether the fan-out table has GoB rows.
+func hasBatched(rows []fanRow) bool {
+	for _, r := range rows {
+		if strings.Contains(r.combo, "GoB") {
+			return true
+		}
+	}
+	return false
 }

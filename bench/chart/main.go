@@ -6,11 +6,11 @@
 //
 // The chart shows, as ratios to C->C of Go->Go, C->Go and Go->C: on top,
 // the PUSH->PULL throughput per message size, with, if the run had them
-// (BATCH > 0), the batched combinations GoB->GoB, C->GoB and GoB->C (GoB:
-// the Go program with SendBatch/RecvBatch) as hatched bars beside their
-// unbatched counterparts; below, the p50 and the p99 round trip of REQ->REP
-// and DEALER->ROUTER per message size, and the PUB->SUB fan-out rate per
-// subscriber (the slowest and the mean). The Markdown table has the
+// (BATCH > 0), the fast-path combinations GoB->GoB, C->GoB and GoB->C (GoB:
+// the Go program with SendBatch and RecvInto) as hatched bars beside their
+// counterparts; below, the p50 and the p99 round trip of REQ->REP and
+// DEALER->ROUTER per message size, and the PUB->SUB fan-out rate per
+// subscriber (the slowest and the mean, GoB hatched again when present). The Markdown table has the
 // numbers, with the CPU time per message of both sides and the fan-out's
 // lost messages. Without -in it reads stdin.
 package main
