@@ -21,6 +21,10 @@ package zmq
 //   - FuzzSplitTopic, FuzzSubMatching, FuzzParseSubscription: txZMQ's
 //     topic framing, subscription matching against a model of libzmq's
 //     prefix matching, and subscription messages as an XPub sees them.
+//   - FuzzRecvMix (fuzz_recv_test.go): not a parser, but the receive paths'
+//     buffer handling: Recv, RecvInto, RecvBatch and TryRecv mixed on one
+//     stream of messages of any shape must deliver each message whole and
+//     leave handed-out messages intact.
 //
 // Targets that need sockets build them once per process (a fuzz worker
 // runs thousands of inputs) and rebuild them after a failed input.
