@@ -97,15 +97,8 @@ func FuzzRecvMix(f *testing.F) {
 		}
 		check := func(how string, i int, m Msg) {
 			t.Helper()
-			want := sc.msgs[i]
-			if len(m.Frames) != len(want) {
-				t.Fatalf("message %d (%s): %d frames, want %d", i, how, len(m.Frames), len(want))
-			}
-			for j := range want {
-				if !bytes.Equal(m.Frames[j], want[j]) {
-					t.Fatalf("message %d (%s) frame %d: %d bytes %.16q, want %d bytes %.16q",
-						i, how, j, len(m.Frames[j]), m.Frames[j], len(want[j]), want[j])
-				}
+			if err := SameFrames(m.Frames, sc.msgs[i]); err != nil {
+				t.Fatalf("message %d (%s): %v", i, how, err)
 			}
 		}
 		kept := map[int]Msg{}
@@ -198,4 +191,19 @@ func newFuzzPushPull() (*fuzzPushPull, func(), error) {
 		return fail(err)
 	}
 	return &fuzzPushPull{push: push, pull: pull}, func() { ff.Close() }, nil
+}
+
+// SameFrames says how got differs from want, frame by frame, or returns
+// nil. Exported for the external tests of this package only (a _test.go
+// file).
+func SameFrames(got, want [][]byte) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d frames, want %d", len(got), len(want))
+	}
+	for j := range want {
+		if !bytes.Equal(got[j], want[j]) {
+			return fmt.Errorf("frame %d: %d bytes %.16q, want %d bytes %.16q", j, len(got[j]), got[j], len(want[j]), want[j])
+		}
+	}
+	return nil
 }

@@ -37,15 +37,8 @@ func recvIntoFrames(i int) [][]byte {
 
 func checkRecvInto(t *testing.T, how string, i int, m zmq.Msg) {
 	t.Helper()
-	want := recvIntoFrames(i)
-	if len(m.Frames) != len(want) {
-		t.Fatalf("message %d (%s): %d frames, want %d", i, how, len(m.Frames), len(want))
-	}
-	for j := range want {
-		if !bytes.Equal(m.Frames[j], want[j]) {
-			t.Fatalf("message %d (%s) frame %d: %d bytes %.20q, want %d bytes %.20q",
-				i, how, j, len(m.Frames[j]), m.Frames[j], len(want[j]), want[j])
-		}
+	if err := zmq.SameFrames(m.Frames, recvIntoFrames(i)); err != nil {
+		t.Fatalf("message %d (%s): %v", i, how, err)
 	}
 }
 
