@@ -190,8 +190,8 @@ func TestRecvIntoAllocatesNothing(t *testing.T) {
 	}
 	pull, push := pushPull(t, "inproc", zmq.WithRecvHWM(0), zmq.WithSendHWM(0))
 	ctx := testCtx(t, 10*time.Second)
-	const runs = 5000
-	for i := range runs + 1 {
+	const runs, attempts = 5000, 3
+	for i := range attempts*runs + 1 {
 		if err := push.Send(ctx, zmq.NewMsg(make([]byte, 16+i%200), []byte("tail"))); err != nil {
 			t.Fatal(err)
 		}
@@ -206,17 +206,26 @@ func TestRecvIntoAllocatesNothing(t *testing.T) {
 	m.Frames[0] = make([]byte, 0, 256)
 	// Counted in total, not per run (testing.AllocsPerRun rounds down).
 	// Receiving without the pooled buffer would cost two allocations per
-	// batch taken out of libzmq, 40 or so here. sync.Pool itself may
-	// allocate a little when the goroutine moves to another P.
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		if err := pull.RecvInto(ctx, &m); err != nil {
-			t.Fatal(err)
+	// batch taken out of libzmq, 40 or so per attempt, every attempt. The
+	// count is process-wide, though: sync.Pool may allocate a little when
+	// the goroutine moves to another P, and on a loaded machine the runtime
+	// now and then starts an OS thread (about 7 allocations). So each
+	// attempt is a fresh count, and one clean attempt is enough.
+	var counts []uint64
+	for range attempts {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			if err := pull.RecvInto(ctx, &m); err != nil {
+				t.Fatal(err)
+			}
 		}
+		runtime.ReadMemStats(&after)
+		n := after.Mallocs - before.Mallocs
+		if n <= 4 {
+			return
+		}
+		counts = append(counts, n)
 	}
-	runtime.ReadMemStats(&after)
-	if n := after.Mallocs - before.Mallocs; n > 4 {
-		t.Errorf("%d RecvInto calls made %d allocations, want none but sync.Pool's own", runs, n)
-	}
+	t.Errorf("%d RecvInto calls made %v allocations in %d attempts, want none but sync.Pool's own", runs, counts, attempts)
 }

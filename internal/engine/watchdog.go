@@ -83,20 +83,25 @@ func StartWatchdog(threshold time.Duration, report func(Violation)) (stop func()
 	watch.ticks.Store(0)
 	watch.probes.Store(0)
 	watch.violations.Store(0)
-	done, finished := make(chan struct{}), make(chan struct{})
+	done, started, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
 		t := time.NewTicker(threshold / 4)
 		defer t.Stop()
+		close(started)
+		var sockets []*Socket // reused: a tick allocates nothing
 		for {
 			select {
 			case <-done:
 				return
 			case now := <-t.C:
-				auditAll(now)
+				sockets = auditAll(now, sockets)
 			}
 		}
 	}()
+	// Running by the time the caller goes on: its start-up allocations must
+	// not land inside a test's allocation count.
+	<-started
 	return func() WatchdogStats {
 		close(done)
 		<-finished
@@ -141,10 +146,13 @@ func unwatchSocket(s *Socket) {
 	watch.mu.Unlock()
 }
 
-func auditAll(now time.Time) {
+// auditAll audits every watched socket, listing them in buf first (so the
+// registry's lock is not held while sockets are locked). It returns buf,
+// emptied, for the next tick.
+func auditAll(now time.Time, buf []*Socket) []*Socket {
 	watch.ticks.Add(1)
 	watch.mu.Lock()
-	sockets := make([]*Socket, 0, len(watch.sockets))
+	sockets := buf[:0]
 	for s := range watch.sockets {
 		sockets = append(sockets, s)
 	}
@@ -156,6 +164,8 @@ func auditAll(now time.Time) {
 		}
 		s.mu.Unlock()
 	}
+	clear(sockets) // keep no closed socket alive
+	return sockets[:0]
 }
 
 func (s *Socket) auditLocked(now time.Time) {
