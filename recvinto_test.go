@@ -180,42 +180,85 @@ func TestRecvIntoMetadata(t *testing.T) {
 	}
 }
 
-// TestRecvIntoAllocatesNothing counts allocations of RecvInto in a steady
-// stream of messages already queued in the socket.
+// TestRecvIntoAllocatesNothing counts the allocations of sending and
+// receiving with RecvInto, small messages and messages larger than a
+// receive batch's buffer (which RecvInto copies straight out of libzmq's
+// message), each sent just before it is received, and, for small ones, also
+// many already queued (so that receive batches are full).
 func TestRecvIntoAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		// sync.Pool drops items at random under the race detector. make
 		// test runs this test without it.
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
+	small := func(i int) zmq.Msg { return zmq.NewMsg(make([]byte, 16+i%200), []byte("tail")) }
+	large := func(i int) zmq.Msg { return zmq.NewMsg(make([]byte, 100<<10+i)) }
+	for _, tc := range []struct {
+		name   string
+		runs   int
+		msg    func(i int) zmq.Msg
+		queued bool
+	}{
+		{"small", 2000, small, false},
+		{"small queued", 5000, small, true},
+		{"large", 200, large, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recvIntoAllocs(t, tc.runs, tc.msg, tc.queued)
+		})
+	}
+}
+
+func recvIntoAllocs(t *testing.T, runs int, msg func(int) zmq.Msg, queued bool) {
 	pull, push := pushPull(t, "inproc", zmq.WithRecvHWM(0), zmq.WithSendHWM(0))
 	ctx := testCtx(t, 10*time.Second)
-	const runs, attempts = 5000, 3
-	for i := range attempts*runs + 1 {
-		if err := push.Send(ctx, zmq.NewMsg(make([]byte, 16+i%200), []byte("tail"))); err != nil {
+	const attempts = 3
+	msgs := make([]zmq.Msg, runs)
+	for i := range msgs {
+		msgs[i] = msg(i)
+	}
+	send := func(m zmq.Msg) {
+		if err := push.Send(ctx, m); err != nil {
 			t.Fatal(err)
+		}
+	}
+	if queued {
+		for range attempts + 1 { // the sizing pass below takes one round
+			for _, m := range msgs {
+				send(m)
+			}
 		}
 	}
 	// A garbage collection empties sync.Pools, and the first use of a pool
 	// after one allocates: none may run from the first RecvInto on.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// One pass first sizes m, the sockets' buffers and the ctx registration
+	// for what follows.
 	var m zmq.Msg
-	if err := pull.RecvInto(ctx, &m); err != nil { // sizes m for what follows
-		t.Fatal(err)
+	for _, sent := range msgs {
+		if !queued {
+			send(sent)
+		}
+		if err := pull.RecvInto(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
 	}
-	m.Frames[0] = make([]byte, 0, 256)
 	// Counted in total, not per run (testing.AllocsPerRun rounds down).
-	// Receiving without the pooled buffer would cost two allocations per
-	// batch taken out of libzmq, 40 or so per attempt, every attempt. The
-	// count is process-wide, though: sync.Pool may allocate a little when
-	// the goroutine moves to another P, and on a loaded machine the runtime
-	// now and then starts an OS thread (about 7 allocations). So each
-	// attempt is a fresh count, and one clean attempt is enough.
+	// Receiving without the pooled buffer would cost one allocation per
+	// message received alone and two per batch of queued ones; copying a
+	// large frame out of libzmq one per message. The count is
+	// process-wide, though: sync.Pool may allocate a little when the
+	// goroutine moves to another P, and on a loaded machine the runtime now
+	// and then starts an OS thread (about 7 allocations). So each attempt
+	// is a fresh count, and one clean attempt is enough.
 	var counts []uint64
 	for range attempts {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		for range runs {
+		for _, sent := range msgs {
+			if !queued {
+				send(sent)
+			}
 			if err := pull.RecvInto(ctx, &m); err != nil {
 				t.Fatal(err)
 			}

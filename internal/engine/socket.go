@@ -608,7 +608,9 @@ func stage(buf []byte, words []uint64, frames [][]byte) ([]byte, []uint64) {
 
 func (s *Socket) sendStaged(frames [][]byte, total int) error {
 	if cap(s.stage) < total {
-		s.stage = make([]byte, total)
+		// Grow at least twice over: messages that grow a little at a time
+		// should not cost an allocation each.
+		s.stage = make([]byte, 0, min(max(total, 2*cap(s.stage), 256), stageLimit))
 	}
 	buf, words := stage(s.stage[:0], s.stageWords[:0], frames)
 	s.stageWords = words
@@ -807,7 +809,7 @@ func (s *Socket) fillLocked(borrow bool) error {
 			s.held = sc
 		}
 		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, maxBatchMsgs-len(s.ready), s.meta)
-		s.takeFrames(sc, frames, big, held)
+		keptBig := s.takeFrames(sc, frames, big, held)
 		if !held {
 			scratchPool.Put(sc)
 		}
@@ -816,7 +818,7 @@ func (s *Socket) fillLocked(borrow bool) error {
 		if s.partial.Frames != nil && (err == nil || err == capi.EINTR) {
 			continue
 		}
-		if err == nil && big != nil && len(s.ready) < maxBatchMsgs {
+		if err == nil && big != nil && !keptBig && len(s.ready) < maxBatchMsgs {
 			continue // the batch stopped only to copy a large frame out
 		}
 		s.settleHeldLocked()
@@ -851,11 +853,13 @@ func (s *Socket) dropHeldLocked() {
 }
 
 // takeFrames turns the frames of one crossing into ready messages (and the
-// start of a partial one). With held, frames point into sc; otherwise they
-// are copied into one allocation.
-func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
+// start of a partial one). With held, frames point into sc, and a large
+// frame that ends its message points into libzmq's own message (kept until
+// the next crossing, which comes only once the ready messages are gone:
+// keptBig reports it); otherwise they are copied into one allocation.
+func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) (keptBig bool) {
 	if frames == 0 {
-		return // nothing came (EAGAIN): nothing to allocate
+		return false // nothing came (EAGAIN): nothing to allocate
 	}
 	used := 0
 	nframes := 0
@@ -869,7 +873,12 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 	var table [][]byte
 	if held {
 		data = sc.arena[:used]
-		bigData = bytes.Clone(big)
+		bigData = big
+		if keptBig = big != nil && sc.words[frames-1]&capi.More == 0; big != nil && !keptBig {
+			// The message goes on in the next crossing, which releases
+			// libzmq's message: copy the frame out now.
+			bigData = bytes.Clone(big)
+		}
 		if sc.table == nil {
 			sc.table = make([][]byte, 0, maxWords)
 		}
@@ -920,6 +929,7 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 	if held {
 		sc.table = table
 	}
+	return keptBig
 }
 
 // allocFrames returns an empty frame table with room for nframes frames and
