@@ -788,9 +788,12 @@ func copyMessage(dst *Message, m Message) {
 }
 
 // fillLocked takes up to maxBatchMsgs whole messages out of libzmq in as few
-// crossings as possible. With borrow, the first crossing's messages stay in
-// a scratch buffer (s.held) until they are copied out; otherwise all bytes
-// of one crossing share one allocation.
+// crossings as possible, but no more than fit the scratch buffer plus one
+// larger message: whatever is taken out no longer counts against the
+// receive high-water mark, so it must stay small in bytes too. With borrow,
+// the first crossing's messages stay in a scratch buffer (s.held) until
+// they are copied out; otherwise all bytes of one crossing share one
+// allocation.
 func (s *Socket) fillLocked(borrow bool) error {
 	if s.readyBuf == nil {
 		// Small at first: it grows (and stays grown) only on busy sockets.
@@ -809,7 +812,7 @@ func (s *Socket) fillLocked(borrow bool) error {
 			s.held = sc
 		}
 		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, maxBatchMsgs-len(s.ready), s.meta)
-		keptBig := s.takeFrames(sc, frames, big, held)
+		s.takeFrames(sc, frames, big, held)
 		if !held {
 			scratchPool.Put(sc)
 		}
@@ -817,9 +820,6 @@ func (s *Socket) fillLocked(borrow bool) error {
 		// that a full table or a large frame interrupted.
 		if s.partial.Frames != nil && (err == nil || err == capi.EINTR) {
 			continue
-		}
-		if err == nil && big != nil && !keptBig && len(s.ready) < maxBatchMsgs {
-			continue // the batch stopped only to copy a large frame out
 		}
 		s.settleHeldLocked()
 		return err
@@ -854,12 +854,13 @@ func (s *Socket) dropHeldLocked() {
 
 // takeFrames turns the frames of one crossing into ready messages (and the
 // start of a partial one). With held, frames point into sc, and a large
-// frame that ends its message points into libzmq's own message (kept until
-// the next crossing, which comes only once the ready messages are gone:
-// keptBig reports it); otherwise they are copied into one allocation.
-func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) (keptBig bool) {
+// frame that ends its message points into libzmq's own message: that stays
+// until the next crossing, which fillLocked makes only to finish a partial
+// message or once the ready messages are gone. Otherwise frames are copied
+// into one allocation.
+func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 	if frames == 0 {
-		return false // nothing came (EAGAIN): nothing to allocate
+		return // nothing came (EAGAIN): nothing to allocate
 	}
 	used := 0
 	nframes := 0
@@ -874,7 +875,7 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) (kep
 	if held {
 		data = sc.arena[:used]
 		bigData = big
-		if keptBig = big != nil && sc.words[frames-1]&capi.More == 0; big != nil && !keptBig {
+		if big != nil && sc.words[frames-1]&capi.More != 0 {
 			// The message goes on in the next crossing, which releases
 			// libzmq's message: copy the frame out now.
 			bigData = bytes.Clone(big)
@@ -929,7 +930,6 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) (kep
 	if held {
 		sc.table = table
 	}
-	return keptBig
 }
 
 // allocFrames returns an empty frame table with room for nframes frames and
