@@ -476,3 +476,48 @@ func TestEngineCloseReleasesEverything(t *testing.T) {
 		t.Fatalf("TryRecv after Close: %v", err)
 	}
 }
+
+// TestEngineBatchBoundedInBytes: what a receive batch takes out of libzmq
+// no longer counts against the receive high-water mark, so a batch holds
+// at most the scratch buffer's worth plus one larger message, however many
+// large messages wait, and whichever way they are received.
+func TestEngineBatchBoundedInBytes(t *testing.T) {
+	c := newCtx(t)
+	push, pull := newSock(t, c, tPush, 0), newSock(t, c, tPull, 0)
+	connectInproc(t, push, pull)
+	ctx := context.Background()
+	large := make([]byte, scratchSize+1)
+	for i := range 6 {
+		if err := push.Send(ctx, [][]byte{[]byte("small"), []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := push.Send(ctx, [][]byte{large}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readyBytes := func() (n int) {
+		pull.mu.Lock()
+		defer pull.mu.Unlock()
+		for _, m := range pull.ready {
+			for _, f := range m.Frames {
+				n += len(f)
+			}
+		}
+		return n
+	}
+	var into Message
+	for i := range 12 {
+		var err error
+		if i%2 == 0 {
+			_, err = pull.Recv(ctx)
+		} else {
+			err = pull.RecvInto(ctx, &into)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := readyBytes(); n > scratchSize+len(large) {
+			t.Fatalf("after %d receives, %d bytes wait outside libzmq; want at most %d", i+1, n, scratchSize+len(large))
+		}
+	}
+}
