@@ -44,18 +44,6 @@ import (
 // hostile connection is open.
 const hostileBudget = time.Second
 
-// hostileFrames decodes a fuzz input into frames: a length byte, then that
-// many bytes (as fuzz_test.go's fuzzFrames, which this package cannot see).
-func hostileFrames(data []byte) [][]byte {
-	var frames [][]byte
-	for len(data) > 0 {
-		n := min(int(data[0]), len(data)-1)
-		frames = append(frames, data[1:1+n:1+n])
-		data = data[1+n:]
-	}
-	return frames
-}
-
 func hostileEnc(frames ...[]byte) []byte {
 	var b []byte
 	for _, f := range frames {
@@ -543,7 +531,7 @@ func FuzzZAPRequest(f *testing.F) {
 	}
 	fx := zmq.NewFuzzFixture(f, newZAPFixture)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fr := hostileFrames(data)
+		fr := zmq.DecodeFuzzFrames(data)
 		x := fx.Get(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

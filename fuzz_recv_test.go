@@ -192,18 +192,3 @@ func newFuzzPushPull() (*fuzzPushPull, func(), error) {
 	}
 	return &fuzzPushPull{push: push, pull: pull}, func() { ff.Close() }, nil
 }
-
-// SameFrames says how got differs from want, frame by frame, or returns
-// nil. Exported for the external tests of this package only (a _test.go
-// file).
-func SameFrames(got, want [][]byte) error {
-	if len(got) != len(want) {
-		return fmt.Errorf("%d frames, want %d", len(got), len(want))
-	}
-	for j := range want {
-		if !bytes.Equal(got[j], want[j]) {
-			return fmt.Errorf("frame %d: %d bytes %.16q, want %d bytes %.16q", j, len(got[j]), got[j], len(want[j]), want[j])
-		}
-	}
-	return nil
-}

@@ -49,10 +49,11 @@ import (
 // fuzzWait bounds every wait in these targets: only a hang reaches it.
 const fuzzWait = 10 * time.Second
 
-// fuzzFrames decodes a fuzz input into frames: each frame is a length byte
+// DecodeFuzzFrames decodes a fuzz input into frames: each frame is a length byte
 // followed by that many bytes (fewer at the end of the input). Empty
-// frames, which matter to envelopes, are one zero byte.
-func fuzzFrames(data []byte) [][]byte {
+// frames, which matter to envelopes, are one zero byte. Exported for the
+// external tests of this package only (a _test.go file).
+func DecodeFuzzFrames(data []byte) [][]byte {
 	var frames [][]byte
 	for len(data) > 0 {
 		n := min(int(data[0]), len(data)-1)
@@ -62,7 +63,7 @@ func fuzzFrames(data []byte) [][]byte {
 	return frames
 }
 
-// fuzzEnc encodes frames for fuzzFrames (seeds); frames of more than 255
+// fuzzEnc encodes frames for DecodeFuzzFrames (seeds); frames of more than 255
 // bytes are cut.
 func fuzzEnc(frames ...string) []byte {
 	var b []byte
@@ -73,16 +74,19 @@ func fuzzEnc(frames ...string) []byte {
 	return b
 }
 
-func framesEqual(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
+// SameFrames says how got differs from want, frame by frame, or returns
+// nil. Exported for the external tests of this package only (a _test.go
+// file).
+func SameFrames(got, want [][]byte) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d frames, want %d", len(got), len(want))
 	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
+	for j := range want {
+		if !bytes.Equal(got[j], want[j]) {
+			return fmt.Errorf("frame %d: %d bytes %.16q, want %d bytes %.16q", j, len(got[j]), got[j], len(want[j]), want[j])
 		}
 	}
-	return true
+	return nil
 }
 
 // FuzzFixture is a fixture built on first use in a process, rebuilt after
@@ -620,7 +624,7 @@ func checkRequest(t *testing.T, q *Request, frames [][]byte, i int) {
 	t.Helper()
 	whole := append(append([][]byte(nil), q.envelope...), q.Frames...)
 	switch {
-	case !framesEqual(whole, frames):
+	case SameFrames(whole, frames) != nil:
 		t.Fatalf("envelope %q + parts %q do not reassemble to %q", q.envelope, q.Frames, frames)
 	case len(q.envelope) != i+1 || len(q.envelope[i]) != 0:
 		t.Fatalf("envelope %q of %q does not end at the first empty frame (%d)", q.envelope, frames, i)
@@ -643,7 +647,7 @@ func checkDropped(t *testing.T, ff *fuzzFactory, frames [][]byte) {
 		t.Fatalf("message %q without an envelope: %d background errors reported (%v), want 1 HandlerError", frames, len(reports), reports)
 	}
 	var he *HandlerError
-	if !errors.As(reports[0], &he) || he.Socket != "REP" || !framesEqual(he.Msg.Frames, frames) {
+	if !errors.As(reports[0], &he) || he.Socket != "REP" || SameFrames(he.Msg.Frames, frames) != nil {
 		t.Fatalf("message %q without an envelope: reported %#v, want a HandlerError of REP naming the message", frames, reports[0])
 	}
 }
@@ -691,7 +695,7 @@ func FuzzRepEnvelope(f *testing.F) {
 		return x, func() { ff.Close() }, nil
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		frames := fuzzFrames(data)
+		frames := DecodeFuzzFrames(data)
 		x := fx.Get(t)
 		x.f.takeReports()
 
@@ -761,7 +765,7 @@ func FuzzRepEnvelope(f *testing.F) {
 				t.Fatal(err)
 			}
 			want := append(append([][]byte(nil), frames[:i]...), []byte(reply))
-			if !framesEqual(m.Frames, want) {
+			if SameFrames(m.Frames, want) != nil {
 				t.Fatalf("request %q: the DEALER got reply %q, want %q", frames, m.Frames, want)
 			}
 			if q, err = x.rep.Recv(ctx); err != nil {
@@ -964,7 +968,7 @@ func FuzzSplitTopic(f *testing.F) {
 	f.Add(fuzzEnc("\x00"), []byte{0}, []byte{}, []byte{0})
 	fx := NewFuzzFixture(f, func() (*fuzzPubSub, func(), error) { return newFuzzPubSub(false, true) })
 	f.Fuzz(func(t *testing.T, data, sep, topic, body []byte) {
-		frames := fuzzFrames(data)
+		frames := DecodeFuzzFrames(data)
 		split := func(m Msg, sep []byte) (tp, b []byte, err error) {
 			defer func() {
 				if p := recover(); p != nil {
@@ -1174,7 +1178,7 @@ func FuzzSubMatching(f *testing.F) {
 		got := received
 		if len(got) != len(want) || !func() bool {
 			for i := range got {
-				if !framesEqual(got[i].Frames, want[i].Frames) {
+				if SameFrames(got[i].Frames, want[i].Frames) != nil {
 					return false
 				}
 			}
@@ -1232,7 +1236,7 @@ func FuzzParseSubscription(f *testing.F) {
 		return x, func() { ff.Close() }, nil
 	})
 	f.Fuzz(func(t *testing.T, data, prefix []byte) {
-		frames := fuzzFrames(data)
+		frames := DecodeFuzzFrames(data)
 		parse := func(m Msg) (sub bool, p []byte, ok bool) {
 			defer func() {
 				if r := recover(); r != nil {

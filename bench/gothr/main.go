@@ -225,18 +225,13 @@ func doRecv(f *zmq.Factory, ep string, count, size int) error {
 		return err
 	}
 	start, cpu0 := time.Now(), cpuTime()
-	if *into {
+	if *into || *rbatch <= 1 {
 		for i := 1; i < count; i++ {
-			if err := pull.RecvInto(ctx, &m); err != nil {
-				return err
+			if *into {
+				err = pull.RecvInto(ctx, &m)
+			} else {
+				m, err = pull.Recv(ctx)
 			}
-			if err := checkSize(m, size); err != nil {
-				return err
-			}
-		}
-	} else if *rbatch <= 1 {
-		for i := 1; i < count; i++ {
-			m, err := pull.Recv(ctx)
 			if err != nil {
 				return err
 			}

@@ -717,49 +717,52 @@ func (s *Socket) TryRecv() (Message, error) {
 // nothing.
 func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
 	return s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
-		if len(s.ready) == 0 {
-			if err := s.fillLocked(true); err != nil && len(s.ready) == 0 {
-				return err
-			}
+		m, err := s.nextLocked(true)
+		if err != nil {
+			return err
 		}
-		copyMessage(dst, s.ready[0])
-		s.countInLocked(s.ready[0])
-		s.dropFirstLocked()
+		copyMessage(dst, m)
+		s.consumeNextLocked()
 		return nil
 	})
 }
 
 // recvLocked takes the next message, with memory of its own.
 func (s *Socket) recvLocked() (Message, error) {
-	if len(s.ready) == 0 {
-		if err := s.fillLocked(false); err != nil && len(s.ready) == 0 {
-			return Message{}, err
-		}
+	m, err := s.nextLocked(false)
+	if err != nil {
+		return Message{}, err
 	}
-	m := s.ready[0]
 	if s.held != nil {
 		// It lives in the scratch buffer, which goes back to the pool.
 		var own Message
 		copyMessage(&own, m)
 		m = own
 	}
-	s.countInLocked(m)
-	s.dropFirstLocked()
+	s.consumeNextLocked()
 	return m, nil
 }
 
-func (s *Socket) countInLocked(m Message) {
-	n := 0
-	for _, f := range m.Frames {
-		n += len(f)
+// nextLocked returns the next message, taking a batch out of libzmq first
+// if none is ready (borrow: see fillLocked). It stays first in s.ready
+// until consumeNextLocked.
+func (s *Socket) nextLocked(borrow bool) (Message, error) {
+	if len(s.ready) == 0 {
+		if err := s.fillLocked(borrow); err != nil && len(s.ready) == 0 {
+			return Message{}, err
+		}
 	}
-	s.stats.MsgsIn++
-	s.stats.BytesIn += uint64(n)
+	return s.ready[0], nil
 }
 
-// dropFirstLocked removes the first ready message. Once none is left, the
-// scratch buffer they were held in goes back to the pool.
-func (s *Socket) dropFirstLocked() {
+// consumeNextLocked counts the first ready message as received and removes
+// it. Once none is left, the scratch buffer they were held in goes back to
+// the pool.
+func (s *Socket) consumeNextLocked() {
+	for _, f := range s.ready[0].Frames {
+		s.stats.BytesIn += uint64(len(f))
+	}
+	s.stats.MsgsIn++
 	s.ready[0] = Message{}
 	s.ready = s.ready[1:]
 	if len(s.ready) > 0 {
