@@ -55,8 +55,8 @@ func concStacks() []byte {
 
 // concParkedIn counts the goroutines started by function fn of this package
 // (a test function or helper, e.g. "TestConcFIFOWaiters") that are parked
-// in the engine: blocked in the select of engine.(*Socket).wait or in the
-// netpoller under engine.(*Socket).pollFor, which a caller only reaches
+// in the engine: blocked in the select of libzmq.(*Socket).wait or in the
+// netpoller under libzmq.(*Socket).pollFor, which a caller only reaches
 // after it has queued itself as a waiter.
 func concParkedIn(fn string) int {
 	created := []byte("created by github.com/zmqx/zmq_test." + fn)
@@ -65,8 +65,8 @@ func concParkedIn(fn string) int {
 		header, _, _ := bytes.Cut(g, []byte("\n"))
 		// A waiter sleeps on a channel, or, the one that watches the
 		// socket's fd, in the netpoller.
-		onChannel := bytes.Contains(header, []byte("[select")) && bytes.Contains(g, []byte("internal/engine.(*Socket).wait("))
-		inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/engine.(*Socket).pollFor("))
+		onChannel := bytes.Contains(header, []byte("[select")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait("))
+		inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor("))
 		if !onChannel && !inNetpoller {
 			continue
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/zmqx/zmq/internal/capi"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -25,6 +24,10 @@ var (
 	ErrInvalidEndpoint = errors.New("zmq: invalid endpoint")
 	// ErrEmptyMessage is returned when sending a message with no frames.
 	ErrEmptyMessage = errors.New("zmq: message has no frames")
+	// ErrNotSupported is matched by errors about something the engine in
+	// use does not offer (a transport, an option) and another engine does;
+	// the error text names both.
+	ErrNotSupported = engine.ErrNotSupported
 )
 
 // Errno is an error number reported by libzmq: a system errno or one of
@@ -32,7 +35,7 @@ var (
 // same number with errors.Is, so errors.Is(err, syscall.EADDRINUSE) works.
 type Errno uintptr
 
-func (e Errno) Error() string { return capi.Strerror(syscall.Errno(e)) }
+func (e Errno) Error() string { return engine.Strerror(syscall.Errno(e)) }
 
 // Is reports whether target is the same error number.
 func (e Errno) Is(target error) bool {
@@ -50,17 +53,17 @@ func (e Errno) Temporary() bool { return e == EAGAIN || e == Errno(syscall.EINTR
 
 // Error numbers that callers commonly test for.
 const (
-	EAGAIN          = Errno(syscall.EAGAIN)    // the socket cannot send or receive now
-	EINVAL          = Errno(syscall.EINVAL)    // invalid argument
-	ENOENT          = Errno(syscall.ENOENT)    // no such endpoint (Unbind/Disconnect)
-	EFSM            = Errno(capi.EFSM)         // operation not allowed in the socket's current state (strict REQ/REP)
-	ETERM           = Errno(capi.ETERM)        // the context was terminated
-	EHOSTUNREACH    = Errno(capi.EHOSTUNREACH) // ROUTER_MANDATORY: no such peer
-	ENOTSUP         = Errno(capi.ENOTSUP)      // operation not supported by this socket type
-	EPROTONOSUPPORT = Errno(capi.EPROTONOSUPPORT)
-	EADDRINUSE      = Errno(capi.EADDRINUSE)
-	EADDRNOTAVAIL   = Errno(capi.EADDRNOTAVAIL)
-	EMTHREAD        = Errno(capi.EMTHREAD)
+	EAGAIN          = Errno(syscall.EAGAIN)       // the socket cannot send or receive now
+	EINVAL          = Errno(syscall.EINVAL)       // invalid argument
+	ENOENT          = Errno(syscall.ENOENT)       // no such endpoint (Unbind/Disconnect)
+	EFSM            = Errno(engine.EFSM)          // operation not allowed in the socket's current state (strict REQ/REP)
+	ETERM           = Errno(engine.ETERM)         // the context was terminated
+	EHOSTUNREACH    = Errno(syscall.EHOSTUNREACH) // ROUTER_MANDATORY: no such peer
+	ENOTSUP         = Errno(syscall.ENOTSUP)      // operation not supported by this socket type
+	EPROTONOSUPPORT = Errno(syscall.EPROTONOSUPPORT)
+	EADDRINUSE      = Errno(syscall.EADDRINUSE)
+	EADDRNOTAVAIL   = Errno(syscall.EADDRNOTAVAIL)
+	EMTHREAD        = Errno(engine.EMTHREAD)
 )
 
 // ErrHostUnreachable is returned by a Router with the mandatory option on

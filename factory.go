@@ -8,17 +8,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
 )
 
-// Factory owns one libzmq context and every socket made from it. It is the
-// Go counterpart of txZMQ's ZmqFactory. A Factory is safe for concurrent use.
+// Factory owns one engine instance (for libzmq, a context) and every socket
+// made from it. It is the Go counterpart of txZMQ's ZmqFactory. A Factory
+// is safe for concurrent use.
 //
 // Close it when done: Close closes every socket it made (each socket's
-// linger period applies) and then terminates the context.
+// linger period applies) and then closes the engine.
 type Factory struct {
 	cfg factoryConfig
-	ctx capi.Context
+	eng engine.Engine
 
 	mu      sync.Mutex
 	sockets map[*socket]struct{}
@@ -28,6 +29,7 @@ type Factory struct {
 }
 
 type factoryConfig struct {
+	engine     Engine
 	ioThreads  int
 	maxSockets int
 	linger     time.Duration
@@ -40,6 +42,8 @@ type FactoryOption func(*factoryConfig) error
 
 // WithIOThreads sets the number of libzmq I/O threads (ZMQ_IO_THREADS).
 // Default 1, which libzmq recommends per gigabit per second of traffic.
+// The go engine has no I/O threads (its I/O runs in the goroutines that
+// ask for it) and ignores it.
 func WithIOThreads(n int) FactoryOption {
 	return func(c *factoryConfig) error {
 		if n < 1 || n > 1024 {
@@ -106,7 +110,7 @@ func WithErrorHandler(f func(error)) FactoryOption {
 	}
 }
 
-// NewFactory creates a Factory with its own libzmq context.
+// NewFactory creates a Factory with its own engine instance.
 func NewFactory(opts ...FactoryOption) (*Factory, error) {
 	cfg := factoryConfig{
 		ioThreads: 1,
@@ -121,26 +125,24 @@ func NewFactory(opts ...FactoryOption) (*Factory, error) {
 			return nil, err
 		}
 	}
-	ctx, err := capi.NewContext(cfg.ioThreads)
-	if err != nil {
-		return nil, fmt.Errorf("zmq: creating context: %w", wrapErr(err))
-	}
-	if cfg.maxSockets > 0 {
-		if err := ctx.Set(ctxMaxSockets, cfg.maxSockets); err != nil {
-			ctx.Term()
-			return nil, fmt.Errorf("%w: WithMaxSockets(%d): %w", ErrInvalidOption, cfg.maxSockets, wrapErr(err))
+	if cfg.engine == "" {
+		e, err := defaultEngine()
+		if err != nil {
+			return nil, err
 		}
+		cfg.engine = e
+	}
+	eng, err := openEngine(cfg.engine, engine.Config{IOThreads: cfg.ioThreads, MaxSockets: cfg.maxSockets})
+	if err != nil {
+		return nil, err
 	}
 	return &Factory{
 		cfg:     cfg,
-		ctx:     ctx,
+		eng:     eng,
 		sockets: make(map[*socket]struct{}),
 		done:    make(chan struct{}),
 	}, nil
 }
-
-// ctxMaxSockets is libzmq's ZMQ_MAX_SOCKETS context option.
-const ctxMaxSockets = 2
 
 // CloseWhenDone makes the factory close itself when ctx is done, like
 // txZMQ's registerForShutdown. It is safe together with an explicit Close:
@@ -154,9 +156,9 @@ func (f *Factory) CloseWhenDone(ctx context.Context) {
 	}()
 }
 
-// Close closes every socket the factory made, then terminates the libzmq
-// context, which waits at most for the longest linger period among the
-// sockets. It is idempotent and safe to call concurrently; every call
+// Close closes every socket the factory made, then closes the engine
+// (for libzmq, terminates the context), which waits at most for the
+// longest linger period among the sockets. It is idempotent and safe to call concurrently; every call
 // returns once the factory is closed.
 func (f *Factory) Close() error {
 	f.mu.Lock()
@@ -178,8 +180,8 @@ func (f *Factory) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := f.ctx.Term(); err != nil {
-		errs = append(errs, fmt.Errorf("zmq: terminating context: %w", wrapErr(err)))
+	if err := f.eng.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("zmq: closing the %s engine: %w", f.cfg.engine, wrapErr(err)))
 	}
 	f.err = errors.Join(errs...)
 	close(f.done)

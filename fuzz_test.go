@@ -43,7 +43,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/libzmq"
 )
 
 // fuzzWait bounds every wait in these targets: only a hang reaches it.
@@ -561,7 +561,7 @@ func FuzzCurveKey(f *testing.F) {
 		if len(key) != 40 || strings.IndexByte(key, 0) >= 0 {
 			return
 		}
-		pub, cerr := capi.CurvePublic(key)
+		pub, cerr := libzmq.CurvePublic(key)
 		if (cerr == nil) != valid {
 			t.Fatalf("libzmq's zmq_curve_public(%q): %q, %v; Z85Decode says valid: %v (%v)", key, pub, cerr, valid, derr)
 		}

@@ -2,15 +2,12 @@ package zmq
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // EventType is a kind of socket event (libzmq's ZMQ_EVENT_*). Values can be
@@ -19,23 +16,23 @@ type EventType uint32
 
 // Socket events.
 const (
-	EventConnected               EventType = 0x0001 // a connection was made; Value is its fd
-	EventConnectDelayed          EventType = 0x0002 // a connect did not complete at once
-	EventConnectRetried          EventType = 0x0004 // a reconnect is scheduled; Value is the interval in ms
-	EventListening               EventType = 0x0008 // a bind succeeded; Value is its fd
-	EventBindFailed              EventType = 0x0010 // a bind failed; Value is the errno
-	EventAccepted                EventType = 0x0020 // a connection was accepted; Value is its fd
-	EventAcceptFailed            EventType = 0x0040 // accepting failed; Value is the errno
-	EventClosed                  EventType = 0x0080 // a connection was closed; Value is its fd
-	EventCloseFailed             EventType = 0x0100 // closing failed; Value is the errno
-	EventDisconnected            EventType = 0x0200 // a connection broke; Value is its fd
-	EventMonitorStopped          EventType = 0x0400 // the monitor ended: the last event
-	EventHandshakeFailedNoDetail EventType = 0x0800 // the handshake failed; Value is the errno
-	EventHandshakeSucceeded      EventType = 0x1000 // the ZMTP handshake (and security) succeeded
-	EventHandshakeFailedProtocol EventType = 0x2000 // the peer broke the protocol; Value is a ProtocolError
-	EventHandshakeFailedAuth     EventType = 0x4000 // authentication failed; Value is the ZAP status code
+	EventConnected               EventType = EventType(engine.EventConnected)               // a connection was made; Value is its fd
+	EventConnectDelayed          EventType = EventType(engine.EventConnectDelayed)          // a connect did not complete at once
+	EventConnectRetried          EventType = EventType(engine.EventConnectRetried)          // a reconnect is scheduled; Value is the interval in ms
+	EventListening               EventType = EventType(engine.EventListening)               // a bind succeeded; Value is its fd
+	EventBindFailed              EventType = EventType(engine.EventBindFailed)              // a bind failed; Value is the errno
+	EventAccepted                EventType = EventType(engine.EventAccepted)                // a connection was accepted; Value is its fd
+	EventAcceptFailed            EventType = EventType(engine.EventAcceptFailed)            // accepting failed; Value is the errno
+	EventClosed                  EventType = EventType(engine.EventClosed)                  // a connection was closed; Value is its fd
+	EventCloseFailed             EventType = EventType(engine.EventCloseFailed)             // closing failed; Value is the errno
+	EventDisconnected            EventType = EventType(engine.EventDisconnected)            // a connection broke; Value is its fd
+	EventMonitorStopped          EventType = EventType(engine.EventMonitorStopped)          // the monitor ended: the last event
+	EventHandshakeFailedNoDetail EventType = EventType(engine.EventHandshakeFailedNoDetail) // the handshake failed; Value is the errno
+	EventHandshakeSucceeded      EventType = EventType(engine.EventHandshakeSucceeded)      // the ZMTP handshake (and security) succeeded
+	EventHandshakeFailedProtocol EventType = EventType(engine.EventHandshakeFailedProtocol) // the peer broke the protocol; Value is a ProtocolError
+	EventHandshakeFailedAuth     EventType = EventType(engine.EventHandshakeFailedAuth)     // authentication failed; Value is the ZAP status code
 	// EventAll selects every event.
-	EventAll EventType = 0xffff
+	EventAll EventType = EventType(engine.EventAll)
 )
 
 var eventNames = map[EventType]string{
@@ -132,12 +129,8 @@ func (e *AuthError) Error() string {
 // Monitor method. It is safe for concurrent use.
 type Monitor struct {
 	target *socket
-	pair   *socket
-	done   atomic.Bool
-	once   sync.Once
+	m      engine.Monitor
 }
-
-var monitorSeq atomic.Uint64
 
 // ErrMonitorActive is returned when a socket already has a Monitor.
 var ErrMonitorActive = errors.New("zmq: socket already has a monitor")
@@ -154,49 +147,23 @@ func (s *socket) Monitor(events EventType) (*Monitor, error) {
 	if events == 0 || events&^EventAll != 0 {
 		return nil, fmt.Errorf("%w: Monitor(%#x): want a non-empty set of Event* values", ErrInvalidOption, uint32(events))
 	}
-	if !s.monitored.CompareAndSwap(false, true) {
-		return nil, &OpError{Op: "monitor", Socket: s.kind, Err: ErrMonitorActive}
-	}
-	ep := fmt.Sprintf("inproc://zmqx-monitor-%d", monitorSeq.Add(1))
-	if err := s.e.Do(func(zs capi.Socket) error { return zs.Monitor(ep, int(events)) }); err != nil {
-		s.monitored.Store(false)
-		return nil, opErr("monitor", s.kind, ep, err)
-	}
-	pair, err := s.f.newSocket(typePair, "PAIR", nil)
-	if err == nil {
-		if err = pair.Connect(ep); err != nil {
-			pair.Close()
-		}
-	}
+	m, err := s.e.Monitor(engine.EventType(events))
 	if err != nil {
-		s.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
-		s.monitored.Store(false)
-		return nil, err
+		if errors.Is(err, engine.ErrMonitorActive) {
+			err = ErrMonitorActive
+		}
+		return nil, opErr("monitor", s.kind, "", err)
 	}
-	return &Monitor{target: s, pair: pair}, nil
+	return &Monitor{target: s, m: m}, nil
 }
 
 // Recv waits for the next event.
 func (m *Monitor) Recv(ctx context.Context) (Event, error) {
-	if m.done.Load() {
-		return Event{}, &OpError{Op: "monitor", Socket: m.target.kind, Err: ErrClosed}
-	}
-	msg, err := m.pair.recv(ctx)
+	ev, err := m.m.Recv(ctx)
 	if err != nil {
-		return Event{}, err
+		return Event{}, opErr("monitor", m.target.kind, "", err)
 	}
-	if len(msg.Frames) != 2 || len(msg.Frames[0]) != 6 {
-		return Event{}, fmt.Errorf("zmq: malformed monitor event %s", msg)
-	}
-	ev := Event{
-		Type:     EventType(binary.NativeEndian.Uint16(msg.Frames[0])),
-		Value:    binary.NativeEndian.Uint32(msg.Frames[0][2:]),
-		Endpoint: string(msg.Frames[1]),
-	}
-	if ev.Type == EventMonitorStopped {
-		m.release()
-	}
-	return ev, nil
+	return Event{Type: EventType(ev.Type), Endpoint: ev.Endpoint, Value: ev.Value}, nil
 }
 
 // Events returns an iterator over events; it stops after yielding the
@@ -213,16 +180,4 @@ func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
 }
 
 // Close stops monitoring and releases the monitor. It is idempotent.
-func (m *Monitor) Close() error {
-	m.target.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
-	m.release()
-	return nil
-}
-
-func (m *Monitor) release() {
-	m.once.Do(func() {
-		m.done.Store(true)
-		m.pair.Close()
-		m.target.monitored.Store(false)
-	})
-}
+func (m *Monitor) Close() error { return m.m.Close() }

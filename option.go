@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // Socket options are functional options, validated when they are applied:
@@ -86,7 +86,7 @@ func (o *optSpec) spec() *optSpec { return o }
 
 // sockConfig collects what the options ask for.
 type sockConfig struct {
-	sets []setting // libzmq options, applied in the order given
+	sets []setting // engine options, applied in the order given
 	// Go-level settings, used by the pattern types.
 	topicSep       []byte
 	maxPending     int
@@ -98,27 +98,10 @@ type sockConfig struct {
 	metadata   bool // received messages carry UserID and PeerAddress
 }
 
-// setting is one libzmq socket option value.
+// setting is one engine option value.
 type setting struct {
-	id    int
-	name  string // libzmq's name, for errors
-	i     int
-	i64   int64
-	bytes []byte
-	kind  byte // 'i', 'l' (int64) or 'b'
-	// secret values (keys, passwords) are never shown in errors.
-	secret bool
-}
-
-func (st setting) applyTo(zs capi.Socket) error {
-	switch st.kind {
-	case 'i':
-		return zs.SetInt(st.id, st.i)
-	case 'l':
-		return zs.SetInt64(st.id, st.i64)
-	default:
-		return zs.SetBytes(st.id, st.bytes)
-	}
+	opt engine.Option
+	val engine.Value
 }
 
 func optErr(name, why string) error {
@@ -232,38 +215,38 @@ type (
 	}
 )
 
-// intOpt builds a spec for an int-valued libzmq option; check validates v.
-func intOpt(name string, id int, zname string, v int, live bool, check func(int) string) *optSpec {
+// intOpt builds a spec for an int-valued option; check validates v.
+func intOpt(name string, opt engine.Option, v int, live bool, check func(int) string) *optSpec {
 	s := &optSpec{name: fmt.Sprintf("%s(%d)", name, v), live: live}
 	s.apply = func(c *sockConfig) error {
 		if check != nil {
 			if why := check(v); why != "" {
 				// s.name, not v: callers such as durOpt rename the spec
 				// so that errors show the value as the caller wrote it.
-				return optErr(fmt.Sprintf("%s (%s)", s.name, zname), why)
+				return optErr(fmt.Sprintf("%s (%s)", s.name, opt), why)
 			}
 		}
-		c.sets = append(c.sets, setting{id: id, name: zname, i: v, kind: 'i'})
+		c.sets = append(c.sets, setting{opt: opt, val: engine.Int(v)})
 		return nil
 	}
 	return s
 }
 
-func boolOpt(name string, id int, zname string, v bool, live bool) *optSpec {
+func boolOpt(name string, opt engine.Option, v bool, live bool) *optSpec {
 	i := 0
 	if v {
 		i = 1
 	}
-	s := intOpt(name, id, zname, i, live, nil)
+	s := intOpt(name, opt, i, live, nil)
 	s.name = fmt.Sprintf("%s(%t)", name, v)
 	return s
 }
 
 // durOpt builds a spec for a millisecond option from a Duration.
 // min is the smallest allowed value in milliseconds (-1 for "infinite").
-func durOpt(name string, id int, zname string, d time.Duration, live bool, min int) *optSpec {
+func durOpt(name string, opt engine.Option, d time.Duration, live bool, min int) *optSpec {
 	ms := durMillis(d)
-	s := intOpt(name, id, zname, ms, live, func(v int) string {
+	s := intOpt(name, opt, ms, live, func(v int) string {
 		if d > 0 && d%time.Millisecond != 0 {
 			return "must be a whole number of milliseconds"
 		}

@@ -3,58 +3,8 @@ package zmq
 import (
 	"fmt"
 	"time"
-)
 
-// libzmq socket option numbers (zmq.h, libzmq 4.3).
-const (
-	optAffinity          = 4
-	optRoutingID         = 5
-	optSubscribe         = 6
-	optUnsubscribe       = 7
-	optRate              = 8
-	optRecoveryIvl       = 9
-	optSndBuf            = 11
-	optRcvBuf            = 12
-	optLinger            = 17
-	optReconnectIvl      = 18
-	optBacklog           = 19
-	optReconnectIvlMax   = 21
-	optMaxMsgSize        = 22
-	optSndHWM            = 23
-	optRcvHWM            = 24
-	optMulticastHops     = 25
-	optLastEndpoint      = 32
-	optRouterMandatory   = 33
-	optTCPKeepalive      = 34
-	optTCPKeepaliveCnt   = 35
-	optTCPKeepaliveIdle  = 36
-	optTCPKeepaliveIntvl = 37
-	optImmediate         = 39
-	optXPubVerbose       = 40
-	optIPv6              = 42
-	optProbeRouter       = 51
-	optReqCorrelate      = 52
-	optReqRelaxed        = 53
-	optConflate          = 54
-	optZAPDomain         = 55
-	optRouterHandover    = 56
-	optTOS               = 57
-	optHandshakeIvl      = 66
-	optSocksProxy        = 68
-	optXPubNoDrop        = 69
-	optXPubManual        = 71
-	optXPubWelcomeMsg    = 72
-	optStreamNotify      = 73
-	optInvertMatching    = 74
-	optHeartbeatIvl      = 75
-	optHeartbeatTTL      = 76
-	optHeartbeatTimeout  = 77
-	optXPubVerboser      = 78
-	optConnectTimeout    = 79
-	optTCPMaxRT          = 80
-	optMulticastMaxTPDU  = 84
-	optBindToDevice      = 92
-	optMulticastLoop     = 96
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 func common(s *optSpec) CommonOption { return CommonOption{optSpec: s} }
@@ -63,20 +13,20 @@ func common(s *optSpec) CommonOption { return CommonOption{optSpec: s} }
 // messages may queue per peer before a send waits (or, for Pub, drops).
 // 0 means no limit. Default 1000. Live.
 func WithSendHWM(n int) CommonOption {
-	return common(intOpt("WithSendHWM", optSndHWM, "ZMQ_SNDHWM", n, true, nonNegative))
+	return common(intOpt("WithSendHWM", engine.OptSendHWM, n, true, nonNegative))
 }
 
 // WithRecvHWM sets the receive high-water mark (ZMQ_RCVHWM) per peer.
 // 0 means no limit. Default 1000. Live.
 func WithRecvHWM(n int) CommonOption {
-	return common(intOpt("WithRecvHWM", optRcvHWM, "ZMQ_RCVHWM", n, true, nonNegative))
+	return common(intOpt("WithRecvHWM", engine.OptRecvHWM, n, true, nonNegative))
 }
 
 // WithLinger sets how long Close keeps trying to deliver queued messages
 // (ZMQ_LINGER); a negative value waits until all are delivered, 0 discards
 // them. Default: the factory's, 100ms unless set by WithDefaultLinger. Live.
 func WithLinger(d time.Duration) CommonOption {
-	return common(durOpt("WithLinger", optLinger, "ZMQ_LINGER", d, true, -1))
+	return common(durOpt("WithLinger", engine.OptLinger, d, true, -1))
 }
 
 // WithRoutingID sets the identity a ROUTER peer sees for this socket
@@ -91,7 +41,7 @@ func WithRoutingID(id []byte) CommonOption {
 		case id[0] == 0:
 			return optErr(s.name+" (ZMQ_ROUTING_ID)", "must not start with a zero byte (reserved by libzmq)")
 		}
-		c.sets = append(c.sets, setting{id: optRoutingID, name: "ZMQ_ROUTING_ID", bytes: clone(id), kind: 'b'})
+		c.sets = append(c.sets, setting{opt: engine.OptRoutingID, val: engine.Bytes(clone(id))})
 		return nil
 	}
 	return common(s)
@@ -101,14 +51,14 @@ func WithRoutingID(id []byte) CommonOption {
 // connection (ZMQ_RECONNECT_IVL). A negative value disables reconnection.
 // Default 100ms.
 func WithReconnectInterval(d time.Duration) CommonOption {
-	return common(durOpt("WithReconnectInterval", optReconnectIvl, "ZMQ_RECONNECT_IVL", d, false, -1))
+	return common(durOpt("WithReconnectInterval", engine.OptReconnectIvl, d, false, -1))
 }
 
 // WithReconnectIntervalMax caps the exponential back-off of reconnection
 // (ZMQ_RECONNECT_IVL_MAX). 0 means no back-off: always wait the reconnect
 // interval. Default 0.
 func WithReconnectIntervalMax(d time.Duration) CommonOption {
-	return common(durOpt("WithReconnectIntervalMax", optReconnectIvlMax, "ZMQ_RECONNECT_IVL_MAX", d, false, 0))
+	return common(durOpt("WithReconnectIntervalMax", engine.OptReconnectIvlMax, d, false, 0))
 }
 
 // WithTCPKeepalive turns SO_KEEPALIVE on or off for TCP connections
@@ -116,26 +66,26 @@ func WithReconnectIntervalMax(d time.Duration) CommonOption {
 // Unlike txZMQ, turning it on leaves count, idle and interval at the
 // system defaults (-1) rather than 0, which would break delivery.
 func WithTCPKeepalive(on bool) CommonOption {
-	return common(boolOpt("WithTCPKeepalive", optTCPKeepalive, "ZMQ_TCP_KEEPALIVE", on, false))
+	return common(boolOpt("WithTCPKeepalive", engine.OptTCPKeepalive, on, false))
 }
 
 // WithTCPKeepaliveCount sets TCP_KEEPCNT (ZMQ_TCP_KEEPALIVE_CNT): probes
 // before the connection is dropped. Negative means the OS default.
 // Default -1.
 func WithTCPKeepaliveCount(n int) CommonOption {
-	return common(intOpt("WithTCPKeepaliveCount", optTCPKeepaliveCnt, "ZMQ_TCP_KEEPALIVE_CNT", keepaliveInt(n), false, positiveOrDefault))
+	return common(intOpt("WithTCPKeepaliveCount", engine.OptTCPKeepaliveCount, keepaliveInt(n), false, positiveOrDefault))
 }
 
 // WithTCPKeepaliveIdle sets TCP_KEEPIDLE (ZMQ_TCP_KEEPALIVE_IDLE), in whole
 // seconds. Negative means the OS default. Default -1.
 func WithTCPKeepaliveIdle(d time.Duration) CommonOption {
-	return common(secondsOpt("WithTCPKeepaliveIdle", optTCPKeepaliveIdle, "ZMQ_TCP_KEEPALIVE_IDLE", d))
+	return common(secondsOpt("WithTCPKeepaliveIdle", engine.OptTCPKeepaliveIdle, d))
 }
 
 // WithTCPKeepaliveInterval sets TCP_KEEPINTVL (ZMQ_TCP_KEEPALIVE_INTVL),
 // in whole seconds. Negative means the OS default. Default -1.
 func WithTCPKeepaliveInterval(d time.Duration) CommonOption {
-	return common(secondsOpt("WithTCPKeepaliveInterval", optTCPKeepaliveIntvl, "ZMQ_TCP_KEEPALIVE_INTVL", d))
+	return common(secondsOpt("WithTCPKeepaliveInterval", engine.OptTCPKeepaliveInterval, d))
 }
 
 func keepaliveInt(n int) int {
@@ -152,12 +102,12 @@ func positiveOrDefault(v int) string {
 	return ""
 }
 
-func secondsOpt(name string, id int, zname string, d time.Duration) *optSpec {
+func secondsOpt(name string, opt engine.Option, d time.Duration) *optSpec {
 	v := -1
 	if d >= 0 {
 		v = int(d / time.Second)
 	}
-	s := intOpt(name, id, zname, v, false, func(v int) string {
+	s := intOpt(name, opt, v, false, func(v int) string {
 		if d > 0 && d%time.Second != 0 {
 			return "must be a whole number of seconds"
 		}
@@ -170,31 +120,31 @@ func secondsOpt(name string, id int, zname string, d time.Duration) *optSpec {
 // WithMulticastRate sets the pgm/epgm/norm data rate in kilobits per
 // second (ZMQ_RATE). Default 100.
 func WithMulticastRate(kbps int) CommonOption {
-	return common(intOpt("WithMulticastRate", optRate, "ZMQ_RATE", kbps, false, positive))
+	return common(intOpt("WithMulticastRate", engine.OptMulticastRate, kbps, false, positive))
 }
 
 // WithRecoveryInterval sets how long a multicast receiver can be absent and
 // still recover (ZMQ_RECOVERY_IVL). Default 10s.
 func WithRecoveryInterval(d time.Duration) CommonOption {
-	return common(durOpt("WithRecoveryInterval", optRecoveryIvl, "ZMQ_RECOVERY_IVL", d, false, 0))
+	return common(durOpt("WithRecoveryInterval", engine.OptRecoveryIvl, d, false, 0))
 }
 
 // WithMulticastHops sets the multicast TTL (ZMQ_MULTICAST_HOPS). Default 1:
 // the local network only.
 func WithMulticastHops(n int) CommonOption {
-	return common(intOpt("WithMulticastHops", optMulticastHops, "ZMQ_MULTICAST_HOPS", n, false, positive))
+	return common(intOpt("WithMulticastHops", engine.OptMulticastHops, n, false, positive))
 }
 
 // WithMulticastLoop sets whether multicast data is looped back to this host
 // (ZMQ_MULTICAST_LOOP). Default true.
 func WithMulticastLoop(on bool) CommonOption {
-	return common(boolOpt("WithMulticastLoop", optMulticastLoop, "ZMQ_MULTICAST_LOOP", on, false))
+	return common(boolOpt("WithMulticastLoop", engine.OptMulticastLoop, on, false))
 }
 
 // WithMulticastMaxTPDU sets the largest multicast transport unit in bytes
 // (ZMQ_MULTICAST_MAXTPDU). Default 1500.
 func WithMulticastMaxTPDU(n int) CommonOption {
-	return common(intOpt("WithMulticastMaxTPDU", optMulticastMaxTPDU, "ZMQ_MULTICAST_MAXTPDU", n, false, positive))
+	return common(intOpt("WithMulticastMaxTPDU", engine.OptMulticastMaxTPDU, n, false, positive))
 }
 
 func positive(v int) string {
@@ -213,7 +163,7 @@ func WithMaxMsgSize(n int64) CommonOption {
 	}
 	s := &optSpec{name: fmt.Sprintf("WithMaxMsgSize(%d)", n)}
 	s.apply = func(c *sockConfig) error {
-		c.sets = append(c.sets, setting{id: optMaxMsgSize, name: "ZMQ_MAXMSGSIZE", i64: n, kind: 'l'})
+		c.sets = append(c.sets, setting{opt: engine.OptMaxMsgSize, val: engine.Value{Int: n}})
 		return nil
 	}
 	return common(s)
@@ -225,14 +175,14 @@ const maxHeartbeatTTL = 6553599 * time.Millisecond
 // WithHeartbeatInterval sends a ZMTP PING every d on each connection
 // (ZMQ_HEARTBEAT_IVL). 0 disables heartbeats. Default 0.
 func WithHeartbeatInterval(d time.Duration) CommonOption {
-	return common(durOpt("WithHeartbeatInterval", optHeartbeatIvl, "ZMQ_HEARTBEAT_IVL", d, false, 0))
+	return common(durOpt("WithHeartbeatInterval", engine.OptHeartbeatIvl, d, false, 0))
 }
 
 // WithHeartbeatTTL tells peers to drop the connection if they hear nothing
 // for d (ZMQ_HEARTBEAT_TTL), at most 6553.599s, rounded down to tenths of a
 // second. 0 means no TTL. Default 0.
 func WithHeartbeatTTL(d time.Duration) CommonOption {
-	s := durOpt("WithHeartbeatTTL", optHeartbeatTTL, "ZMQ_HEARTBEAT_TTL", d, false, 0)
+	s := durOpt("WithHeartbeatTTL", engine.OptHeartbeatTTL, d, false, 0)
 	inner := s.apply
 	s.apply = func(c *sockConfig) error {
 		if d > maxHeartbeatTTL {
@@ -246,60 +196,60 @@ func WithHeartbeatTTL(d time.Duration) CommonOption {
 // WithHeartbeatTimeout drops a connection when nothing arrives within d
 // after a PING (ZMQ_HEARTBEAT_TIMEOUT). Default 0: the heartbeat interval.
 func WithHeartbeatTimeout(d time.Duration) CommonOption {
-	return common(durOpt("WithHeartbeatTimeout", optHeartbeatTimeout, "ZMQ_HEARTBEAT_TIMEOUT", d, false, 0))
+	return common(durOpt("WithHeartbeatTimeout", engine.OptHeartbeatTimeout, d, false, 0))
 }
 
 // WithImmediate queues messages only to completed connections
 // (ZMQ_IMMEDIATE): with no connected peer, sends wait instead of filling a
 // queue for a peer that may never come. Default false.
 func WithImmediate(on bool) CommonOption {
-	return common(boolOpt("WithImmediate", optImmediate, "ZMQ_IMMEDIATE", on, false))
+	return common(boolOpt("WithImmediate", engine.OptImmediate, on, false))
 }
 
 // WithSendBuffer sets the kernel send buffer size in bytes (ZMQ_SNDBUF).
 // Negative means the OS default. Default -1.
 func WithSendBuffer(n int) CommonOption {
-	return common(intOpt("WithSendBuffer", optSndBuf, "ZMQ_SNDBUF", keepaliveInt(n), false, nil))
+	return common(intOpt("WithSendBuffer", engine.OptSendBuffer, keepaliveInt(n), false, nil))
 }
 
 // WithRecvBuffer sets the kernel receive buffer size in bytes (ZMQ_RCVBUF).
 // Negative means the OS default. Default -1.
 func WithRecvBuffer(n int) CommonOption {
-	return common(intOpt("WithRecvBuffer", optRcvBuf, "ZMQ_RCVBUF", keepaliveInt(n), false, nil))
+	return common(intOpt("WithRecvBuffer", engine.OptRecvBuffer, keepaliveInt(n), false, nil))
 }
 
 // WithIPv6 enables IPv6 on tcp endpoints (ZMQ_IPV6). Default false.
 func WithIPv6(on bool) CommonOption {
-	return common(boolOpt("WithIPv6", optIPv6, "ZMQ_IPV6", on, false))
+	return common(boolOpt("WithIPv6", engine.OptIPv6, on, false))
 }
 
 // WithHandshakeInterval sets how long a new connection may take to finish
 // the ZMTP handshake (ZMQ_HANDSHAKE_IVL). 0 means no limit. Default 30s.
 func WithHandshakeInterval(d time.Duration) CommonOption {
-	return common(durOpt("WithHandshakeInterval", optHandshakeIvl, "ZMQ_HANDSHAKE_IVL", d, false, 0))
+	return common(durOpt("WithHandshakeInterval", engine.OptHandshakeIvl, d, false, 0))
 }
 
 // WithConnectTimeout bounds a TCP connect (ZMQ_CONNECT_TIMEOUT). 0 means
 // the OS default. Default 0.
 func WithConnectTimeout(d time.Duration) CommonOption {
-	return common(durOpt("WithConnectTimeout", optConnectTimeout, "ZMQ_CONNECT_TIMEOUT", d, false, 0))
+	return common(durOpt("WithConnectTimeout", engine.OptConnectTimeout, d, false, 0))
 }
 
 // WithTCPMaxRetransmit sets TCP_USER_TIMEOUT (ZMQ_TCP_MAXRT): how long sent
 // data may stay unacknowledged. 0 means the OS default. Default 0.
 func WithTCPMaxRetransmit(d time.Duration) CommonOption {
-	return common(durOpt("WithTCPMaxRetransmit", optTCPMaxRT, "ZMQ_TCP_MAXRT", d, false, 0))
+	return common(durOpt("WithTCPMaxRetransmit", engine.OptTCPMaxRetransmit, d, false, 0))
 }
 
 // WithBacklog sets the listen backlog of bound endpoints (ZMQ_BACKLOG).
 // Default 100.
 func WithBacklog(n int) CommonOption {
-	return common(intOpt("WithBacklog", optBacklog, "ZMQ_BACKLOG", n, false, positive))
+	return common(intOpt("WithBacklog", engine.OptBacklog, n, false, positive))
 }
 
 // WithTOS sets the IP type-of-service byte (ZMQ_TOS). Default 0.
 func WithTOS(n int) CommonOption {
-	return common(intOpt("WithTOS", optTOS, "ZMQ_TOS", n, false, func(v int) string {
+	return common(intOpt("WithTOS", engine.OptTOS, n, false, func(v int) string {
 		if v < 0 || v > 255 {
 			return "must be 0 to 255"
 		}
@@ -312,7 +262,7 @@ func WithTOS(n int) CommonOption {
 func WithAffinity(mask uint64) CommonOption {
 	s := &optSpec{name: fmt.Sprintf("WithAffinity(%#x)", mask)}
 	s.apply = func(c *sockConfig) error {
-		c.sets = append(c.sets, setting{id: optAffinity, name: "ZMQ_AFFINITY", i64: int64(mask), kind: 'l'})
+		c.sets = append(c.sets, setting{opt: engine.OptAffinity, val: engine.Value{Int: int64(mask)}})
 		return nil
 	}
 	return common(s)
@@ -321,13 +271,13 @@ func WithAffinity(mask uint64) CommonOption {
 // WithBindToDevice binds connections to a network interface
 // (ZMQ_BINDTODEVICE, SO_BINDTODEVICE; needs CAP_NET_RAW). Default none.
 func WithBindToDevice(name string) CommonOption {
-	return common(bytesOpt("WithBindToDevice", optBindToDevice, "ZMQ_BINDTODEVICE", name, 15))
+	return common(bytesOpt("WithBindToDevice", engine.OptBindToDevice, name, 15))
 }
 
 // WithSocksProxy connects tcp endpoints through a SOCKS5 proxy at
 // host:port (ZMQ_SOCKS_PROXY). Default none.
 func WithSocksProxy(addr string) CommonOption {
-	return common(bytesOpt("WithSocksProxy", optSocksProxy, "ZMQ_SOCKS_PROXY", addr, 1024))
+	return common(bytesOpt("WithSocksProxy", engine.OptSocksProxy, addr, 1024))
 }
 
 // WithZAPDomain sets the authentication domain (ZMQ_ZAP_DOMAIN) that the
@@ -337,7 +287,7 @@ func WithSocksProxy(addr string) CommonOption {
 // gets in. Default: none for NULL sockets, "global" for CURVE and PLAIN
 // servers.
 func WithZAPDomain(domain string) CommonOption {
-	s := bytesOpt("WithZAPDomain", optZAPDomain, "ZMQ_ZAP_DOMAIN", domain, 254)
+	s := bytesOpt("WithZAPDomain", engine.OptZAPDomain, domain, 254)
 	inner := s.apply
 	s.apply = func(c *sockConfig) error {
 		if domain == "" {
@@ -349,13 +299,13 @@ func WithZAPDomain(domain string) CommonOption {
 	return common(s)
 }
 
-func bytesOpt(name string, id int, zname, v string, max int) *optSpec {
+func bytesOpt(name string, opt engine.Option, v string, max int) *optSpec {
 	s := &optSpec{name: fmt.Sprintf("%s(%q)", name, v)}
 	s.apply = func(c *sockConfig) error {
 		if len(v) > max {
-			return optErr(s.name+" ("+zname+")", fmt.Sprintf("%d bytes, the limit is %d", len(v), max))
+			return optErr(fmt.Sprintf("%s (%s)", s.name, opt), fmt.Sprintf("%d bytes, the limit is %d", len(v), max))
 		}
-		c.sets = append(c.sets, setting{id: id, name: zname, bytes: []byte(v), kind: 'b'})
+		c.sets = append(c.sets, setting{opt: opt, val: engine.Bytes([]byte(v))})
 		return nil
 	}
 	return s
@@ -367,7 +317,7 @@ func bytesOpt(name string, id int, zname, v string, max int) *optSpec {
 func WithSubscribe(prefix string) SubscriberOption {
 	s := &optSpec{name: fmt.Sprintf("WithSubscribe(%q)", prefix)}
 	s.apply = func(c *sockConfig) error {
-		c.sets = append(c.sets, setting{id: optSubscribe, name: "ZMQ_SUBSCRIBE", bytes: []byte(prefix), kind: 'b'})
+		c.sets = append(c.sets, setting{opt: engine.OptSubscribe, val: engine.Bytes([]byte(prefix))})
 		return nil
 	}
 	s.live = true
@@ -393,81 +343,81 @@ func WithTopicSeparator(sep []byte) TopicOption {
 // a Sub receives what does not match its prefixes. Set it on both the
 // publisher and the subscriber. Default false.
 func WithInvertMatching(on bool) PublisherOption {
-	return PublisherOption{optSpec: boolOpt("WithInvertMatching", optInvertMatching, "ZMQ_INVERT_MATCHING", on, false)}
+	return PublisherOption{optSpec: boolOpt("WithInvertMatching", engine.OptInvertMatching, on, false)}
 }
 
 // WithXPubVerbose passes every subscription to the application, not only
 // new ones (ZMQ_XPUB_VERBOSE). Default false. Live.
 func WithXPubVerbose(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerbose", optXPubVerbose, "ZMQ_XPUB_VERBOSE", on, true)}
+	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerbose", engine.OptXPubVerbose, on, true)}
 }
 
 // WithXPubVerboser passes every subscription and unsubscription
 // (ZMQ_XPUB_VERBOSER). Default false. Live.
 func WithXPubVerboser(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerboser", optXPubVerboser, "ZMQ_XPUB_VERBOSER", on, true)}
+	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerboser", engine.OptXPubVerboser, on, true)}
 }
 
 // WithXPubNoDrop makes sends wait at the high-water mark instead of
 // dropping (ZMQ_XPUB_NODROP). Default false.
 func WithXPubNoDrop(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubNoDrop", optXPubNoDrop, "ZMQ_XPUB_NODROP", on, true)}
+	return XPubOnlyOption{optSpec: boolOpt("WithXPubNoDrop", engine.OptXPubNoDrop, on, true)}
 }
 
 // WithXPubManual makes subscriptions take effect only when the application
 // applies them with Subscribe (ZMQ_XPUB_MANUAL). Default false.
 func WithXPubManual(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubManual", optXPubManual, "ZMQ_XPUB_MANUAL", on, false)}
+	return XPubOnlyOption{optSpec: boolOpt("WithXPubManual", engine.OptXPubManual, on, false)}
 }
 
 // WithXPubWelcomeMsg sends msg to every new subscriber (ZMQ_XPUB_WELCOME_MSG).
 // Default none.
 func WithXPubWelcomeMsg(msg []byte) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: bytesOpt("WithXPubWelcomeMsg", optXPubWelcomeMsg, "ZMQ_XPUB_WELCOME_MSG", string(msg), 1<<16)}
+	return XPubOnlyOption{optSpec: bytesOpt("WithXPubWelcomeMsg", engine.OptXPubWelcomeMsg, string(msg), 1<<16)}
 }
 
 // WithRouterMandatory makes sends to an unknown peer fail with
 // ErrHostUnreachable instead of being dropped (ZMQ_ROUTER_MANDATORY).
 // Default false. Live.
 func WithRouterMandatory(on bool) RouterOnlyOption {
-	return RouterOnlyOption{optSpec: boolOpt("WithRouterMandatory", optRouterMandatory, "ZMQ_ROUTER_MANDATORY", on, true)}
+	return RouterOnlyOption{optSpec: boolOpt("WithRouterMandatory", engine.OptRouterMandatory, on, true)}
 }
 
 // WithRouterHandover lets a new connection take over the routing id of an
 // existing one (ZMQ_ROUTER_HANDOVER). Default false. Live.
 func WithRouterHandover(on bool) RouterOnlyOption {
-	return RouterOnlyOption{optSpec: boolOpt("WithRouterHandover", optRouterHandover, "ZMQ_ROUTER_HANDOVER", on, true)}
+	return RouterOnlyOption{optSpec: boolOpt("WithRouterHandover", engine.OptRouterHandover, on, true)}
 }
 
 // WithProbeRouter sends an empty message to each ROUTER peer on connect,
 // so it learns this socket's routing id at once (ZMQ_PROBE_ROUTER).
 // Default false.
 func WithProbeRouter(on bool) ProbeOption {
-	return ProbeOption{optSpec: boolOpt("WithProbeRouter", optProbeRouter, "ZMQ_PROBE_ROUTER", on, true)}
+	return ProbeOption{optSpec: boolOpt("WithProbeRouter", engine.OptProbeRouter, on, true)}
 }
 
 // WithConflate keeps only the last message in each queue (ZMQ_CONFLATE);
 // multipart messages are not supported with it. Default false.
 func WithConflate(on bool) ConflateOption {
-	return ConflateOption{optSpec: boolOpt("WithConflate", optConflate, "ZMQ_CONFLATE", on, false)}
+	return ConflateOption{optSpec: boolOpt("WithConflate", engine.OptConflate, on, false)}
 }
 
 // WithReqCorrelate prefixes requests with an id and accepts only the
 // matching reply (ZMQ_REQ_CORRELATE), for a raw REQ Socket. Default false.
 func WithReqCorrelate(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithReqCorrelate", optReqCorrelate, "ZMQ_REQ_CORRELATE", on, true)}
+	return RawOnlyOption{optSpec: boolOpt("WithReqCorrelate", engine.OptReqCorrelate, on, true)}
 }
 
 // WithReqRelaxed lets a raw REQ Socket send again without waiting for a
 // reply (ZMQ_REQ_RELAXED). Default false.
 func WithReqRelaxed(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithReqRelaxed", optReqRelaxed, "ZMQ_REQ_RELAXED", on, true)}
+	return RawOnlyOption{optSpec: boolOpt("WithReqRelaxed", engine.OptReqRelaxed, on, true)}
 }
 
 // WithStreamNotify delivers empty connect/disconnect messages on a raw
 // STREAM Socket (ZMQ_STREAM_NOTIFY). Default true.
 func WithStreamNotify(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithStreamNotify", optStreamNotify, "ZMQ_STREAM_NOTIFY", on, false)}
+	return RawOnlyOption{optSpec: boolOpt("WithStreamNotify", engine.OptStreamNotify, on, false)}
 }
 
 // WithMaxPendingRequests bounds how many received requests a Rep remembers
@@ -475,7 +425,7 @@ func WithStreamNotify(on bool) RawOnlyOption {
 // oldest unanswered one is forgotten (its reply can no longer be sent) and
 // counted in Stats.RequestsAbandoned. Default 100000.
 func WithMaxPendingRequests(n int) RepOnlyOption {
-	s := intOpt("WithMaxPendingRequests", 0, "", n, false, positive)
+	s := &optSpec{name: fmt.Sprintf("WithMaxPendingRequests(%d)", n)}
 	s.apply = func(c *sockConfig) error {
 		if why := positive(n); why != "" {
 			return optErr(s.name, why)

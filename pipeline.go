@@ -1,5 +1,7 @@
 package zmq
 
+import "github.com/zmqx/zmq/internal/engine"
+
 // Push sends messages round-robin to connected Pull sockets (ZMQ_PUSH,
 // RFC 30). Sends wait at the high-water mark or while no peer is connected.
 type Push struct {
@@ -9,7 +11,7 @@ type Push struct {
 
 // NewPush creates a Push socket.
 func (f *Factory) NewPush(opts ...PushOption) (*Push, error) {
-	s, err := f.newSocket(typePush, "PUSH", asOptions(opts))
+	s, err := f.newSocket(engine.PUSH, "PUSH", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +30,7 @@ type Pull struct {
 
 // NewPull creates a Pull socket.
 func (f *Factory) NewPull(opts ...PullOption) (*Pull, error) {
-	s, err := f.newSocket(typePull, "PULL", asOptions(opts))
+	s, err := f.newSocket(engine.PULL, "PULL", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +49,7 @@ type Pair struct {
 
 // NewPair creates a Pair socket.
 func (f *Factory) NewPair(opts ...PairOption) (*Pair, error) {
-	s, err := f.newSocket(typePair, "PAIR", asOptions(opts))
+	s, err := f.newSocket(engine.PAIR, "PAIR", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}

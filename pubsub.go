@@ -5,10 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zmqx/zmq/internal/engine"
 	"iter"
 	"strings"
-
-	"github.com/zmqx/zmq/internal/capi"
 )
 
 // defaultTopicSep is txZMQ's separator between topic and body.
@@ -29,7 +28,7 @@ type Pub struct {
 
 // NewPub creates a Pub socket.
 func (f *Factory) NewPub(opts ...PubOption) (*Pub, error) {
-	s, err := f.newSocket(typePub, "PUB", asOptions(opts))
+	s, err := f.newSocket(engine.PUB, "PUB", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +65,7 @@ type Sub struct {
 
 // NewSub creates a Sub socket.
 func (f *Factory) NewSub(opts ...SubOption) (*Sub, error) {
-	s, err := f.newSocket(typeSub, "SUB", asOptions(opts))
+	s, err := f.newSocket(engine.SUB, "SUB", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +79,7 @@ func (s *Sub) SetOption(opts ...SubOption) error { return s.setOptions(asOptions
 // prefix are delivered. "" matches everything. Subscriptions count: after
 // subscribing twice to a prefix it takes two Unsubscribe calls to drop it.
 func (s *Sub) Subscribe(prefix string) error {
-	return opErr("subscribe", s.kind, "", s.e.Do(func(zs capi.Socket) error {
-		return zs.SetBytes(optSubscribe, []byte(prefix))
-	}))
+	return opErr("subscribe", s.kind, "", s.e.SetOption(engine.OptSubscribe, engine.Bytes([]byte(prefix))))
 }
 
 // Unsubscribe removes one earlier Subscribe of prefix.
@@ -97,9 +94,7 @@ func (s *Sub) Unsubscribe(prefix string) error {
 			"%w: Unsubscribe(%q): libzmq's SUB would take a prefix starting with byte 0x01 for a subscription to %q; use an XSub",
 			ErrInvalidOption, prefix, prefix[1:])}
 	}
-	return opErr("unsubscribe", s.kind, "", s.e.Do(func(zs capi.Socket) error {
-		return zs.SetBytes(optUnsubscribe, []byte(prefix))
-	}))
+	return opErr("unsubscribe", s.kind, "", s.e.SetOption(engine.OptUnsubscribe, engine.Bytes([]byte(prefix))))
 }
 
 // RecvTopic receives the next message and splits it into topic and body
@@ -179,7 +174,7 @@ type XPub struct {
 
 // NewXPub creates an XPub socket.
 func (f *Factory) NewXPub(opts ...XPubOption) (*XPub, error) {
-	s, err := f.newSocket(typeXPub, "XPUB", asOptions(opts))
+	s, err := f.newSocket(engine.XPUB, "XPUB", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +194,7 @@ type XSub struct {
 
 // NewXSub creates an XSub socket.
 func (f *Factory) NewXSub(opts ...XSubOption) (*XSub, error) {
-	s, err := f.newSocket(typeXSub, "XSUB", asOptions(opts))
+	s, err := f.newSocket(engine.XSUB, "XSUB", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
-	"github.com/zmqx/zmq/internal/engine"
+	"github.com/zmqx/zmq/internal/libzmq"
 )
 
 // r6Check runs load and fails the test if the watchdog reported anything
@@ -22,15 +22,15 @@ func r6Check(t *testing.T, load func()) uint64 {
 	t.Helper()
 	// TestMain starts the watchdog; its first tick comes a quarter
 	// threshold later.
-	for deadline := time.Now().Add(2 * time.Second); engine.WatchdogCounters().Ticks == 0; {
+	for deadline := time.Now().Add(2 * time.Second); libzmq.WatchdogCounters().Ticks == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the R6 watchdog is not running")
 		}
 		time.Sleep(time.Millisecond) // polling its counter, which has no other signal
 	}
-	before := engine.WatchdogCounters()
+	before := libzmq.WatchdogCounters()
 	load()
-	after := engine.WatchdogCounters()
+	after := libzmq.WatchdogCounters()
 	if v := after.Violations - before.Violations; v != 0 {
 		t.Errorf("R6: %d goroutines stayed parked over %v while their socket was ready (details at the end of the run)", v, watchdogThreshold)
 	}

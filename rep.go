@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zmqx/zmq/internal/engine"
 	"iter"
 	"sync"
 	"sync/atomic"
@@ -60,7 +61,7 @@ func (q *Request) Reply(ctx context.Context, parts ...[]byte) error {
 
 // NewRep creates a Rep.
 func (f *Factory) NewRep(opts ...RepOption) (*Rep, error) {
-	s, err := f.newSocket(typeRouter, "REP", asOptions(opts))
+	s, err := f.newSocket(engine.ROUTER, "REP", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"github.com/zmqx/zmq/internal/engine"
 	"sync"
 	"sync/atomic"
 )
@@ -43,7 +44,7 @@ type Req struct {
 
 // NewReq creates a Req.
 func (f *Factory) NewReq(opts ...ReqOption) (*Req, error) {
-	s, err := f.newSocket(typeDealer, "REQ", asOptions(opts))
+	s, err := f.newSocket(engine.DEALER, "REQ", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}

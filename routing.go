@@ -3,6 +3,7 @@ package zmq
 import (
 	"context"
 	"fmt"
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // Dealer sends round-robin to its peers and receives fair-queued from them,
@@ -16,7 +17,7 @@ type Dealer struct {
 
 // NewDealer creates a Dealer socket.
 func (f *Factory) NewDealer(opts ...DealerOption) (*Dealer, error) {
-	s, err := f.newSocket(typeDealer, "DEALER", asOptions(opts))
+	s, err := f.newSocket(engine.DEALER, "DEALER", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ type Router struct {
 
 // NewRouter creates a Router socket.
 func (f *Factory) NewRouter(opts ...RouterOption) (*Router, error) {
-	s, err := f.newSocket(typeRouter, "ROUTER", asOptions(opts))
+	s, err := f.newSocket(engine.ROUTER, "ROUTER", asOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -86,26 +87,21 @@ type SocketType int
 
 // Socket types for NewSocket.
 const (
-	PAIR   SocketType = typePair
-	PUB    SocketType = typePub
-	SUB    SocketType = typeSub
-	REQ    SocketType = typeReq
-	REP    SocketType = typeRep
-	DEALER SocketType = typeDealer
-	ROUTER SocketType = typeRouter
-	PULL   SocketType = typePull
-	PUSH   SocketType = typePush
-	XPUB   SocketType = typeXPub
-	XSUB   SocketType = typeXSub
-	STREAM SocketType = typeStream
+	PAIR   SocketType = SocketType(engine.PAIR)
+	PUB    SocketType = SocketType(engine.PUB)
+	SUB    SocketType = SocketType(engine.SUB)
+	REQ    SocketType = SocketType(engine.REQ)
+	REP    SocketType = SocketType(engine.REP)
+	DEALER SocketType = SocketType(engine.DEALER)
+	ROUTER SocketType = SocketType(engine.ROUTER)
+	PULL   SocketType = SocketType(engine.PULL)
+	PUSH   SocketType = SocketType(engine.PUSH)
+	XPUB   SocketType = SocketType(engine.XPUB)
+	XSUB   SocketType = SocketType(engine.XSUB)
+	STREAM SocketType = SocketType(engine.STREAM)
 )
 
-func (t SocketType) String() string {
-	if n, ok := typeNames[int(t)]; ok {
-		return n
-	}
-	return fmt.Sprintf("SocketType(%d)", int(t))
-}
+func (t SocketType) String() string { return engine.SocketType(t).String() }
 
 // Socket is a raw libzmq socket of any type, for what the pattern types do
 // not cover: libzmq's strict REQ and REP (which refuse out-of-order calls
@@ -120,10 +116,10 @@ type Socket struct {
 
 // NewSocket creates a raw socket of type t.
 func (f *Factory) NewSocket(t SocketType, opts ...SocketOption) (*Socket, error) {
-	if _, ok := typeNames[int(t)]; !ok {
+	if !engine.SocketType(t).Valid() {
 		return nil, fmt.Errorf("%w: unknown socket type %d", ErrInvalidOption, int(t))
 	}
-	s, err := f.newSocket(int(t), t.String(), asOptions(opts))
+	s, err := f.newSocket(engine.SocketType(t), t.String(), asOptions(opts))
 	if err != nil {
 		return nil, err
 	}

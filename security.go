@@ -1,9 +1,12 @@
 package zmq
 
 import (
+	"crypto/rand"
 	"fmt"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"golang.org/x/crypto/curve25519"
+
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // CurveKeyPair is a CURVE key pair, each key in Z85 text form (40
@@ -13,13 +16,17 @@ type CurveKeyPair struct {
 	Public, Secret string
 }
 
-// NewCurveKeyPair generates a new CURVE key pair.
+// NewCurveKeyPair generates a new CURVE key pair from crypto/rand.
 func NewCurveKeyPair() (CurveKeyPair, error) {
-	pub, sec, err := capi.CurveKeypair()
-	if err != nil {
-		return CurveKeyPair{}, fmt.Errorf("zmq: generating a CURVE key pair: %w", wrapErr(err))
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return CurveKeyPair{}, fmt.Errorf("zmq: generating a CURVE key pair: %w", err)
 	}
-	return CurveKeyPair{Public: pub, Secret: sec}, nil
+	pub, err := curve25519.X25519(secret[:], curve25519.Basepoint)
+	if err != nil {
+		return CurveKeyPair{}, fmt.Errorf("zmq: generating a CURVE key pair: %w", err)
+	}
+	return CurveKeyPair{Public: mustZ85(pub), Secret: mustZ85(secret[:])}, nil
 }
 
 // CurvePublicKey derives the public key that belongs to a secret key.
@@ -27,11 +34,21 @@ func CurvePublicKey(secret string) (string, error) {
 	if err := checkCurveKey("secret key", secret, false); err != nil {
 		return "", err
 	}
-	pub, err := capi.CurvePublic(secret)
+	sec, _ := Z85Decode(secret) // checked above
+	pub, err := curve25519.X25519(sec, curve25519.Basepoint)
 	if err != nil {
-		return "", fmt.Errorf("zmq: deriving a CURVE public key: %w", wrapErr(err))
+		return "", fmt.Errorf("zmq: deriving a CURVE public key: %w", err)
 	}
-	return pub, nil
+	return mustZ85(pub), nil
+}
+
+// mustZ85 encodes a 32-byte key, whose length is a multiple of 4.
+func mustZ85(key []byte) string {
+	s, err := Z85Encode(key)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // checkCurveKey validates a Z85 CURVE key. Public keys may be quoted in
@@ -54,18 +71,9 @@ func checkCurveKey(what, key string, quote bool) error {
 	return nil
 }
 
-// libzmq security option numbers.
-const (
-	optPlainServer    = 44
-	optPlainUsername  = 45
-	optPlainPassword  = 46
-	optCurveServer    = 47
-	optCurvePublicKey = 48
-	optCurveSecretKey = 49
-	optCurveServerKey = 50
-	optZAPEnforce     = 93
-	defaultZAPDomain  = "global"
-)
+// defaultZAPDomain is the ZAP domain of sockets that authenticate peers
+// and were given none.
+const defaultZAPDomain = "global"
 
 // Security fails closed: a socket that authenticates its peers (a CURVE or
 // PLAIN server, or any socket given a ZAP domain) only admits peers that an
@@ -84,8 +92,8 @@ func WithCurveServer(secretKey string) CommonOption {
 		}
 		c.authServer = true
 		c.sets = append(c.sets,
-			setting{id: optCurveServer, name: "ZMQ_CURVE_SERVER", i: 1, kind: 'i'},
-			setting{id: optCurveSecretKey, name: "ZMQ_CURVE_SECRETKEY", bytes: []byte(secretKey), kind: 'b', secret: true})
+			setting{opt: engine.OptCurveServer, val: engine.Int(1)},
+			setting{opt: engine.OptCurveSecretKey, val: engine.Bytes([]byte(secretKey))})
 		return nil
 	}
 	return common(s)
@@ -106,9 +114,9 @@ func WithCurveClient(serverKey string, client CurveKeyPair) CommonOption {
 			return fmt.Errorf("WithCurveClient: %w", err)
 		}
 		c.sets = append(c.sets,
-			setting{id: optCurveServerKey, name: "ZMQ_CURVE_SERVERKEY", bytes: []byte(serverKey), kind: 'b'},
-			setting{id: optCurvePublicKey, name: "ZMQ_CURVE_PUBLICKEY", bytes: []byte(client.Public), kind: 'b'},
-			setting{id: optCurveSecretKey, name: "ZMQ_CURVE_SECRETKEY", bytes: []byte(client.Secret), kind: 'b', secret: true})
+			setting{opt: engine.OptCurveServerKey, val: engine.Bytes([]byte(serverKey))},
+			setting{opt: engine.OptCurvePublicKey, val: engine.Bytes([]byte(client.Public))},
+			setting{opt: engine.OptCurveSecretKey, val: engine.Bytes([]byte(client.Secret))})
 		return nil
 	}
 	return common(s)
@@ -121,7 +129,7 @@ func WithPlainServer() CommonOption {
 	s := &optSpec{name: "WithPlainServer()"}
 	s.apply = func(c *sockConfig) error {
 		c.authServer = true
-		c.sets = append(c.sets, setting{id: optPlainServer, name: "ZMQ_PLAIN_SERVER", i: 1, kind: 'i'})
+		c.sets = append(c.sets, setting{opt: engine.OptPlainServer, val: engine.Int(1)})
 		return nil
 	}
 	return common(s)
@@ -136,8 +144,8 @@ func WithPlainClient(user, password string) CommonOption {
 			return optErr(s.name, "user name and password are limited to 255 bytes each")
 		}
 		c.sets = append(c.sets,
-			setting{id: optPlainUsername, name: "ZMQ_PLAIN_USERNAME", bytes: []byte(user), kind: 'b'},
-			setting{id: optPlainPassword, name: "ZMQ_PLAIN_PASSWORD", bytes: []byte(password), kind: 'b', secret: true})
+			setting{opt: engine.OptPlainUsername, val: engine.Bytes([]byte(user))},
+			setting{opt: engine.OptPlainPassword, val: engine.Bytes([]byte(password))})
 		return nil
 	}
 	return common(s)
@@ -151,7 +159,7 @@ func (c *sockConfig) failClosed() {
 		return
 	}
 	if !c.zapDomain {
-		c.sets = append(c.sets, setting{id: optZAPDomain, name: "ZMQ_ZAP_DOMAIN", bytes: []byte(defaultZAPDomain), kind: 'b'})
+		c.sets = append(c.sets, setting{opt: engine.OptZAPDomain, val: engine.Bytes([]byte(defaultZAPDomain))})
 	}
-	c.sets = append(c.sets, setting{id: optZAPEnforce, name: "ZMQ_ZAP_ENFORCE_DOMAIN", i: 1, kind: 'i'})
+	c.sets = append(c.sets, setting{opt: engine.OptZAPEnforceDomain, val: engine.Int(1)})
 }

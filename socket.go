@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/zmqx/zmq/internal/capi"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -16,12 +15,11 @@ import (
 // pattern type.
 type socket struct {
 	f    *Factory
-	e    *engine.Socket
+	e    engine.Socket
 	kind string // "PUSH", ...
 	cfg  sockConfig
 
 	endpoints atomic.Int64 // binds + connects made so far
-	monitored atomic.Bool  // a Monitor is attached
 
 	// afterClose, if set, runs once the libzmq socket is closed: pattern
 	// types join their goroutines there.
@@ -30,33 +28,11 @@ type socket struct {
 	handlerErrors, timedOut, lateReplies, abandoned atomic.Uint64
 }
 
-// libzmq socket types.
-const (
-	typePair   = 0
-	typePub    = 1
-	typeSub    = 2
-	typeReq    = 3
-	typeRep    = 4
-	typeDealer = 5
-	typeRouter = 6
-	typePull   = 7
-	typePush   = 8
-	typeXPub   = 9
-	typeXSub   = 10
-	typeStream = 11
-)
-
-var typeNames = map[int]string{
-	typePair: "PAIR", typePub: "PUB", typeSub: "SUB", typeReq: "REQ", typeRep: "REP",
-	typeDealer: "DEALER", typeRouter: "ROUTER", typePull: "PULL", typePush: "PUSH",
-	typeXPub: "XPUB", typeXSub: "XSUB", typeStream: "STREAM",
-}
-
-// newSocket creates a libzmq socket of type typ with the given options.
+// newSocket creates a socket of type typ with the given options.
 // kind names it in errors (Rep is a ROUTER underneath but says "REP").
-func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error) {
+func (f *Factory) newSocket(typ engine.SocketType, kind string, opts []Option) (*socket, error) {
 	s := &socket{f: f, kind: kind}
-	s.cfg.sets = append(s.cfg.sets, setting{id: optLinger, name: "ZMQ_LINGER", i: durMillis(f.cfg.linger), kind: 'i'})
+	s.cfg.sets = append(s.cfg.sets, setting{opt: engine.OptLinger, val: engine.Int(durMillis(f.cfg.linger))})
 	for _, o := range opts {
 		if o == nil || o.spec() == nil {
 			return nil, fmt.Errorf("%w: nil option given to New%s", ErrInvalidOption, kind)
@@ -66,39 +42,42 @@ func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error
 		}
 	}
 	s.cfg.failClosed()
+	if s.cfg.metadata || s.cfg.authServer || s.cfg.zapDomain {
+		s.cfg.sets = append(s.cfg.sets, setting{opt: engine.OptMessageMetadata, val: engine.Bool(true)})
+	}
 	// The factory lock is held across creation: Factory.Close cannot
-	// terminate the context while a socket is being made in it.
+	// close the engine while a socket is being made in it.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closing {
 		return nil, &OpError{Op: "socket", Socket: kind, Err: ErrClosed}
 	}
-	e, err := engine.New(f.ctx, typ, func(e *engine.Socket) error {
-		e.SetMetadata(s.cfg.metadata || s.cfg.authServer || s.cfg.zapDomain)
-		return e.Do(func(zs capi.Socket) error { return applySettings(zs, s.cfg.sets) })
-	})
+	e, err := f.eng.NewSocket(typ)
 	if err != nil {
 		return nil, opErr("socket", kind, "", err)
+	}
+	if err := applySettings(e, s.cfg.sets); err != nil {
+		// Nothing was sent yet: nothing to linger for.
+		e.SetOption(engine.OptLinger, engine.Int(0))
+		e.Close()
+		return nil, err
 	}
 	s.e = e
 	f.sockets[s] = struct{}{}
 	return s, nil
 }
 
-func applySettings(zs capi.Socket, sets []setting) error {
+func applySettings(e engine.Socket, sets []setting) error {
 	for _, st := range sets {
-		if err := st.applyTo(zs); err != nil {
-			v := any(st.i)
-			switch st.kind {
-			case 'l':
-				v = st.i64
-			case 'b':
-				v = fmt.Sprintf("%q", st.bytes)
-			}
-			if st.secret {
+		if err := e.SetOption(st.opt, st.val); err != nil {
+			var v any = st.val.Int
+			switch {
+			case st.opt.Secret():
 				v = "<secret>"
+			case st.opt.Kind() == engine.KindBytes:
+				v = fmt.Sprintf("%q", st.val.Bytes)
 			}
-			return fmt.Errorf("%w: %s = %v: %w", ErrInvalidOption, st.name, v, wrapErr(err))
+			return fmt.Errorf("%w: %s = %v: %w", ErrInvalidOption, st.opt, v, wrapErr(err))
 		}
 	}
 	return nil
@@ -124,7 +103,7 @@ func (s *socket) setOptions(opts []Option) error {
 	if cfg.topicSep != nil || cfg.metadata || cfg.authServer || cfg.zapDomain || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
 		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}
-	return opErr("setsockopt", s.kind, "", s.e.Do(func(zs capi.Socket) error { return applySettings(zs, cfg.sets) }))
+	return opErr("setsockopt", s.kind, "", applySettings(s.e, cfg.sets))
 }
 
 // Bind listens on endpoint and returns the endpoint actually bound, which
@@ -140,22 +119,7 @@ func (s *socket) Bind(endpoint string) (string, error) {
 	if err := s.checkAuthTransport(endpoint); err != nil {
 		return "", &OpError{Op: "bind", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
-	var bound string
-	err := s.e.Do(func(zs capi.Socket) error {
-		if err := zs.Bind(endpoint); err != nil {
-			return err
-		}
-		// What libzmq reports is the endpoint asked for with a wildcard
-		// resolved: an address, a port, or for ipc://* a temporary path
-		// (at most 108 bytes), so this buffer always fits.
-		b, err := zs.GetBytes(optLastEndpoint, len(endpoint)+256)
-		if err != nil {
-			zs.Unbind(endpoint) // an error must leave nothing bound
-			return err
-		}
-		bound = string(trimNUL(b))
-		return nil
-	})
+	bound, err := s.e.Bind(endpoint)
 	if err != nil {
 		return "", opErr("bind", s.kind, endpoint, err)
 	}
@@ -177,7 +141,7 @@ func (s *socket) Connect(endpoint string) error {
 	if err := s.checkAuthTransport(endpoint); err != nil {
 		return &OpError{Op: "connect", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
-	err := s.e.Do(func(zs capi.Socket) error { return zs.Connect(endpoint) })
+	err := s.e.Connect(endpoint)
 	if err != nil {
 		return opErr("connect", s.kind, endpoint, err)
 	}
@@ -191,7 +155,7 @@ func (s *socket) Unbind(endpoint string) error {
 	if err := checkEndpoint(endpoint, true); err != nil {
 		return &OpError{Op: "unbind", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
-	return opErr("unbind", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Unbind(endpoint) }))
+	return opErr("unbind", s.kind, endpoint, s.e.Unbind(endpoint))
 }
 
 // Disconnect drops the connection made by Connect(endpoint); messages
@@ -200,7 +164,7 @@ func (s *socket) Disconnect(endpoint string) error {
 	if err := checkEndpoint(endpoint, false); err != nil {
 		return &OpError{Op: "disconnect", Socket: s.kind, Endpoint: endpoint, Err: err}
 	}
-	return opErr("disconnect", s.kind, endpoint, s.e.Do(func(zs capi.Socket) error { return zs.Disconnect(endpoint) }))
+	return opErr("disconnect", s.kind, endpoint, s.e.Disconnect(endpoint))
 }
 
 // Close closes the socket: callers waiting in it return ErrClosed, queued
@@ -276,13 +240,6 @@ func (s *socket) tryRecv() (Msg, error) {
 
 func toMsg(m engine.Message) Msg {
 	return Msg{Frames: m.Frames, userID: m.UserID, peerAddress: m.PeerAddress}
-}
-
-func trimNUL(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == 0 {
-		return b[:n-1]
-	}
-	return b
 }
 
 func isCtxErr(err error) bool {

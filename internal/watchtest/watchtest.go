@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/zmqx/zmq/internal/engine"
+	"github.com/zmqx/zmq/internal/libzmq"
 )
 
 // Threshold is R6's limit: how long a goroutine may stay parked while its
@@ -71,9 +71,9 @@ func profiling() bool {
 func start() func() bool {
 	var (
 		mu         sync.Mutex
-		violations []engine.Violation
+		violations []libzmq.Violation
 	)
-	stop := engine.StartWatchdog(Threshold, func(v engine.Violation) {
+	stop := libzmq.StartWatchdog(Threshold, func(v libzmq.Violation) {
 		mu.Lock()
 		violations = append(violations, v)
 		mu.Unlock()

@@ -1,4 +1,7 @@
-// Package engine serves libzmq sockets from Go's netpoller.
+//go:build cgo
+
+// Package libzmq is the libzmq engine: libzmq sockets, through cgo, served
+// from Go's netpoller.
 //
 // Each Socket owns one libzmq socket and a dup of its notification fd
 // (ZMQ_FD). The rules, which together rule out lost wake-ups:
@@ -24,23 +27,24 @@
 // Waiters are served first-in first-out per direction. A cancelled waiter
 // consumes nothing: messages are only taken out of libzmq by a caller that
 // is still going to return them.
-package engine
+package libzmq
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
+	"github.com/zmqx/zmq/internal/libzmq/capi"
 )
 
 // ErrClosed is returned by every operation on a closed socket, and to every
 // caller that was waiting when Close ran.
-var ErrClosed = errors.New("socket closed")
+var ErrClosed = engine.ErrClosed
 
 const (
 	// maxBatchMsgs bounds the messages taken out of libzmq per receive
@@ -54,13 +58,11 @@ const (
 	stageLimit = 64 << 10
 )
 
-// Stats are counters kept per socket.
-type Stats struct {
-	MsgsIn, BytesIn, MsgsOut, BytesOut uint64
-	// SendWaits counts sends that found the socket unable to take the
-	// message (high-water mark reached or no peer) and had to wait.
-	SendWaits uint64
-}
+// Stats and Message are the engine boundary's.
+type (
+	Stats   = engine.Stats
+	Message = engine.Message
+)
 
 // scratch is where a receive crossing lands before its bytes are copied
 // into one allocation of the right size.
@@ -74,18 +76,12 @@ var scratchPool = sync.Pool{New: func() any {
 	return &scratch{arena: make([]byte, scratchSize), words: make([]uint64, maxWords)}
 }}
 
-// Message is one whole message taken out of libzmq.
-type Message struct {
-	Frames [][]byte
-	// Properties of the connection it came from, when the socket asked for
-	// them (SetMetadata): the user id an authenticator gave the peer, and
-	// the peer's address.
-	UserID, PeerAddress string
-}
-
 // Socket is a libzmq socket served by the netpoller. It is safe for
 // concurrent use.
 type Socket struct {
+	typ engine.SocketType
+	eng *Engine
+
 	mu     sync.Mutex
 	zs     capi.Socket
 	closed bool
@@ -97,6 +93,7 @@ type Socket struct {
 	closedDone chan struct{} // closed when Close has finished
 	closeErr   error
 	watched    bool // registered with the watchdog
+	monitored  atomic.Bool
 
 	// poller is the waiter parked in the netpoller on the fd, if any.
 	// interrupted says a read deadline in the past was set to wake it; the
@@ -155,7 +152,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 		if s.file != nil {
 			s.file.Close()
 		}
-		zs.SetInt(lingerOpt, 0)
+		zs.SetInt(capi.OptLinger, 0)
 		zs.Close()
 		return nil, err
 	}
@@ -183,8 +180,6 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	watchSocket(s)
 	return s, nil
 }
-
-const lingerOpt = 17 // ZMQ_LINGER
 
 // SetMetadata makes received messages carry their connection's properties.
 // Call it before the socket is used (in New's setup).

@@ -1,4 +1,6 @@
-package engine
+//go:build cgo
+
+package libzmq
 
 import (
 	"runtime"
@@ -6,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/libzmq/capi"
 )
 
 // The watchdog is the reliability suite's check for lost wake-ups (row R6):

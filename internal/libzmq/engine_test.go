@@ -1,4 +1,6 @@
-package engine
+//go:build cgo
+
+package libzmq
 
 // White-box tests of the wake-up rules: they observe the waiter queues
 // directly, so "parked" means "queued and blocked", not "probably there by
@@ -14,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/libzmq/capi"
 )
 
 // libzmq numbers used here (zmq.h).

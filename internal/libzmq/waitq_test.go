@@ -1,4 +1,6 @@
-package engine
+//go:build cgo
+
+package libzmq
 
 import "testing"
 

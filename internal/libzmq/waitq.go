@@ -1,4 +1,6 @@
-package engine
+//go:build cgo
+
+package libzmq
 
 // waiter is one goroutine waiting for its turn in one direction.
 // ch has capacity 1: a wake is never lost and never blocks the waker.

@@ -1,11 +1,13 @@
-package engine
+//go:build cgo
+
+package libzmq
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/libzmq/capi"
 )
 
 // The watchdog must be able to fail: these tests break the wake-up rules on

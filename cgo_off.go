@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package zmq
+
+const cgoEnabled = false

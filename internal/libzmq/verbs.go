@@ -1,0 +1,111 @@
+//go:build cgo
+
+package libzmq
+
+import (
+	"syscall"
+
+	"github.com/zmqx/zmq/internal/engine"
+	"github.com/zmqx/zmq/internal/libzmq/capi"
+)
+
+// SetOption sets a libzmq option, or the engine's own OptMessageMetadata.
+func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
+	if o == engine.OptMessageMetadata {
+		s.mu.Lock()
+		s.meta = v.Int != 0
+		s.mu.Unlock()
+		return nil
+	}
+	n, ok := capi.OptionNumber(o)
+	if !ok {
+		return syscall.EINVAL
+	}
+	return s.Do(func(zs capi.Socket) error {
+		switch o.Kind() {
+		case engine.KindBytes:
+			return zs.SetBytes(n, v.Bytes)
+		case engine.KindInt64:
+			return zs.SetInt64(n, v.Int)
+		default:
+			return zs.SetInt(n, int(v.Int))
+		}
+	})
+}
+
+// Option reads an option's effective value from libzmq.
+func (s *Socket) Option(o engine.Option) (engine.Value, error) {
+	if o == engine.OptMessageMetadata {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return engine.Bool(s.meta), nil
+	}
+	n, ok := capi.OptionNumber(o)
+	if !ok {
+		return engine.Value{}, syscall.EINVAL
+	}
+	var v engine.Value
+	err := s.Do(func(zs capi.Socket) error {
+		var err error
+		switch o.Kind() {
+		case engine.KindBytes:
+			var b []byte
+			// Keys come back as 41 bytes of Z85 with a NUL; 256 covers the
+			// other string options' limits.
+			b, err = zs.GetBytes(n, 1<<16+1)
+			v.Bytes = trimNUL(b)
+		case engine.KindInt64:
+			v.Int, err = zs.GetInt64(n)
+		default:
+			var i int
+			i, err = zs.GetInt(n)
+			v.Int = int64(i)
+		}
+		return err
+	})
+	return v, err
+}
+
+// Bind binds to endpoint and returns the endpoint libzmq reports, with
+// wildcards resolved. An error leaves nothing bound.
+func (s *Socket) Bind(endpoint string) (string, error) {
+	var bound string
+	err := s.Do(func(zs capi.Socket) error {
+		if err := zs.Bind(endpoint); err != nil {
+			return err
+		}
+		// What libzmq reports is the endpoint asked for with a wildcard
+		// resolved: an address, a port, or for ipc://* a temporary path
+		// (at most 108 bytes), so this buffer always fits.
+		b, err := zs.GetBytes(capi.OptLastEndpoint, len(endpoint)+256)
+		if err != nil {
+			zs.Unbind(endpoint)
+			return err
+		}
+		bound = string(trimNUL(b))
+		return nil
+	})
+	return bound, err
+}
+
+// Connect connects to endpoint in the background.
+func (s *Socket) Connect(endpoint string) error {
+	return s.Do(func(zs capi.Socket) error { return zs.Connect(endpoint) })
+}
+
+// Unbind stops listening on endpoint.
+func (s *Socket) Unbind(endpoint string) error {
+	return s.Do(func(zs capi.Socket) error { return zs.Unbind(endpoint) })
+}
+
+// Disconnect drops the connection made to endpoint.
+func (s *Socket) Disconnect(endpoint string) error {
+	return s.Do(func(zs capi.Socket) error { return zs.Disconnect(endpoint) })
+}
+
+func trimNUL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == 0 {
+		return b[:n-1]
+	}
+	return b
+}
