@@ -45,6 +45,9 @@ func (h *HandshakeConn) greet() (Version, error) {
 		return 0, protoErr(CodeUnspecified, "peer speaks unversioned ZMTP/1.0 (signature end %#02x), which is not supported", b[8])
 	}
 
+	if h.cfg.announce == ZMTP20 {
+		return h.greetAsV2()
+	}
 	h.write([]byte{3})
 	if b, err = h.readGreeting(1); err != nil {
 		return 0, err
@@ -59,6 +62,9 @@ func (h *HandshakeConn) greet() (Version, error) {
 
 	var rest [greetingRestSize]byte
 	rest[0] = 1 // minor version; as-server and filler stay 0, as libzmq sends them
+	if h.cfg.announce == ZMTP30 {
+		rest[0] = 0
+	}
 	copy(rest[1:1+mechanismSize], h.mechanism.Name())
 	h.write(rest[:])
 
@@ -70,10 +76,20 @@ func (h *HandshakeConn) greet() (Version, error) {
 		return 0, protoErr(CodeMechanismMismatch, "mechanism mismatch: we use %q, peer uses %q",
 			h.mechanism.Name(), bytes.TrimRight(peerMech, "\x00"))
 	}
-	if major == 3 && minor == 0 {
+	if major == 3 && minor == 0 || h.cfg.announce == ZMTP30 {
 		return ZMTP30, nil
 	}
 	return ZMTP31, nil
+}
+
+// greetAsV2 finishes the greeting as a ZMTP/2.0 peer would, which only
+// tests do: revision 1 and the socket type at once, whatever the peer says.
+func (h *HandshakeConn) greetAsV2() (Version, error) {
+	h.write([]byte{1})
+	if _, err := h.readGreeting(1); err != nil {
+		return 0, err
+	}
+	return ZMTP20, nil
 }
 
 // readGreeting returns the next n greeting octets, which alias the

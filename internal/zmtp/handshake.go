@@ -39,6 +39,10 @@ type Config struct {
 	// MaxMessageSize refuses messages (all frames together) and commands
 	// larger than this many octets; default (0) no limit.
 	MaxMessageSize int64
+
+	// announce is the version this side claims (default 3.1). Only tests
+	// lower it, to stand in for older peers.
+	announce Version
 }
 
 // Session is the outcome of a successful handshake.
@@ -80,10 +84,19 @@ func Handshake(conn io.ReadWriter, cfg *Config) (*Session, error) {
 		h.peerAddress = remoteAddress(conn)
 	}
 	h.dec = NewDecoder(conn, ZMTP31, cfg.ReadBufferSize, cfg.MaxMessageSize)
-	h.dec.beforeBlock = h.flush
+	// A failed write does not stop the reads: the peer may have refused us
+	// with an ERROR that is already on its way, and that is the better
+	// report. The write error is returned at the end if nothing else is.
+	h.dec.beforeBlock = func() error { h.flush(); return nil }
 	s, err := h.run()
 	h.dec.beforeBlock = nil
-	return s, err
+	if err != nil {
+		// Send what is pending (our greeting, READY, ERROR) so the peer
+		// can tell why we hang up instead of seeing a bare close.
+		h.flush()
+		return nil, err
+	}
+	return s, nil
 }
 
 func (h *HandshakeConn) run() (*Session, error) {
@@ -124,6 +137,7 @@ type HandshakeConn struct {
 	mechanism        Mechanism
 	dec              *Decoder
 	out              []byte
+	writeErr         error // the first failed write; nothing is written after it
 	localMetadata    []byte
 	peerAddress      string
 	session          *Session
@@ -134,15 +148,15 @@ func (h *HandshakeConn) write(b []byte) { h.out = append(h.out, b...) }
 
 // flush sends the buffered output.
 func (h *HandshakeConn) flush() error {
-	if len(h.out) == 0 {
-		return nil
+	if h.writeErr != nil || len(h.out) == 0 {
+		return h.writeErr
 	}
 	_, err := h.conn.Write(h.out)
 	h.out = h.out[:0]
 	if err != nil {
-		return &ConnError{Op: "writing the handshake", Err: err}
+		h.writeErr = &ConnError{Op: "writing the handshake", Err: err}
 	}
-	return nil
+	return h.writeErr
 }
 
 // WriteCommand queues one command frame whose body (name length, name,
