@@ -63,6 +63,7 @@ type scriptConn struct {
 	pos    int
 	chunk  int // at most this many octets per Read; 0: no limit
 	staged bool
+	hang   bool // once the script runs dry, wait (errWouldBlock) instead of closing
 	out    bytes.Buffer
 	reads  int
 }
@@ -78,7 +79,7 @@ func (c *scriptConn) Read(p []byte) (int, error) {
 		}
 	}
 	if c.pos >= avail {
-		if c.pos >= len(c.peer) {
+		if c.pos >= len(c.peer) && !c.hang {
 			return 0, io.EOF
 		}
 		return 0, errWouldBlock
