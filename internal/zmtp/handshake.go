@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -170,6 +171,12 @@ func (h *HandshakeConn) WriteCommand(body []byte) error {
 	return nil
 }
 
+// libzmqZAPError is how libzmq 4.3.4's PLAIN and CURVE servers start the
+// ERROR they send on a ZAP refusal: a C escape slip makes the name-length
+// octet and the E one octet, 0x5E, so the name reads "^RROR". It is read as
+// ERROR, so that such a refusal reports its status like any other.
+var libzmqZAPError = []byte("\x5eRROR")
+
 // ReadCommand reads the peer's next command. A data frame is a protocol
 // error; an ERROR command comes back as the error it reports (an
 // *AuthError for a ZAP status). The command aliases the decoder's buffer
@@ -181,6 +188,9 @@ func (h *HandshakeConn) ReadCommand() (Command, error) {
 	}
 	if !f.Command {
 		return Command{}, protoErr(CodeUnexpectedCommand, "data frame of %d octets during the handshake", len(f.Body))
+	}
+	if data, ok := bytes.CutPrefix(f.Body, libzmqZAPError); ok {
+		f.Body = CommandBody(CmdError, data)
 	}
 	c, err := ParseCommand(f.Body)
 	if err != nil {
