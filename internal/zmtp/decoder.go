@@ -119,10 +119,10 @@ func (d *Decoder) next() (Frame, error) {
 		}
 	}
 	if !command {
-		d.msgSize += int64(len(body))
-		if d.maxMsg > 0 && d.msgSize > d.maxMsg {
+		if d.maxMsg > 0 && int64(len(body)) > d.maxMsg-d.msgSize {
 			return Frame{}, d.tooLarge(uint64(len(body)))
 		}
+		d.msgSize += int64(len(body))
 		if !more {
 			d.msgSize = 0
 		}
