@@ -98,7 +98,7 @@ func (d *Decoder) next() (Frame, error) {
 	more := flags&flagMore != 0
 	command := d.version.hasCommands() && flags&flagCommand != 0
 
-	limit := d.sizeLimit()
+	limit := d.sizeLimit(command)
 	if size > math.MaxInt64 || limit >= 0 && size > uint64(limit) {
 		return Frame{}, d.tooLarge(size)
 	}
@@ -134,15 +134,16 @@ func (d *Decoder) next() (Frame, error) {
 // no limit. A data frame may not take its message past the maximum; a
 // command may not exceed it alone; an encrypted frame may add the cipher's
 // overhead.
-func (d *Decoder) sizeLimit() int64 {
-	if d.maxMsg == 0 {
+func (d *Decoder) sizeLimit(command bool) int64 {
+	switch {
+	case d.maxMsg == 0:
 		return -1
+	case d.cipher != nil:
+		return d.maxMsg + int64(d.cipher.Overhead())
+	case command:
+		return d.maxMsg
 	}
-	limit := d.maxMsg - d.msgSize
-	if d.cipher != nil {
-		limit = d.maxMsg + int64(d.cipher.Overhead())
-	}
-	return max(limit, 0)
+	return max(d.maxMsg-d.msgSize, 0)
 }
 
 func (d *Decoder) tooLarge(size uint64) error {

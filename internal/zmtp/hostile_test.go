@@ -280,6 +280,12 @@ func TestDecoderMaxMessageSize(t *testing.T) {
 		t.Errorf("error not sticky: %v then %v", err, again)
 	}
 
+	// A command between the frames of a message is measured alone.
+	in = wire("01 ff", make([]byte, 255), "04 ff", make([]byte, 255), "00 01 41")
+	if fs := readAll(t, NewDecoder(&scriptConn{peer: in}, ZMTP31, 0, 300)); len(fs) != 3 {
+		t.Errorf("%d frames, want 3", len(fs))
+	}
+
 	// The count starts again with each message.
 	in = wire("00 ff", make([]byte, 255), "00 ff", make([]byte, 255), "00 ff", make([]byte, 255), "00 ff", make([]byte, 255))
 	d = NewDecoder(&scriptConn{peer: in}, ZMTP31, 0, 300)
