@@ -100,6 +100,10 @@ func (d *Decoder) next() (Frame, error) {
 
 	limit := d.sizeLimit(command)
 	if size > math.MaxInt64 || limit >= 0 && size > uint64(limit) {
+		if d.cipher != nil && size <= math.MaxInt64 {
+			return Frame{}, protoErr(CodeUnspecified, "sealed frame of %d octets exceeds the maximum message size of %d plus the mechanism's overhead of %d",
+				size, d.maxMsg, d.cipher.Overhead())
+		}
 		return Frame{}, d.tooLarge(size)
 	}
 	if d.cipher == nil && command && more {
