@@ -256,3 +256,32 @@ func TestParseSubscriptionBothForms(t *testing.T) {
 		}
 	}
 }
+
+// A peer announcing a later version is spoken to as 3.1, one announcing
+// 3.0 as 3.0; the as-server octet and the filler are ignored.
+func TestPeerVersionsAndIgnoredOctets(t *testing.T) {
+	mech := make([]byte, 20)
+	copy(mech, "NULL")
+	filler := bytes.Repeat([]byte{0xEE}, 31)
+	cases := []struct {
+		major, minor, asServer byte
+		want                   Version
+	}{
+		{3, 0, 0, ZMTP30},
+		{3, 1, 1, ZMTP31},
+		{3, 2, 0, ZMTP31},
+		{4, 0, 1, ZMTP31},
+		{2, 0, 0, ZMTP31}, // libzmq reads every revision from 2 up as 3.x
+	}
+	for _, tc := range cases {
+		peer := wire(signature(0), []byte{tc.major, tc.minor}, mech, []byte{tc.asServer}, filler, readyRouter)
+		s, err := Handshake(&scriptConn{peer: peer, staged: true}, &Config{SocketType: Dealer})
+		if err != nil {
+			t.Errorf("%d.%d as-server %d: %v", tc.major, tc.minor, tc.asServer, err)
+			continue
+		}
+		if s.Version != tc.want {
+			t.Errorf("%d.%d: spoken as %v, want %v", tc.major, tc.minor, s.Version, tc.want)
+		}
+	}
+}
