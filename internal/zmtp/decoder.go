@@ -46,9 +46,9 @@ type Decoder struct {
 
 	err error
 
-	// beforeBlock, when set, runs before a read that has to wait for the
+	// beforeBlock, when set, runs before a read that may wait for the
 	// peer. The handshake uses it to send its pending output first.
-	beforeBlock func() error
+	beforeBlock func()
 }
 
 // NewDecoder returns a decoder of clear frames from a peer of version v,
@@ -191,9 +191,7 @@ func (d *Decoder) readLarge(size int) ([]byte, error) {
 			b = grown
 		}
 		if d.beforeBlock != nil {
-			if err := d.beforeBlock(); err != nil {
-				return nil, err
-			}
+			d.beforeBlock()
 		}
 		n, err := d.readSome(b[len(b):cap(b)], true)
 		b = b[:len(b)+n]
@@ -213,9 +211,7 @@ func (d *Decoder) fill(n int) error {
 			d.start = 0
 		}
 		if d.beforeBlock != nil {
-			if err := d.beforeBlock(); err != nil {
-				return err
-			}
+			d.beforeBlock()
 		}
 		m, err := d.readSome(d.buf[d.end:], d.end > d.start)
 		d.end += m

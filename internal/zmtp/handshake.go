@@ -36,6 +36,7 @@ type Config struct {
 	// connection's remote TCP address, or the String of another address.
 	PeerAddress string
 	// ReadBufferSize is the decoder's buffer size; default (0) 64 KiB.
+	// Sizes under 64 octets are raised to 64.
 	ReadBufferSize int
 	// MaxMessageSize refuses messages (all frames together) and commands
 	// larger than this many octets; default (0) no limit.
@@ -88,7 +89,7 @@ func Handshake(conn io.ReadWriter, cfg *Config) (*Session, error) {
 	// A failed write does not stop the reads: the peer may have refused us
 	// with an ERROR that is already on its way, and that is the better
 	// report. The write error is returned at the end if nothing else is.
-	h.dec.beforeBlock = func() error { h.flush(); return nil }
+	h.dec.beforeBlock = func() { h.flush() }
 	s, err := h.run()
 	h.dec.beforeBlock = nil
 	if err != nil {
