@@ -1,0 +1,246 @@
+package zmtp
+
+import (
+	"encoding/binary"
+	"io"
+	"math"
+)
+
+// DefaultReadBufferSize is the decoder's buffer size unless configured:
+// many small frames are parsed out of each read of this size.
+const DefaultReadBufferSize = 64 << 10
+
+// minReadBufferSize keeps the buffer big enough for any frame header and
+// the 64-octet greeting.
+const minReadBufferSize = 64
+
+// Frame is one decoded frame.
+type Frame struct {
+	// Body is the frame's content. A body that fits the decoder's buffer
+	// aliases that buffer and is valid only until the next call to Next;
+	// a larger body is a fresh slice the caller may keep.
+	Body []byte
+	// More says that further frames of the same message follow.
+	More bool
+	// Command marks a command frame (ZMTP 3.x); see ParseCommand.
+	Command bool
+}
+
+// Decoder reads frames from one connection. It reads in chunks of its
+// buffer size, so one read can yield many frames. A body larger than the
+// buffer is read straight into its own slice, grown as octets arrive: a
+// peer's declared size alone never makes it allocate more than twice what
+// has arrived plus one buffer's worth. When a maximum message size is set,
+// a message (all its frames) that would exceed it is refused before its
+// body is read. The first error is sticky: every later call returns it.
+// A Decoder is for one goroutine at a time.
+type Decoder struct {
+	r          io.Reader
+	buf        []byte
+	start, end int // unread octets are buf[start:end]
+
+	version Version
+	cipher  Cipher
+	maxMsg  int64 // 0: unlimited
+	msgSize int64 // octets of the current message's frames so far
+
+	err error
+
+	// beforeBlock, when set, runs before a read that may wait for the
+	// peer. The handshake uses it to send its pending output first.
+	beforeBlock func()
+}
+
+// NewDecoder returns a decoder of clear frames from a peer of version v,
+// reading from r with a buffer of bufferSize octets (0: the default, 64
+// KiB) and refusing messages over maxMessageSize octets (0 or less: no
+// limit). Handshake returns the decoder to use after a handshake, with
+// anything already read kept in its buffer.
+func NewDecoder(r io.Reader, v Version, bufferSize int, maxMessageSize int64) *Decoder {
+	if bufferSize <= 0 {
+		bufferSize = DefaultReadBufferSize
+	}
+	bufferSize = max(bufferSize, minReadBufferSize)
+	return &Decoder{r: r, buf: make([]byte, bufferSize), version: v, maxMsg: max(maxMessageSize, 0)}
+}
+
+// Buffered returns how many octets have been read from the connection but
+// not yet decoded. When it is 0, the next call to Next will read.
+func (d *Decoder) Buffered() int { return d.end - d.start }
+
+// Next returns the next frame. Bodies of encrypted frames come back opened,
+// with the MORE and COMMAND flags they carried inside.
+func (d *Decoder) Next() (Frame, error) {
+	if d.err != nil {
+		return Frame{}, d.err
+	}
+	f, err := d.next()
+	if err != nil {
+		d.err = err
+		return Frame{}, err
+	}
+	return f, nil
+}
+
+func (d *Decoder) next() (Frame, error) {
+	if err := d.fill(2); err != nil {
+		return Frame{}, err
+	}
+	flags := d.buf[d.start]
+	hdr, size := 2, uint64(d.buf[d.start+1])
+	if flags&flagLong != 0 {
+		hdr = 9
+		if err := d.fill(hdr); err != nil {
+			return Frame{}, err
+		}
+		size = binary.BigEndian.Uint64(d.buf[d.start+1:])
+	}
+	more := flags&flagMore != 0
+	command := d.version.hasCommands() && flags&flagCommand != 0
+
+	limit := d.sizeLimit(command)
+	if size > math.MaxInt64 || limit >= 0 && size > uint64(limit) {
+		if d.cipher != nil && size <= math.MaxInt64 {
+			return Frame{}, protoErr(CodeUnspecified, "sealed frame of %d octets exceeds the maximum message size of %d plus the mechanism's overhead of %d",
+				size, d.maxMsg, d.cipher.Overhead())
+		}
+		return Frame{}, d.tooLarge(size)
+	}
+	if d.cipher == nil && command && more {
+		return Frame{}, protoErr(CodeMalformedCommand, "command frame with the MORE flag (flags %#02x)", flags)
+	}
+	body, err := d.body(hdr, int(size))
+	if err != nil {
+		return Frame{}, err
+	}
+	if d.cipher != nil {
+		// Either outer form is accepted; MORE and COMMAND come from inside.
+		if more, command, body, err = d.cipher.Open(body); err != nil {
+			return Frame{}, err
+		}
+		if command && more {
+			return Frame{}, protoErr(CodeMalformedCommand, "sealed command frame with the MORE flag")
+		}
+	}
+	if !command {
+		if d.maxMsg > 0 && int64(len(body)) > d.maxMsg-d.msgSize {
+			return Frame{}, d.tooLarge(uint64(len(body)))
+		}
+		d.msgSize += int64(len(body))
+		if !more {
+			d.msgSize = 0
+		}
+	}
+	return Frame{Body: body, More: more, Command: command}, nil
+}
+
+// sizeLimit returns the largest frame size that may be read now, or -1 for
+// no limit. A data frame may not take its message past the maximum; a
+// command may not exceed it alone; an encrypted frame may add the cipher's
+// overhead.
+func (d *Decoder) sizeLimit(command bool) int64 {
+	switch {
+	case d.maxMsg == 0:
+		return -1
+	case d.cipher != nil:
+		return d.maxMsg + int64(d.cipher.Overhead())
+	case command:
+		return d.maxMsg
+	}
+	return max(d.maxMsg-d.msgSize, 0)
+}
+
+func (d *Decoder) tooLarge(size uint64) error {
+	if d.msgSize > 0 {
+		return protoErr(CodeUnspecified, "frame of %d octets takes its message past the maximum message size of %d (already %d)",
+			size, d.maxMsg, d.msgSize)
+	}
+	if d.maxMsg > 0 {
+		return protoErr(CodeUnspecified, "frame of %d octets exceeds the maximum message size of %d", size, d.maxMsg)
+	}
+	return protoErr(CodeUnspecified, "frame size %d does not fit an int64", size)
+}
+
+// body returns the size octets after a header of hdr octets, and consumes
+// header and body.
+func (d *Decoder) body(hdr, size int) ([]byte, error) {
+	if hdr+size <= len(d.buf) {
+		if err := d.fill(hdr + size); err != nil {
+			return nil, err
+		}
+		b := d.buf[d.start+hdr : d.start+hdr+size : d.start+hdr+size]
+		d.start += hdr + size
+		return b, nil
+	}
+	d.start += hdr
+	return d.readLarge(size)
+}
+
+// readLarge reads a body bigger than the buffer into its own slice. The
+// slice starts with what is buffered plus one buffer's worth and at most
+// doubles as octets arrive, so its final allocation has exactly size octets.
+func (d *Decoder) readLarge(size int) ([]byte, error) {
+	chunk := len(d.buf)
+	b := make([]byte, 0, min(size, d.Buffered()+chunk))
+	b = append(b, d.buf[d.start:d.end]...)
+	d.start, d.end = 0, 0
+	for len(b) < size {
+		if len(b) == cap(b) {
+			grown := make([]byte, len(b), min(size, max(2*cap(b), len(b)+chunk)))
+			copy(grown, b)
+			b = grown
+		}
+		if d.beforeBlock != nil {
+			d.beforeBlock()
+		}
+		n, err := d.readSome(b[len(b):cap(b)], true)
+		b = b[:len(b)+n]
+		if err != nil && len(b) < size {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// fill makes sure at least n (at most len(buf)) octets are buffered,
+// moving the unread octets to the front when the rest would not fit.
+func (d *Decoder) fill(n int) error {
+	for d.end-d.start < n {
+		if d.start+n > len(d.buf) {
+			d.end = copy(d.buf, d.buf[d.start:d.end])
+			d.start = 0
+		}
+		if d.beforeBlock != nil {
+			d.beforeBlock()
+		}
+		m, err := d.readSome(d.buf[d.end:], d.end > d.start)
+		d.end += m
+		if err != nil && d.end-d.start < n {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxEmptyReads bounds how often a reader may return nothing and no error
+// before the decoder gives up, as bufio does.
+const maxEmptyReads = 100
+
+// readSome reads at least one octet into p, turning the reader's errors
+// into *ConnError. io.EOF in the middle of a frame becomes
+// io.ErrUnexpectedEOF.
+func (d *Decoder) readSome(p []byte, midFrame bool) (int, error) {
+	for range maxEmptyReads {
+		n, err := d.r.Read(p)
+		if n > 0 {
+			return n, nil
+		}
+		if err != nil {
+			if err == io.EOF && midFrame {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, &ConnError{Op: "reading", Err: err}
+		}
+	}
+	return 0, &ConnError{Op: "reading", Err: io.ErrNoProgress}
+}
