@@ -61,7 +61,8 @@ func newClient(serverKey Key, client KeyPair, random io.Reader) (*Client, error)
 
 // Hello returns the body of the HELLO command (200 octets): version 1.0, the
 // 72 octets of anti-amplification padding, the transient key C' and a box of
-// 64 zeros from C' to S under short nonce 1.
+// 64 zeros from C' to S under short nonce 1. It fails only when called out
+// of order.
 func (c *Client) Hello() ([]byte, error) {
 	if err := c.expect(clientSendHello); err != nil {
 		return nil, err
@@ -109,7 +110,8 @@ func (c *Client) Welcome(body []byte) error {
 // Initiate returns the body of the INITIATE command (257 octets plus the
 // metadata): the server's cookie, then a box from C' to S' holding the
 // long-term key C, the vouch (a box of C' and S from C to S') and metadata,
-// the already-encoded ZMTP property list (Socket-Type and so on).
+// the already-encoded ZMTP property list (Socket-Type and so on). It fails
+// only when called out of order.
 func (c *Client) Initiate(metadata []byte) ([]byte, error) {
 	if err := c.expect(clientSendInitiate); err != nil {
 		return nil, err

@@ -39,6 +39,7 @@ type ProtocolError struct {
 // Code* constants.
 func (e *ProtocolError) Code() uint32 { return e.code }
 
+// Error describes the failure and its code.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("curve: %s (protocol error 0x%08x)", e.reason, e.code)
 }

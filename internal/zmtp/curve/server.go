@@ -165,7 +165,7 @@ func (s *Server) Initiate(body []byte) (clientKey Key, metadata []byte, err erro
 // Ready returns the body of the READY command (30 octets plus the metadata):
 // a box from S' to C' of metadata, the server's already-encoded ZMTP
 // property list, under short nonce 1. It also returns the Session for the
-// connection's MESSAGEs.
+// connection's MESSAGEs. It fails only when called out of order.
 func (s *Server) Ready(metadata []byte) (ready []byte, sess *Session, err error) {
 	if err := s.expect(serverSendReady); err != nil {
 		return nil, nil, err

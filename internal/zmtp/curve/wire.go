@@ -57,10 +57,13 @@ const (
 	readyMin        = len(readyName) + shortNonceLen + boxOverhead // 30
 	readyBoxAt      = len(readyName) + shortNonceLen
 	messageBoxAt    = len(messageName) + shortNonceLen
-	MessageOverhead = messageBoxAt + boxOverhead + flagsLen // 33: a MESSAGE body is this plus the frame's size
 	errorReasonAt   = len(errorName) + 1
 	maxErrorReason  = 255
 )
+
+// MessageOverhead is what a MESSAGE body adds to the frame it carries: 33
+// octets (name, short nonce, box tag, flags octet).
+const MessageOverhead = messageBoxAt + boxOverhead + flagsLen
 
 // Inner flags of a MESSAGE, the first octet inside its box. libzmq carries
 // exactly these two; the outer ZMTP frame of a MESSAGE has flags 0.
