@@ -19,14 +19,18 @@ BENCHFLAGS ?= -run '^$$' -bench . -benchtime 1x
 BOOTSTRAP  := bash scripts/bootstrap.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench cgocheck soak
+# The platforms the go engine must build for without cgo.
+CROSS      ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64 freebsd/arm64
+
+.PHONY: help demo test bench cgocheck soak crossbuild
 
 help:
 	@echo 'Targets:'
 	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
-	@echo '  make test    gofmt check, go vet, go test $(TESTFLAGS) $(PKGS), then the allocation tests without -race'
+	@echo '  make test    gofmt check, go mod tidy -diff, go vet, go test $(TESTFLAGS) $(PKGS), then the allocation tests without -race'
 	@echo "  make bench   every Go benchmark once, then bench/run.sh (C vs Go) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
+	@echo '  make crossbuild  CGO_ENABLED=0 go build ./... for $(CROSS)'
 	@echo '  make soak    opt-in soak tier (~20 min): R1 50 M msgs, R2 200 cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
@@ -44,6 +48,7 @@ test:
 		echo "$$unformatted" >&2; \
 		exit 1; \
 	fi
+	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 	@# Allocation counts mean nothing under the race detector, which makes
@@ -57,6 +62,12 @@ bench:
 	bash bench/run.sh | tee bench/results/run.txt
 	cd bench/chart && $(GO) run . -in ../results/run.txt -png ../results/chart.png -md ../results/table.md
 	@echo 'bench: wrote bench/results/run.txt, bench/results/chart.png and bench/results/table.md'
+
+crossbuild:
+	@for t in $(CROSS); do \
+		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./..."; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... || exit 1; \
+	done
 
 # The cgo pointer rules, checked at run time: the whole suite rebuilt with
 # GOEXPERIMENT=cgocheck2 (Go 1.26 no longer accepts GODEBUG=cgocheck=2).

@@ -17,6 +17,10 @@
 #     zmq                                               [python3-zmq]
 #     twisted                                           [python3-twisted]
 #     txzmq                                             [python3-txzmq]
+#   java and javac (the JeroMQ interop peer is compiled by the tests)
+#                                                       [default-jdk-headless]
+#   JeroMQ 0.3.6, a second ZeroMQ implementation (ZMTP 2.0) for interop
+#   tests: /usr/share/java/jeromq-0.3.6.jar              [libjeromq-java]
 #   ip, optional (network-namespace tests skip without it) [iproute2]
 #   go on PATH (Go is not installed by apt here: install it by hand)
 #
@@ -86,6 +90,9 @@ check() {
 	else
 		add_missing python3-zmq python3-twisted python3-txzmq
 	fi
+
+	{ have java && have javac; } || add_missing default-jdk-headless
+	[[ -e /usr/share/java/jeromq-0.3.6.jar ]] || add_missing libjeromq-java
 
 	if ! have ip && [[ ! -x /usr/sbin/ip && ! -x /sbin/ip ]]; then
 		optional+=(iproute2)

@@ -63,7 +63,6 @@ import (
 	"slices"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/zmqx/zmq"
@@ -179,15 +178,6 @@ func stats(s interface{ Stats() zmq.Stats }) {
 	if *verbose {
 		fmt.Fprintf(os.Stderr, "stats: %+v\n", s.Stats())
 	}
-}
-
-// cpuTime is the CPU time of the whole process so far, user plus system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		fail(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // finish closes s, then the factory, which terminates the libzmq context:
