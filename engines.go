@@ -29,8 +29,8 @@ const (
 const EngineEnv = "ZMQ_ENGINE"
 
 // WithEngine chooses the factory's engine. Default: the one named by
-// ZMQ_ENGINE in the environment, else libzmq in a build with cgo and go
-// in a build without.
+// ZMQ_ENGINE in the environment, else libzmq in a build that has it (cgo on
+// a Unix system) and go otherwise.
 func WithEngine(e Engine) FactoryOption {
 	return func(c *factoryConfig) error {
 		if err := checkEngine("WithEngine", e); err != nil {
@@ -58,7 +58,7 @@ func defaultEngine() (Engine, error) {
 		}
 		return e, nil
 	}
-	if cgoEnabled {
+	if libzmq.Available {
 		return EngineLibzmq, nil
 	}
 	return EngineGo, nil

@@ -1,4 +1,4 @@
-//go:build !cgo
+//go:build !cgo || !unix
 
 package libzmq
 
@@ -9,8 +9,12 @@ import (
 	"github.com/zmqx/zmq/internal/engine"
 )
 
-// ErrNoCgo is what Open returns in a build without cgo.
-var ErrNoCgo = errors.New("the libzmq engine needs cgo and libzmq; this program was built with CGO_ENABLED=0, so only the go engine is available")
+// Available reports whether this build has the libzmq engine: it needs cgo
+// and a Unix system.
+const Available = false
+
+// ErrNoCgo is what Open returns in a build without the libzmq engine.
+var ErrNoCgo = errors.New("the libzmq engine needs cgo, libzmq and a Unix system; this program was built without them (e.g. CGO_ENABLED=0), so only the go engine is available")
 
 // Open fails: there is no libzmq in this build.
 func Open(engine.Config) (engine.Engine, error) { return nil, ErrNoCgo }

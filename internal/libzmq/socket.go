@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && unix
 
 // Package libzmq is the libzmq engine: libzmq sockets, through cgo, served
 // from Go's netpoller.
@@ -37,6 +37,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/zmqx/zmq/internal/engine"
 	"github.com/zmqx/zmq/internal/libzmq/capi"
@@ -164,11 +166,11 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	// libzmq owns ZMQ_FD and forbids closing it; Go closes what it polls,
 	// so the netpoller gets a dup. The dup shares O_NONBLOCK with the
 	// original, which makes os.NewFile register it with the netpoller.
-	dup, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
-	if errno != 0 {
-		return fail(errno)
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fail(err)
 	}
-	s.file = os.NewFile(dup, "zmq-notify")
+	s.file = os.NewFile(uintptr(dup), "zmq-notify")
 	if s.rc, err = s.file.SyscallConn(); err != nil {
 		return fail(err)
 	}

@@ -1,5 +1,0 @@
-//go:build cgo
-
-package zmq
-
-const cgoEnabled = true
