@@ -1,9 +1,9 @@
 // Package zmtp speaks the ZeroMQ wire protocol (ZMTP 3.1, with the
 // downgrades to 3.0 and 2.0 that libzmq 4.3.4 performs) over any byte
-// stream: the staged greeting, the NULL and PLAIN security mechanisms, ZAP
-// authentication through a callback, frame encoding and decoding, and the
-// commands that travel after the handshake (PING, PONG, SUBSCRIBE, CANCEL,
-// ERROR).
+// stream: the staged greeting, the NULL, PLAIN and CURVE security
+// mechanisms, ZAP authentication through a callback, frame encoding and
+// decoding (under CURVE's encryption too), and the commands that travel
+// after the handshake (PING, PONG, SUBSCRIBE, CANCEL, ERROR).
 //
 // The package starts no goroutines and keeps no global state. A connection
 // is driven by its caller:

@@ -14,8 +14,10 @@ type ProtocolErrorCode uint32
 const (
 	CodeUnspecified       ProtocolErrorCode = 0x10000000 // ZMTP error with no finer code
 	CodeUnexpectedCommand ProtocolErrorCode = 0x10000001 // a command (or frame) that is not allowed here
-	CodeInvalidSequence   ProtocolErrorCode = 0x10000002 // a command out of order
+	CodeInvalidSequence   ProtocolErrorCode = 0x10000002 // a command out of order, a CURVE nonce that does not increase
+	CodeKeyExchange       ProtocolErrorCode = 0x10000003 // a CURVE vouch that does not hold the client's transient key
 	CodeMalformedCommand  ProtocolErrorCode = 0x10000011 // a command frame that cannot be parsed
+	CodeMalformedMessage  ProtocolErrorCode = 0x10000012 // a CURVE MESSAGE too short to hold a box
 	CodeMalformedHello    ProtocolErrorCode = 0x10000013 // HELLO with a bad body
 	CodeMalformedInitiate ProtocolErrorCode = 0x10000014 // INITIATE with a bad body
 	CodeMalformedError    ProtocolErrorCode = 0x10000015 // ERROR with a bad body
@@ -75,9 +77,9 @@ func (e *ConnError) Error() string { return "zmtp: " + e.Op + ": " + e.Err.Error
 // Unwrap returns the stream's error.
 func (e *ConnError) Unwrap() error { return e.Err }
 
-// ErrNoAuthenticator is returned when a handshake needs ZAP (a PLAIN server,
-// or NULL with a ZAP domain) but Config.ZAP is nil. Nobody is admitted
-// without an authenticator.
+// ErrNoAuthenticator is returned when a handshake needs ZAP (a PLAIN or
+// CURVE server, or NULL with a ZAP domain) but Config.ZAP is nil. Nobody is
+// admitted without an authenticator.
 var ErrNoAuthenticator = errors.New("zmtp: authentication required but no ZAP callback configured")
 
 // ErrCommandsUnsupported is returned when asked to encode a command for a

@@ -25,9 +25,9 @@ type Config struct {
 	// Mechanism is the security mechanism; nil means NULL. A mechanism
 	// other than NULL refuses ZMTP/2.0 peers, as libzmq does.
 	Mechanism Mechanism
-	// ZAP authenticates peers on a server: PLAIN always asks it, NULL asks
-	// it when ZAPDomain is set. Default nil: a handshake that needs it
-	// fails with ErrNoAuthenticator.
+	// ZAP authenticates peers on a server: PLAIN and CURVE always ask it,
+	// NULL asks it when ZAPDomain is set. Default nil: a handshake that
+	// needs it fails with ErrNoAuthenticator.
 	ZAP ZAPFunc
 	// ZAPDomain is the ZAP domain passed to ZAP; default empty. Setting it
 	// makes NULL authenticate too, and refuses ZMTP/2.0 peers.

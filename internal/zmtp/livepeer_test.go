@@ -117,6 +117,23 @@ func (p *livePeer) recv() string {
 	return rest
 }
 
+// event returns the peer's next handshake event ("HANDSHAKE_SUCCEEDED 0",
+// "HANDSHAKE_FAILED_AUTH 400"...) or "timeout"; the peer must have been
+// started with monitor=1.
+func (p *livePeer) event() string {
+	p.t.Helper()
+	fmt.Fprintln(p.stdin, "event")
+	l := p.next()
+	if l == "timeout" {
+		return l
+	}
+	rest, ok := strings.CutPrefix(l, "event ")
+	if !ok {
+		p.t.Fatalf("peer said %q to event", l)
+	}
+	return rest
+}
+
 func hexParts(parts []string) string {
 	hs := make([]string, len(parts))
 	for i, p := range parts {

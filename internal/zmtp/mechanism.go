@@ -27,12 +27,17 @@ type Mechanism interface {
 // accepts it with or without the outer COMMAND bit.
 type Cipher interface {
 	// Seal returns the outer frame body carrying one frame (body with its
-	// MORE and COMMAND flags). It may keep nothing that aliases body.
+	// MORE and COMMAND flags). It may keep nothing that aliases body. The
+	// result is valid until the next Seal, which may reuse its memory: the
+	// encoder copies it out at once.
 	Seal(more, command bool, body []byte) ([]byte, error)
 	// Open returns the frame that an outer frame body carries. body may
 	// alias the decoder's buffer, so the result must not keep it beyond the
-	// next call unless it copies. A body that is not a valid sealed frame is
-	// a *ProtocolError (CodeCryptographic for a box that does not open).
+	// next call unless it copies. Open may overwrite body and return data
+	// that aliases it: the decoder has consumed body and never reads it
+	// again, so data lives as long as a clear frame's body would. A body
+	// that is not a valid sealed frame is a *ProtocolError
+	// (CodeCryptographic for a box that does not open).
 	Open(body []byte) (more, command bool, data []byte, err error)
 	// Overhead is how many octets Seal adds to a frame at most; it lets the
 	// decoder bound a sealed frame before reading it.

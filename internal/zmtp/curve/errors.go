@@ -39,6 +39,10 @@ type ProtocolError struct {
 // Code* constants.
 func (e *ProtocolError) Code() uint32 { return e.code }
 
+// Reason says what was wrong, without the package prefix and the code that
+// Error adds, so that a caller can report it in its own words.
+func (e *ProtocolError) Reason() string { return e.reason }
+
 // Error describes the failure and its code.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("curve: %s (protocol error 0x%08x)", e.reason, e.code)
