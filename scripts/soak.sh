@@ -6,8 +6,8 @@
 #          consumer stalls) with ZMQX_SOAK_R1_MSGS messages per transport
 #   R2     TestRelR2KillRestart (the PULL in a child killed with SIGKILL and
 #          restarted) with ZMQX_SOAK_R2_CYCLES cycles per variant
-#   fuzz   every Fuzz* target of the root package, FUZZTIME each, one after
-#          the other (go test -fuzz takes one target at a time)
+#   fuzz   every Fuzz* target of the packages in FUZZ_PKGS, FUZZTIME each,
+#          one after the other (go test -fuzz takes one target at a time)
 #   leaks  TestSoakChurnLeaks (factory and socket churn of every type) in a
 #          test binary built with -asan: LeakSanitizer reports at exit any C
 #          memory, libzmq's or ours, that nothing references any more
@@ -26,6 +26,9 @@
 #   FUZZ_TOTAL              total fuzzing time when FUZZTIME is unset, in
 #                           seconds                          (default 600)
 #   FUZZ_TARGETS            regexp choosing the fuzz targets  (default: all)
+#   FUZZ_PKGS               packages with fuzz targets (default: the root
+#                           package, internal/zmtp, internal/zmtp/curve,
+#                           internal/z85)
 #   FUZZ_PARALLEL           fuzz worker processes  (default: go's, GOMAXPROCS)
 #   ZMQX_SOAK_CHURN_ROUNDS  churn rounds under -asan          (default 1000)
 #   SOAK_ROWS               rows to run, any of "r1 r2 fuzz leaks" (default all)
@@ -141,7 +144,13 @@ fi
 
 if want fuzz; then
 	t0=$SECONDS
-	mapfile -t targets < <($GO test -list '^Fuzz' . 2>"$LOG_DIR/fuzz-list.log" | grep -E '^Fuzz' | grep -E -- "$FUZZ_TARGETS")
+	# Each target as "package target".
+	targets=()
+	for pkg in ${FUZZ_PKGS:-. ./internal/zmtp ./internal/zmtp/curve ./internal/z85}; do
+		while read -r tg; do
+			targets+=("$pkg $tg")
+		done < <($GO test -list '^Fuzz' "$pkg" 2>>"$LOG_DIR/fuzz-list.log" | grep -E '^Fuzz' | grep -E -- "$FUZZ_TARGETS")
+	done
 	if ((${#targets[@]} == 0)); then
 		row fuzz FAIL "no fuzz targets found (see $LOG_DIR/fuzz-list.log)"
 	fi
@@ -151,9 +160,10 @@ if want fuzz; then
 	fi
 	par=()
 	[[ -n ${FUZZ_PARALLEL:-} ]] && par=(-parallel "$FUZZ_PARALLEL")
-	for tg in "${targets[@]}"; do
+	for entry in "${targets[@]}"; do
+		pkg=${entry% *} tg=${entry#* }
 		log=$LOG_DIR/fuzz-$tg.log
-		$GO test -run '^$' -fuzz "^$tg\$" -fuzztime "$fuzztime" "${par[@]}" . >"$log" 2>&1
+		$GO test -run '^$' -fuzz "^$tg\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" >"$log" 2>&1
 		rc=$?
 		last=$(grep -E '^fuzz: elapsed: .*execs' "$log" | tail -1)
 		execs=$(sed -E 's/.*execs: ([0-9]+).*/\1/' <<<"$last")
