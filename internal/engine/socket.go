@@ -42,6 +42,12 @@ import (
 // caller that was waiting when Close ran.
 var ErrClosed = errors.New("socket closed")
 
+// ErrTorn is returned by a send whose message was cut off: libzmq took its
+// first frames, then the connection they went to closed, so the rest could
+// not follow. libzmq discards what it took; no part of the message reaches
+// any peer, and the message may be sent again.
+var ErrTorn = errors.New("message cut off: its connection closed after its first frames were sent, and no part of it was delivered")
+
 const (
 	// maxBatchMsgs bounds the messages taken out of libzmq per receive
 	// crossing: a busy socket releases its lock at least this often.
@@ -88,6 +94,7 @@ type Message struct {
 type Socket struct {
 	mu     sync.Mutex
 	zs     capi.Socket
+	typ    int // libzmq's socket type
 	closed bool
 	fd     int // ZMQ_FD, owned by libzmq
 	file   *os.File
@@ -147,6 +154,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	}
 	s := &Socket{
 		zs:         zs,
+		typ:        typ,
 		closing:    make(chan struct{}),
 		closedDone: make(chan struct{}),
 	}
@@ -515,33 +523,20 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 		}
 		s.stageWords = words
 		nf, err := s.zs.Send(buf, words)
-		whole, bytes, end := 0, 0, 0
-		for i, w := range words[:nf] {
+		whole, bytes, wholeBytes := 0, 0, 0
+		for _, w := range words[:nf] {
 			bytes += int(w & capi.SizeMask)
 			if w&capi.More == 0 {
 				whole++
-				end = i + 1
+				wholeBytes = bytes
 			}
-		}
-		if nf > end { // a message's first frame went out: the rest must follow
-			off := bytes
-			last := nf
-			for last < len(words) && words[last-1]&capi.More != 0 {
-				last++
-			}
-			tail := 0
-			for _, w := range words[nf:last] {
-				tail += int(w & capi.SizeMask)
-			}
-			if ferr := s.finish(buf[off:off+tail], words[nf:last]); ferr != nil {
-				return sent + whole, ferr
-			}
-			whole++
-			bytes += tail
 		}
 		s.stats.MsgsOut += uint64(whole)
-		s.stats.BytesOut += uint64(bytes)
+		s.stats.BytesOut += uint64(wholeBytes)
 		sent += whole
+		if nf > 0 && words[nf-1]&capi.More != 0 { // stopped inside a message
+			return sent, s.midMessageLocked(err, words[nf])
+		}
 		if err != nil {
 			return sent, err
 		}
@@ -618,12 +613,7 @@ func (s *Socket) sendStaged(frames [][]byte, total int) error {
 	if n == 0 || err == nil {
 		return err
 	}
-	// The first frame went out: the rest must follow (a message is never split).
-	off := 0
-	for _, w := range words[:n] {
-		off += int(w & capi.SizeMask)
-	}
-	return s.finish(buf[off:], words[n:])
+	return s.midMessageLocked(err, words[n])
 }
 
 func (s *Socket) sendDirect(frames [][]byte) error {
@@ -645,23 +635,51 @@ func (s *Socket) sendDirect(frames [][]byte) error {
 	return nil
 }
 
-// finish sends the remaining frames of a message whose first frame libzmq
-// accepted. libzmq counts its high-water mark per whole message, so EAGAIN
-// here is not expected; if it happens the frames are retried rather than
-// dropped, because a torn message would reach the peer otherwise.
+// finish sends the remaining frames of a message whose first frames libzmq
+// accepted.
 func (s *Socket) finish(data []byte, words []uint64) error {
-	for len(words) > 0 {
-		n, err := s.zs.Send(data, words)
-		for _, w := range words[:n] {
-			data = data[int(w&capi.SizeMask):]
-		}
-		words = words[n:]
-		if err != nil && err != capi.EAGAIN {
-			return err
-		}
+	n, err := s.zs.Send(data, words)
+	if err != nil {
+		return s.midMessageLocked(err, words[n])
 	}
 	return nil
 }
+
+// midMessageLocked handles err, which stopped a message after its first
+// frames went out; refused is the word of the frame libzmq refused.
+//
+// libzmq counts its high-water mark in whole messages, so it refuses a
+// later frame (EAGAIN) only when the connection the message goes to has
+// closed: the message is torn. It is never retried: nothing is left to
+// take the rest but the next peer, which would get a tail it never saw
+// begin (a PAIR keeps refusing until a new peer comes, then accepts).
+//
+// A load-balancing socket (PUSH, DEALER, REQ) that refused a frame with
+// more to follow then drops frames until the end of the message, which
+// would swallow the caller's next message: one empty final frame ends the
+// torn one, and libzmq drops it with the rest.
+func (s *Socket) midMessageLocked(err error, refused uint64) error {
+	if err != capi.EAGAIN {
+		return err
+	}
+	if refused&capi.More != 0 && loadBalanced(s.typ) {
+		s.zs.Send(nil, []uint64{0})
+	}
+	return ErrTorn
+}
+
+// loadBalanced reports whether libzmq socket type typ sends through its
+// load balancer: REQ, DEALER, PUSH.
+func loadBalanced(typ int) bool { return typ == typeReq || typ == typeDealer || typ == typePush }
+
+// libzmq socket types the engine treats specially (zmq.h).
+const (
+	typeReq    = 3
+	typeDealer = 5
+	typeRouter = 6
+	typePush   = 8
+	typeStream = 11
+)
 
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (Message, error) {
