@@ -166,10 +166,20 @@ func (f *Factory) Close() error {
 		return f.err
 	}
 	f.closing = true
+	// Monitors' PAIRs go last: libzmq sends a monitor's last event when
+	// its socket closes, and that send must find the PAIR open. (A
+	// socket's Close waits for its monitor to end, which closes the PAIR,
+	// so they are usually gone by then.)
 	socks := make([]*socket, 0, len(f.sockets))
+	var pairs []*socket
 	for s := range f.sockets {
-		socks = append(socks, s)
+		if s.monitorPair {
+			pairs = append(pairs, s)
+		} else {
+			socks = append(socks, s)
+		}
 	}
+	socks = append(socks, pairs...)
 	f.mu.Unlock()
 
 	var errs []error

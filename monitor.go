@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/zmqx/zmq/internal/capi"
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // EventType is a kind of socket event (libzmq's ZMQ_EVENT_*). Values can be
@@ -130,12 +130,27 @@ func (e *AuthError) Error() string {
 
 // Monitor reports a socket's connection events. Make one with a socket's
 // Monitor method. It is safe for concurrent use.
+//
+// A goroutine moves events out of libzmq as they come, into a buffer of
+// up to 1,024 events, so that a monitor read slowly, or not at all, never
+// holds up the socket or its factory. When the buffer is full the oldest
+// event is dropped to make room, and counted (see Dropped): the newest
+// events say what the socket's connections are now, which is what a
+// reader that fell behind needs most.
 type Monitor struct {
 	target *socket
-	pair   *socket
-	done   atomic.Bool
-	once   sync.Once
+	pair   *socket   // receives libzmq's events
+	ep     string    // where libzmq publishes them
+	mask   EventType // the events the caller asked for
+	// events holds up to monitorBuffer events, plus the final
+	// EventMonitorStopped; it is closed when the monitor has ended.
+	events  chan Event
+	dropped atomic.Uint64
+	drained chan struct{} // closed once the PAIR is closed and events is complete
 }
+
+// monitorBuffer is how many events a Monitor holds for its reader.
+const monitorBuffer = 1024
 
 var monitorSeq atomic.Uint64
 
@@ -144,63 +159,120 @@ var ErrMonitorActive = errors.New("zmq: socket already has a monitor")
 
 // Monitor starts reporting the socket's events of the kinds in events
 // (EventAll for all). A socket has at most one Monitor at a time; Close it
-// to stop. When the socket closes, the monitor's last event is
-// EventMonitorStopped, after which Recv returns ErrClosed.
-//
-// Close the Monitor before its socket when you can: libzmq 4.3.4 leaks
-// the C memory of events still unread when a socket's closing stops its
-// monitor (a plain C program shows the same).
+// to stop. The monitor ends when it or its socket closes: Recv then
+// returns the events still buffered, then EventMonitorStopped if events
+// includes it, then ErrClosed.
 func (s *socket) Monitor(events EventType) (*Monitor, error) {
 	if events == 0 || events&^EventAll != 0 {
 		return nil, fmt.Errorf("%w: Monitor(%#x): want a non-empty set of Event* values", ErrInvalidOption, uint32(events))
 	}
-	if !s.monitored.CompareAndSwap(false, true) {
+	m := &Monitor{
+		target:  s,
+		ep:      fmt.Sprintf("inproc://zmqx-monitor-%d", monitorSeq.Add(1)),
+		mask:    events,
+		events:  make(chan Event, monitorBuffer+1),
+		drained: make(chan struct{}),
+	}
+	if !s.monitor.CompareAndSwap(nil, m) {
 		return nil, &OpError{Op: "monitor", Socket: s.kind, Err: ErrMonitorActive}
 	}
-	ep := fmt.Sprintf("inproc://zmqx-monitor-%d", monitorSeq.Add(1))
-	if err := s.e.Do(func(zs capi.Socket) error { return zs.Monitor(ep, int(events)) }); err != nil {
-		s.monitored.Store(false)
-		return nil, opErr("monitor", s.kind, ep, err)
-	}
-	pair, err := s.f.newSocket(typePair, "PAIR", nil)
+	// The receiving PAIR exists before libzmq's monitor does, and connects
+	// to it under the socket's lock: libzmq publishes with blocking sends,
+	// which must always find it there (see engine.StartMonitor). Its
+	// receive high-water mark of 0 leaves the pipe unlimited; the drain
+	// keeps it near empty.
+	pair, err := s.f.newMonitorPair()
 	if err == nil {
-		if err = pair.Connect(ep); err != nil {
+		err = s.e.StartMonitor(m.ep, int(events|EventMonitorStopped), func() error {
+			return pair.e.Do(func(zs capi.Socket) error { return zs.Connect(m.ep) })
+		})
+		if err != nil {
 			pair.Close()
 		}
 	}
 	if err != nil {
-		s.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
-		s.monitored.Store(false)
-		return nil, err
+		close(m.drained)
+		s.monitor.CompareAndSwap(m, nil)
+		return nil, opErr("monitor", s.kind, m.ep, err)
 	}
-	return &Monitor{target: s, pair: pair}, nil
+	m.pair = pair
+	go m.drain()
+	return m, nil
 }
 
-// Recv waits for the next event.
-func (m *Monitor) Recv(ctx context.Context) (Event, error) {
-	if m.done.Load() {
-		return Event{}, &OpError{Op: "monitor", Socket: m.target.kind, Err: ErrClosed}
+// drain moves events from libzmq into m.events until libzmq's last one,
+// MONITOR_STOPPED, then closes the PAIR and ends the event stream.
+func (m *Monitor) drain() {
+	for {
+		msg, err := m.pair.e.Recv(context.Background())
+		if err != nil {
+			break // the PAIR closed: only the factory's Close does that
+		}
+		ev, ok := parseEvent(msg.Frames)
+		if !ok {
+			continue // libzmq never sends other shapes
+		}
+		if ev.Type == EventMonitorStopped {
+			break
+		}
+		if ev.Type&m.mask != 0 {
+			m.put(ev)
+		}
 	}
-	msg, err := m.pair.recv(ctx)
-	if err != nil {
+	m.pair.Close()
+	if m.mask&EventMonitorStopped != 0 {
+		m.events <- Event{Type: EventMonitorStopped} // the room kept for it
+	}
+	close(m.events)
+	m.target.monitor.CompareAndSwap(m, nil)
+	close(m.drained)
+}
+
+// put buffers ev, dropping the oldest buffered event if the buffer is
+// full. drain is the only sender, so the send never blocks.
+func (m *Monitor) put(ev Event) {
+	for len(m.events) >= monitorBuffer {
+		select {
+		case <-m.events:
+			m.dropped.Add(1)
+		default: // a reader took one meanwhile
+		}
+	}
+	m.events <- ev
+}
+
+// parseEvent decodes one event as libzmq publishes it: a frame of the
+// event number (16 bits) and its value (32 bits), then the endpoint.
+func parseEvent(frames [][]byte) (Event, bool) {
+	if len(frames) != 2 || len(frames[0]) != 6 {
+		return Event{}, false
+	}
+	return Event{
+		Type:     EventType(binary.NativeEndian.Uint16(frames[0])),
+		Value:    binary.NativeEndian.Uint32(frames[0][2:]),
+		Endpoint: string(frames[1]),
+	}, true
+}
+
+// Recv waits for the next event. Once the monitor has ended and its
+// buffered events are delivered, it returns ErrClosed.
+func (m *Monitor) Recv(ctx context.Context) (Event, error) {
+	if err := ctx.Err(); err != nil {
 		return Event{}, err
 	}
-	if len(msg.Frames) != 2 || len(msg.Frames[0]) != 6 {
-		return Event{}, fmt.Errorf("zmq: malformed monitor event %s", msg)
+	select {
+	case ev, ok := <-m.events:
+		if !ok {
+			return Event{}, &OpError{Op: "monitor", Socket: m.target.kind, Err: ErrClosed}
+		}
+		return ev, nil
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
 	}
-	ev := Event{
-		Type:     EventType(binary.NativeEndian.Uint16(msg.Frames[0])),
-		Value:    binary.NativeEndian.Uint32(msg.Frames[0][2:]),
-		Endpoint: string(msg.Frames[1]),
-	}
-	if ev.Type == EventMonitorStopped {
-		m.release()
-	}
-	return ev, nil
 }
 
 // Events returns an iterator over events; it stops after yielding the
-// first error (ErrClosed after the socket or the monitor closed).
+// first error (ErrClosed once the monitor has ended).
 func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for {
@@ -212,17 +284,19 @@ func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-// Close stops monitoring and releases the monitor. It is idempotent.
-func (m *Monitor) Close() error {
-	m.target.e.Do(func(zs capi.Socket) error { return zs.Monitor("", 0) })
-	m.release()
-	return nil
-}
+// Dropped returns how many events were dropped, oldest first, because the
+// buffer held 1,024 events nobody had read yet.
+func (m *Monitor) Dropped() uint64 { return m.dropped.Load() }
 
-func (m *Monitor) release() {
-	m.once.Do(func() {
-		m.done.Store(true)
-		m.pair.Close()
-		m.target.monitored.Store(false)
-	})
+// Close stops monitoring and returns once everything the monitor held in
+// libzmq is released; events already buffered can still be read (see
+// Monitor). It is idempotent, and closing the socket does the same.
+func (m *Monitor) Close() error {
+	if err := m.target.e.StopMonitor(m.ep); err != nil && err != engine.ErrClosed {
+		return opErr("monitor", m.target.kind, "", err)
+	}
+	// Stopped now, or being stopped by the socket's Close: libzmq's last
+	// event is on its way to the drain.
+	<-m.drained
+	return nil
 }

@@ -20,8 +20,11 @@ type socket struct {
 	kind string // "PUSH", ...
 	cfg  sockConfig
 
-	endpoints atomic.Int64 // binds + connects made so far
-	monitored atomic.Bool  // a Monitor is attached
+	endpoints atomic.Int64            // binds + connects made so far
+	monitor   atomic.Pointer[Monitor] // the Monitor attached, until it has ended
+	// monitorPair marks the PAIR that receives a Monitor's events: the
+	// factory closes it after every other socket (see Factory.Close).
+	monitorPair bool
 
 	// afterClose, if set, runs once the libzmq socket is closed: pattern
 	// types join their goroutines there.
@@ -55,7 +58,19 @@ var typeNames = map[int]string{
 // newSocket creates a libzmq socket of type typ with the given options.
 // kind names it in errors (Rep is a ROUTER underneath but says "REP").
 func (f *Factory) newSocket(typ int, kind string, opts []Option) (*socket, error) {
-	s := &socket{f: f, kind: kind}
+	return f.openSocket(&socket{f: f, kind: kind}, typ, opts)
+}
+
+// newMonitorPair creates the PAIR that receives a Monitor's events: no
+// receive high-water mark (see Monitor) and no linger.
+func (f *Factory) newMonitorPair() (*socket, error) {
+	return f.openSocket(&socket{f: f, kind: "PAIR", monitorPair: true}, typePair, []Option{WithRecvHWM(0), WithLinger(0)})
+}
+
+// openSocket creates s's libzmq socket of type typ with the given options
+// and adds s to the factory.
+func (f *Factory) openSocket(s *socket, typ int, opts []Option) (*socket, error) {
+	kind := s.kind
 	s.cfg.sets = append(s.cfg.sets, setting{id: optLinger, name: "ZMQ_LINGER", i: durMillis(f.cfg.linger), kind: 'i'})
 	for _, o := range opts {
 		if o == nil || o.spec() == nil {
@@ -208,6 +223,10 @@ func (s *socket) Disconnect(endpoint string) error {
 // safe to call concurrently; it returns once the socket is gone.
 func (s *socket) Close() error {
 	err := s.e.Close()
+	if m := s.monitor.Load(); m != nil {
+		// The engine stopped the monitor: its drain ends at once.
+		<-m.drained
+	}
 	if s.afterClose != nil {
 		s.afterClose()
 	}

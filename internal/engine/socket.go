@@ -103,7 +103,8 @@ type Socket struct {
 	closing    chan struct{} // closed when Close starts
 	closedDone chan struct{} // closed when Close has finished
 	closeErr   error
-	watched    bool // registered with the watchdog
+	watched    bool   // registered with the watchdog
+	monitor    string // endpoint of the monitor started and not stopped yet
 
 	// poller is the waiter parked in the netpoller on the fd, if any.
 	// interrupted says a read deadline in the past was set to wake it; the
@@ -209,6 +210,60 @@ func (s *Socket) Do(f func(zs capi.Socket) error) error {
 	err := f(s.zs)
 	s.recheckIfWaitedLocked()
 	return err
+}
+
+// StartMonitor makes libzmq publish the socket's events of the kinds in
+// mask on a PAIR socket it binds at inproc endpoint ep, then runs connect,
+// which must connect the PAIR that receives them, before anything else
+// can reach the socket: libzmq publishes with blocking sends, which never
+// return while that PAIR has no peer. The receiving PAIR must have a
+// receive high-water mark of 0, which makes the inproc pipe unlimited, and
+// must stay open until MONITOR_STOPPED, which mask must include: only then
+// can no publishing block, neither an event nor the MONITOR_STOPPED that
+// StopMonitor and Close send.
+func (s *Socket) StartMonitor(ep string, mask int, connect func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.monitor != "" {
+		return errors.New("monitor already started")
+	}
+	err := s.zs.Monitor(ep, mask)
+	if err == nil {
+		// An inproc connect to a bound endpoint fails only once the context
+		// terminates, which first waits for this socket to close.
+		if err = connect(); err == nil {
+			s.monitor = ep
+		}
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+// StopMonitor stops the monitor that StartMonitor started at ep, if it
+// still runs; libzmq sends MONITOR_STOPPED as its last event.
+func (s *Socket) StopMonitor(ep string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	var err error
+	if s.monitor == ep {
+		err = s.stopMonitorLocked()
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+func (s *Socket) stopMonitorLocked() error {
+	if s.monitor == "" {
+		return nil
+	}
+	s.monitor = ""
+	return s.zs.Monitor("", 0)
 }
 
 // recheckIfWaitedLocked reads ZMQ_EVENTS and wakes ready waiters, if any
@@ -1021,6 +1076,11 @@ func (s *Socket) Close() error {
 	// eventfd behind.
 	s.file.Close()
 	s.mu.Lock()
+	// zmq_close would leave stopping the monitor to libzmq's reaper thread,
+	// whose send of MONITOR_STOPPED could then find the monitor's PAIR
+	// closed and block for good: stop it here, while that PAIR is known to
+	// be open.
+	s.stopMonitorLocked()
 	s.closeErr = s.zs.Close()
 	s.ready, s.partial = nil, Message{}
 	if s.held != nil {
