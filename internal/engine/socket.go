@@ -21,9 +21,19 @@
 //     consumed the fd's edge (txZMQ's "serious bug"). If nobody holds the
 //     poller role then, the heads are woken to take it.
 //
-// Waiters are served first-in first-out per direction. A cancelled waiter
-// consumes nothing: messages are only taken out of libzmq by a caller that
-// is still going to return them.
+// Waiters are served first-in first-out per direction: only a queue's head
+// is woken when the socket becomes ready. Where readiness is only a hint
+// (a ROUTER with the mandatory option is ready when any peer has room),
+// a head that still cannot proceed passes the turn down its queue, so that
+// a send waiting for one peer never holds back one waiting for another
+// (passTurnLocked). There the rules above leave one gap, as readiness no
+// longer names who can proceed: a command that reaches libzmq in the
+// instant between a waiter's check of the fd and its own call, and that
+// the call consumes without proceeding, may have made room for a waiter
+// ahead of it, which then waits for the socket's next command.
+//
+// A cancelled waiter consumes nothing: messages are only taken out of
+// libzmq by a caller that is still going to return them.
 package engine
 
 import (
@@ -274,21 +284,23 @@ func (s *Socket) recheckIfWaitedLocked() {
 	}
 }
 
-// wakeLocked wakes the head waiter of q, if any: a poller by a read
-// deadline in the past, which ends its wait in the netpoller, any other
-// through its channel.
+// wakeLocked wakes the head waiter of q, if any.
 func (s *Socket) wakeLocked(q *waitq) {
-	h := q.head
-	if h == nil {
-		return
+	if q.head != nil {
+		s.wakeWaiterLocked(q.head)
 	}
-	h.woken = true
-	if h == s.poller {
+}
+
+// wakeWaiterLocked wakes w: the poller by a read deadline in the past,
+// which ends its wait in the netpoller, any other through its channel.
+func (s *Socket) wakeWaiterLocked(w *waiter) {
+	w.woken = true
+	if w == s.poller {
 		s.interruptPollerLocked()
 		return
 	}
 	select {
-	case h.ch <- struct{}{}:
+	case w.ch <- struct{}{}:
 	default: // already signalled
 	}
 }
@@ -340,8 +352,10 @@ func (s *Socket) recheckLocked() {
 
 // wait runs try until it succeeds, fails with something other than EAGAIN,
 // ctx ends or the socket closes. bit is the ZMQ_EVENTS bit that means try
-// may succeed now. try runs under the lock.
-func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) error {
+// may succeed now. key says what try waits for when the socket's readiness
+// cannot say it (a ROUTER's send waits for its peer), nil otherwise (see
+// passTurnLocked). try runs under the lock.
+func (s *Socket) wait(ctx context.Context, q *waitq, bit int, key []byte, try func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -359,30 +373,43 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 			s.mu.Unlock()
 			return ErrClosed
 		}
-		// First in, first out: a newcomer lines up behind earlier waiters.
-		if w == nil && q.n > 0 {
-			w = s.waiters.get()
-			q.push(w)
+		var err error
+		if w != nil && q.head != w {
+			err = s.tryBehindLocked(q, w, bit, try) // its turn was passed to it
 		} else {
-			err := s.tryUntilParkable(bit, try)
-			if err != capi.EAGAIN {
-				var probe *Violation
-				if w != nil {
-					probe = w.audit.probe
+			// Everybody tries first, newcomers too: those already waiting
+			// may wait for something this caller does not need (a full
+			// ROUTER peer, while this send goes to another).
+			var hint bool
+			hint, err = s.tryUntilParkable(bit, try)
+			if err == capi.EAGAIN {
+				if w == nil {
+					w = s.waiters.get()
+					w.key = key
+					q.push(w)
+					if q == &s.sendQ {
+						s.stats.SendWaits++
+					}
 				}
-				leave()
-				s.recheckIfWaitedLocked()
-				s.mu.Unlock()
-				reportProbe(probe)
-				return err
-			}
-			if w == nil {
-				w = s.waiters.get()
-				q.push(w)
-				if q == &s.sendQ {
-					s.stats.SendWaits++
+				if hint && q.head == w {
+					s.passTurnLocked(q, w)
+				} else if hint {
+					// A newcomer cannot tell whether the commands its calls
+					// acted on serve a waiter ahead: let them try again.
+					s.wakeLocked(q)
 				}
 			}
+		}
+		if err != capi.EAGAIN {
+			var probe *Violation
+			if w != nil {
+				probe = w.audit.probe
+			}
+			leave()
+			s.recheckIfWaitedLocked()
+			s.mu.Unlock()
+			reportProbe(probe)
+			return err
 		}
 		w.woken, w.audit = false, audit{parkedAt: time.Now()}
 		if s.poller == nil && q.head == w {
@@ -415,14 +442,75 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		case <-s.closing:
 		case <-ctx.Done():
 			s.mu.Lock()
-			leave()
 			// We may have been signalled just now: pass the turn on.
+			if w.woken && q.head != w {
+				s.passTurnLocked(q, w)
+			}
+			leave()
 			s.recheckIfWaitedLocked()
 			s.mu.Unlock()
 			return ctx.Err()
 		}
 		s.mu.Lock()
 	}
+}
+
+// passTurnLocked runs when waiter w could not proceed although the socket
+// reads ready in its direction: readiness was only a hint that some calls
+// may succeed, as on a ROUTER with the mandatory option, which can send
+// when any one peer has room. Then waiters behind w may wait for other
+// things (their keys: other peers) that are ready, and w must not hold
+// them back: the first waiter behind w whose key no waiter ahead of it
+// has gets a try (tryBehindLocked), and passes the turn on in its turn.
+// Waiters with the same key keep their order: only the first of them
+// tries. Unkeyed waiters all wait for the same thing: none is woken.
+func (s *Socket) passTurnLocked(q *waitq, w *waiter) {
+	for c := w.next; c != nil; c = c.next {
+		if c.key != nil && !keyAhead(q, c) {
+			s.wakeWaiterLocked(c)
+			return
+		}
+	}
+}
+
+// keyAhead reports whether a waiter ahead of c in q has c's key.
+func keyAhead(q *waitq, c *waiter) bool {
+	for a := q.head; a != c; a = a.next {
+		if a.key != nil && bytes.Equal(a.key, c.key) {
+			return true
+		}
+	}
+	return false
+}
+
+// tryBehindLocked gives waiter w, behind others in q, the turn passed to
+// it: one try. libzmq commands that came since the head's try may serve a
+// waiter ahead of w, and only that waiter's try can tell: if some are
+// pending, w leaves them to the head, which acts on them and passes the
+// turn down again, w keeping its place. Otherwise w tries; on EAGAIN it
+// passes the turn on, and if commands came meanwhile (which its calls may
+// act on) the head gets a new turn as well. So a new turn starts only when
+// something happened: waiters that all wait in vain do not spin.
+func (s *Socket) tryBehindLocked(q *waitq, w *waiter, bit int, try func() error) error {
+	if capi.FDReadable(s.fd) {
+		s.wakeLocked(q)
+		return capi.EAGAIN
+	}
+	err := try()
+	if err != capi.EAGAIN {
+		return err
+	}
+	s.passTurnLocked(q, w)
+	came := capi.FDReadable(s.fd)
+	// The try may have consumed the edge that waiters of the other
+	// direction wait for: pass on what the socket says now.
+	if ev, eerr := s.zs.Events(); eerr == nil {
+		s.wakeOtherLocked(bit, ev)
+	}
+	if came {
+		s.wakeLocked(q)
+	}
+	return err
 }
 
 // watchCtxLocked makes sure that the end of ctx interrupts the poller while
@@ -458,11 +546,12 @@ func (s *Socket) watchCtxLocked(ctx context.Context) {
 // "ready" while the operation still fails (an XPUB with the no-drop option,
 // a ROUTER with one free peer among full ones): then parking is safe
 // exactly when no command arrived since, i.e. the fd is not readable.
-func (s *Socket) tryUntilParkable(bit int, try func() error) error {
+//
+// With EAGAIN it reports whether the caller parks on such a hint.
+func (s *Socket) tryUntilParkable(bit int, try func() error) (hint bool, err error) {
 	for {
-		err := try()
-		if err != capi.EAGAIN {
-			return err
+		if err = try(); err != capi.EAGAIN {
+			return false, err
 		}
 		ev, eerr := s.zs.Events()
 		if eerr == nil {
@@ -471,13 +560,13 @@ func (s *Socket) tryUntilParkable(bit int, try func() error) error {
 			s.wakeOtherLocked(bit, ev)
 		}
 		if eerr != nil || ev&bit == 0 {
-			return capi.EAGAIN
+			return false, err
 		}
 		if err = try(); err != capi.EAGAIN {
-			return err
+			return false, err
 		}
 		if !capi.FDReadable(s.fd) {
-			return capi.EAGAIN
+			return true, err
 		}
 	}
 }
@@ -523,7 +612,17 @@ func (s *Socket) pollEdge(uintptr) bool {
 
 // Send sends one whole message, waiting while the socket cannot take it.
 func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
-	return s.wait(ctx, &s.sendQ, capi.PollOut, func() error { return s.sendLocked(frames) })
+	return s.wait(ctx, &s.sendQ, capi.PollOut, s.sendKey(frames), func() error { return s.sendLocked(frames) })
+}
+
+// sendKey returns what a send of frames waits for when it cannot go: on a
+// ROUTER or STREAM socket, which route by the first frame, room at that
+// peer; nil (room, whatever the message) on others.
+func (s *Socket) sendKey(frames [][]byte) []byte {
+	if (s.typ == typeRouter || s.typ == typeStream) && len(frames) > 0 {
+		return frames[0]
+	}
+	return nil
 }
 
 // SendMany sends n messages (msg(i) gives the frames of message i) in
@@ -533,7 +632,7 @@ func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
 func (s *Socket) SendMany(ctx context.Context, n int, msg func(int) [][]byte) (int, error) {
 	sent := 0
 	for sent < n {
-		err := s.wait(ctx, &s.sendQ, capi.PollOut, func() error {
+		err := s.wait(ctx, &s.sendQ, capi.PollOut, s.sendKey(msg(sent)), func() error {
 			k, err := s.sendManyLocked(msg, sent, n)
 			sent += k
 			if k > 0 && err == capi.EAGAIN {
@@ -614,7 +713,7 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	if s.closed {
 		return ErrClosed
 	}
-	err := s.tryUntilParkable(capi.PollOut, func() error { return s.sendLocked(frames) })
+	_, err := s.tryUntilParkable(capi.PollOut, func() error { return s.sendLocked(frames) })
 	s.recheckIfWaitedLocked()
 	return err
 }
@@ -739,7 +838,7 @@ const (
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (Message, error) {
 	var m Message
-	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		var err error
 		m, err = s.recvLocked()
 		return err
@@ -752,7 +851,7 @@ func (s *Socket) Recv(ctx context.Context) (Message, error) {
 // all. put receives each with its index. It returns how many it took.
 func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, Message)) (int, error) {
 	n := 0
-	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		m, err := s.recvLocked()
 		if err != nil {
 			return err
@@ -775,7 +874,7 @@ func (s *Socket) TryRecv() (Message, error) {
 		return Message{}, ErrClosed
 	}
 	var m Message
-	err := s.tryUntilParkable(capi.PollIn, func() (err error) {
+	_, err := s.tryUntilParkable(capi.PollIn, func() (err error) {
 		m, err = s.recvLocked()
 		return err
 	})
@@ -789,7 +888,7 @@ func (s *Socket) TryRecv() (Message, error) {
 // scratch buffer until copied, so a caller that reuses dst allocates
 // nothing.
 func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
-	return s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	return s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		m, err := s.nextLocked(true)
 		if err != nil {
 			return err
