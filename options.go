@@ -427,8 +427,10 @@ func WithXPubWelcomeMsg(msg []byte) XPubOnlyOption {
 }
 
 // WithRouterMandatory makes sends to an unknown peer fail with
-// ErrHostUnreachable instead of being dropped (ZMQ_ROUTER_MANDATORY).
-// Default false. Live.
+// ErrHostUnreachable instead of being dropped (ZMQ_ROUTER_MANDATORY), and
+// sends to a peer whose queue is full wait instead of dropping (TrySendTo:
+// EAGAIN); on a Rep, such a reply waits until Serve's ctx ends (see
+// Rep.Serve). Default false. Live.
 func WithRouterMandatory(on bool) RouterOnlyOption {
 	return RouterOnlyOption{optSpec: boolOpt("WithRouterMandatory", optRouterMandatory, "ZMQ_ROUTER_MANDATORY", on, true)}
 }
