@@ -61,15 +61,17 @@ func common(s *optSpec) CommonOption { return CommonOption{optSpec: s} }
 
 // WithSendHWM sets the send high-water mark (ZMQ_SNDHWM): how many whole
 // messages may queue per peer before a send waits (or, for Pub, drops).
-// 0 means no limit. Default 1000. Live.
+// 0 means no limit. Default 1000. Not live: libzmq 4.3.4 applies a change
+// to existing connections in a way that can stall them for good, so
+// SetOption refuses it once the socket has bound or connected.
 func WithSendHWM(n int) CommonOption {
-	return common(intOpt("WithSendHWM", optSndHWM, "ZMQ_SNDHWM", n, true, nonNegative))
+	return common(intOpt("WithSendHWM", optSndHWM, "ZMQ_SNDHWM", n, false, nonNegative))
 }
 
 // WithRecvHWM sets the receive high-water mark (ZMQ_RCVHWM) per peer.
-// 0 means no limit. Default 1000. Live.
+// 0 means no limit. Default 1000. Not live, like WithSendHWM.
 func WithRecvHWM(n int) CommonOption {
-	return common(intOpt("WithRecvHWM", optRcvHWM, "ZMQ_RCVHWM", n, true, nonNegative))
+	return common(intOpt("WithRecvHWM", optRcvHWM, "ZMQ_RCVHWM", n, false, nonNegative))
 }
 
 // WithLinger sets how long Close keeps trying to deliver queued messages
