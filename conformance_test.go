@@ -324,10 +324,12 @@ func TestC04_SendNoPeer(t *testing.T) {
 					t.Fatalf("TrySend with no peer: got %v, want EAGAIN", err)
 				}
 				const d = 150 * time.Millisecond
+				// The clock starts before the deadline is set: the deadline
+				// may then fire no earlier than d after start.
+				start := time.Now()
 				ctx, cancel := context.WithTimeout(context.Background(), d)
 				defer cancel()
 				done := make(chan error, 1)
-				start := time.Now()
 				go func() { done <- s.Send(ctx, zmq.NewMsgString("x")) }()
 				select {
 				case err := <-done:
