@@ -382,7 +382,7 @@ func TestBadAfterClose(t *testing.T) {
 		"Push.Connect":     func() error { return push.Connect(ep) },
 		"Push.Unbind":      func() error { return push.Unbind(ep) },
 		"Push.Disconnect":  func() error { return push.Disconnect(ep) },
-		"Push.SetOption":   func() error { return push.SetOption(zmq.WithSendHWM(5)) },
+		"Push.SetOption":   func() error { return push.SetOption(zmq.WithLinger(0)) },
 		"Pull.Recv":        func() error { _, err := pull.Recv(ctx); return err },
 		"Pull.TryRecv":     func() error { _, err := pull.TryRecv(); return err },
 		"Pull.Serve":       func() error { return pull.Serve(ctx, func(context.Context, zmq.Msg) error { return nil }) },

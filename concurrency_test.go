@@ -1343,3 +1343,80 @@ func TestConcPingPongWatchdog(t *testing.T) {
 func TestConcZSummary(t *testing.T) {
 	t.Logf("round trips in the concurrency load tests: %d (race detector: %v)", concRoundTrips.Load(), raceEnabled)
 }
+
+// TestConcRouterMandatoryManyPeers: goroutines send to many peers of a
+// mandatory Router whose peers read at different speeds, so sends keep
+// waiting for full peers while others have room. Every message arrives,
+// each sender's messages to a peer in order: no send stays stranded behind
+// a waiter for another peer, and none is lost to a missed wake-up.
+func TestConcRouterMandatoryManyPeers(t *testing.T) {
+	const (
+		peers   = 6
+		senders = 12
+	)
+	per := scaled(1500, 3)
+	f := newFactory(t)
+	router := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(2)))
+	ep := bind(t, router, "inproc")
+	ctx := testCtx(t, 2*time.Minute)
+	dealers := make([]*zmq.Dealer, peers)
+	for p := range peers {
+		id := fmt.Sprint("peer", p)
+		dealers[p] = must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte(id)), zmq.WithRecvHWM(2)))
+		if err := dealers[p].Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+		if err := dealers[p].Send(ctx, zmq.NewMsgString("hi")); err != nil {
+			t.Fatal(err)
+		}
+		txExpectMsg(t, ctx, router.Recv, id, "hi")
+	}
+	var wg sync.WaitGroup
+	// Sender s sends its messages to peers s%peers and (s+1)%peers in turn.
+	for s := range senders {
+		wg.Go(func() {
+			for i := range per {
+				p := (s + i%2) % peers
+				if err := router.SendTo(ctx, []byte(fmt.Sprint("peer", p)), []byte(fmt.Sprintf("s%d:%d", s, i))); err != nil {
+					t.Errorf("sender %d, message %d: %v\n%s", s, i, err, concGoroutines())
+					return
+				}
+			}
+		})
+	}
+	// Peer p reads; the odd ones pause now and then, so their queues fill.
+	want := senders * per / peers
+	errs := make(chan error, peers)
+	for p := range peers {
+		go func() {
+			next := map[int]int{}
+			for n := range want {
+				if p%2 == 1 && n%100 == 0 {
+					time.Sleep(time.Millisecond) // the point: a slow peer
+				}
+				m, err := dealers[p].Recv(ctx)
+				if err != nil {
+					errs <- fmt.Errorf("peer %d, message %d of %d: %w", p, n, want, err)
+					return
+				}
+				var s, i int
+				if _, err := fmt.Sscanf(string(m.Frames[0]), "s%d:%d", &s, &i); err != nil {
+					errs <- fmt.Errorf("peer %d: bad message %q", p, m.Frames[0])
+					return
+				}
+				if i < next[s] {
+					errs <- fmt.Errorf("peer %d: from sender %d got %d after %d", p, s, i, next[s])
+					return
+				}
+				next[s] = i + 1
+			}
+			errs <- nil
+		}()
+	}
+	for range peers {
+		if err := <-errs; err != nil {
+			t.Errorf("%v\n%s", err, concGoroutines())
+		}
+	}
+	wg.Wait()
+}

@@ -324,10 +324,12 @@ func TestC04_SendNoPeer(t *testing.T) {
 					t.Fatalf("TrySend with no peer: got %v, want EAGAIN", err)
 				}
 				const d = 150 * time.Millisecond
+				// The clock starts before the deadline is set: the deadline
+				// may then fire no earlier than d after start.
+				start := time.Now()
 				ctx, cancel := context.WithTimeout(context.Background(), d)
 				defer cancel()
 				done := make(chan error, 1)
-				start := time.Now()
 				go func() { done <- s.Send(ctx, zmq.NewMsgString("x")) }()
 				select {
 				case err := <-done:
@@ -1593,6 +1595,10 @@ func TestC19_OptionsAfterBind(t *testing.T) {
 				"WithConflate":          zmq.WithConflate(true),
 				"WithTCPKeepalive":      zmq.WithTCPKeepalive(true),
 				"WithSendBuffer":        zmq.WithSendBuffer(1 << 16),
+				// libzmq 4.3.4 applies a new high-water mark to live pipes
+				// in a way that can stall them for good.
+				"WithSendHWM": zmq.WithSendHWM(5),
+				"WithRecvHWM": zmq.WithRecvHWM(5),
 			} {
 				err := push.SetOption(o)
 				if !errors.Is(err, zmq.ErrInvalidOption) {
@@ -1602,10 +1608,10 @@ func TestC19_OptionsAfterBind(t *testing.T) {
 				}
 			}
 			// One refused option refuses the whole call.
-			if err := push.SetOption(zmq.WithSendHWM(5), zmq.WithImmediate(true)); !errors.Is(err, zmq.ErrInvalidOption) {
+			if err := push.SetOption(zmq.WithLinger(0), zmq.WithImmediate(true)); !errors.Is(err, zmq.ErrInvalidOption) {
 				t.Errorf("SetOption(live, non-live) after Bind: got %v, want ErrInvalidOption", err)
 			}
-			for _, o := range []zmq.PushOption{zmq.WithSendHWM(5), zmq.WithRecvHWM(5), zmq.WithLinger(0), zmq.WithLinger(time.Second)} {
+			for _, o := range []zmq.PushOption{zmq.WithLinger(0), zmq.WithLinger(time.Second)} {
 				if err := push.SetOption(o); err != nil {
 					t.Errorf("live option after Bind: %v", err)
 				}
@@ -1619,8 +1625,8 @@ func TestC19_OptionsAfterBind(t *testing.T) {
 			} else if !strings.Contains(err.Error(), "WithReconnectInterval") {
 				t.Errorf("error %q does not name the option", err)
 			}
-			if err := dealer.SetOption(zmq.WithSendHWM(3)); err != nil {
-				t.Errorf("WithSendHWM after Connect: %v", err)
+			if err := dealer.SetOption(zmq.WithSendHWM(3)); !errors.Is(err, zmq.ErrInvalidOption) {
+				t.Errorf("WithSendHWM after Connect: got %v, want ErrInvalidOption", err)
 			}
 
 			// A live option takes effect: mandatory switched on after Bind.

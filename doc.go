@@ -58,11 +58,14 @@
 // ends, the error is ctx.Err() itself (test it with errors.Is); when the
 // socket closes, it wraps [ErrClosed]. A receive that fails took no message,
 // and a send that fails sent nothing: multipart messages move whole.
-// Goroutines waiting in one direction of a socket (sending, or receiving)
-// are served first in, first out.
+// A caller tries first and waits only when it cannot proceed; goroutines
+// waiting in one direction of a socket (sending, or receiving) are served
+// first in, first out. On a [Router] made [WithRouterMandatory], a send
+// waiting for a full peer holds back no send to another peer.
 //
 // No OS thread is parked per socket or per waiting goroutine, and no
-// goroutine is started per socket. A goroutine that has to wait parks in
+// goroutine is started per socket (a [Monitor] has one, which moves its
+// events out of libzmq as they come). A goroutine that has to wait parks in
 // the netpoller on the socket's notification descriptor itself, as a
 // reader of a network connection does, so the netpoller wakes it directly;
 // when several goroutines wait on one socket, the first one does that for
@@ -72,7 +75,11 @@
 // A send waits while libzmq cannot take the message: the high-water mark is
 // reached ([WithSendHWM], 1000 messages by default), or the pattern needs a
 // peer and has none. There is no queue in front of libzmq, so the
-// high-water mark is the backpressure a sender feels. TrySend and TryRecv
+// high-water mark is the backpressure a sender feels. A receiving socket
+// takes messages out of libzmq a batch at a time, up to 256 of them but no
+// more than 64 KiB plus one larger message, and holds them until they are
+// received: that much waits in a receiver outside its receive high-water
+// mark ([WithRecvHWM]). TrySend and TryRecv
 // never wait; they fail with [EAGAIN] instead, which is how txZMQ sends.
 // SendBatch ([Push.SendBatch]) moves many whole messages per call into
 // libzmq, which makes streams of small messages several times cheaper. Two
@@ -148,6 +155,8 @@
 //     99999 to another port, and retries unresolvable hosts forever).
 //   - [ErrInvalidOption]: an option value that cannot be used, from a
 //     constructor or SetOption; the message names the option and the value.
+//   - [ErrMessageTorn]: a send of several frames whose connection closed
+//     half-way; no part of the message was delivered.
 //
 // Context errors are returned as they are, not wrapped. Other sentinels are
 // specific to one pattern: [ErrNotTopicFramed], [ErrReplyLater],

@@ -28,6 +28,13 @@ var (
 	// use does not offer (a transport, an option) and another engine does;
 	// the error text names both.
 	ErrNotSupported = engine.ErrNotSupported
+	// ErrMessageTorn is returned by a send whose message was cut off:
+	// libzmq took its first frames, then the connection they were going to
+	// closed, and libzmq refused the rest. No part of the message reaches
+	// any peer (libzmq discards what it took), and it may be sent again.
+	// Only a message of several frames can be torn. A Pair reports every
+	// torn message; the other types mostly lose it silently (see Send).
+	ErrMessageTorn = errors.New("zmq: message cut off: its connection closed after its first frames were sent, and no part of it was delivered")
 )
 
 // Errno is an error number reported by libzmq: a system errno or one of
@@ -98,8 +105,11 @@ func wrapErr(err error) error {
 	case syscall.Errno:
 		return Errno(e)
 	}
-	if err == engine.ErrClosed {
+	switch err {
+	case engine.ErrClosed:
 		return ErrClosed
+	case engine.ErrTorn:
+		return ErrMessageTorn
 	}
 	return err
 }

@@ -127,6 +127,14 @@ func (e *AuthError) Error() string {
 
 // Monitor reports a socket's connection events. Make one with a socket's
 // Monitor method. It is safe for concurrent use.
+//
+// Events move out of the engine as they come (on the libzmq engine, a
+// goroutine per Monitor does that) into a buffer of up to 1,024 events, so
+// that a monitor read slowly, or not at all, never holds up the socket or
+// its factory. When the buffer is full the oldest
+// event is dropped to make room, and counted (see Dropped): the newest
+// events say what the socket's connections are now, which is what a
+// reader that fell behind needs most.
 type Monitor struct {
 	target *socket
 	m      engine.Monitor
@@ -137,12 +145,9 @@ var ErrMonitorActive = errors.New("zmq: socket already has a monitor")
 
 // Monitor starts reporting the socket's events of the kinds in events
 // (EventAll for all). A socket has at most one Monitor at a time; Close it
-// to stop. When the socket closes, the monitor's last event is
-// EventMonitorStopped, after which Recv returns ErrClosed.
-//
-// Close the Monitor before its socket when you can: libzmq 4.3.4 leaks
-// the C memory of events still unread when a socket's closing stops its
-// monitor (a plain C program shows the same).
+// to stop. The monitor ends when it or its socket closes: Recv then
+// returns the events still buffered, then EventMonitorStopped if events
+// includes it, then ErrClosed.
 func (s *socket) Monitor(events EventType) (*Monitor, error) {
 	if events == 0 || events&^EventAll != 0 {
 		return nil, fmt.Errorf("%w: Monitor(%#x): want a non-empty set of Event* values", ErrInvalidOption, uint32(events))
@@ -167,7 +172,7 @@ func (m *Monitor) Recv(ctx context.Context) (Event, error) {
 }
 
 // Events returns an iterator over events; it stops after yielding the
-// first error (ErrClosed after the socket or the monitor closed).
+// first error (ErrClosed once the monitor has ended).
 func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for {
@@ -179,5 +184,13 @@ func (m *Monitor) Events(ctx context.Context) iter.Seq2[Event, error] {
 	}
 }
 
-// Close stops monitoring and releases the monitor. It is idempotent.
-func (m *Monitor) Close() error { return m.m.Close() }
+// Dropped returns how many events were dropped, oldest first, because the
+// monitor's buffer held 1,024 events nobody had read yet.
+func (m *Monitor) Dropped() uint64 { return m.m.Dropped() }
+
+// Close stops monitoring and returns once everything the monitor held in
+// the engine is released; events already buffered can still be read. It
+// is idempotent, and closing the socket does the same.
+func (m *Monitor) Close() error {
+	return opErr("monitor", m.target.kind, "", m.m.Close())
+}

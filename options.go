@@ -11,15 +11,17 @@ func common(s *optSpec) CommonOption { return CommonOption{optSpec: s} }
 
 // WithSendHWM sets the send high-water mark (ZMQ_SNDHWM): how many whole
 // messages may queue per peer before a send waits (or, for Pub, drops).
-// 0 means no limit. Default 1000. Live.
+// 0 means no limit. Default 1000. Not live: libzmq 4.3.4 applies a change
+// to existing connections in a way that can stall them for good, so
+// SetOption refuses it once the socket has bound or connected.
 func WithSendHWM(n int) CommonOption {
-	return common(intOpt("WithSendHWM", engine.OptSendHWM, n, true, nonNegative))
+	return common(intOpt("WithSendHWM", engine.OptSendHWM, n, false, nonNegative))
 }
 
 // WithRecvHWM sets the receive high-water mark (ZMQ_RCVHWM) per peer.
-// 0 means no limit. Default 1000. Live.
+// 0 means no limit. Default 1000. Not live, like WithSendHWM.
 func WithRecvHWM(n int) CommonOption {
-	return common(intOpt("WithRecvHWM", engine.OptRecvHWM, n, true, nonNegative))
+	return common(intOpt("WithRecvHWM", engine.OptRecvHWM, n, false, nonNegative))
 }
 
 // WithLinger sets how long Close keeps trying to deliver queued messages
@@ -377,8 +379,10 @@ func WithXPubWelcomeMsg(msg []byte) XPubOnlyOption {
 }
 
 // WithRouterMandatory makes sends to an unknown peer fail with
-// ErrHostUnreachable instead of being dropped (ZMQ_ROUTER_MANDATORY).
-// Default false. Live.
+// ErrHostUnreachable instead of being dropped (ZMQ_ROUTER_MANDATORY), and
+// sends to a peer whose queue is full wait instead of dropping (TrySendTo:
+// EAGAIN); on a Rep, such a reply waits until Serve's ctx ends (see
+// Rep.Serve). Default false. Live.
 func WithRouterMandatory(on bool) RouterOnlyOption {
 	return RouterOnlyOption{optSpec: boolOpt("WithRouterMandatory", engine.OptRouterMandatory, on, true)}
 }

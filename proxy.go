@@ -19,10 +19,13 @@ func (s *socket) base() *socket { return s }
 // as zmq_proxy does, until ctx ends or a socket closes; it returns why it
 // stopped (ctx.Err() or an error wrapping ErrClosed). When capture is not
 // nil every forwarded message is also sent to it. Messages move whole, and
-// a full destination holds the source back (no queue in between). A
-// direction whose source cannot receive (a Push frontend, say) is skipped.
-// When Proxy stops, a message it had received but not yet forwarded is
-// lost, like any message queued in a socket that closes.
+// a full destination holds the source back: Proxy queues nothing itself.
+// Between the two high-water marks sit only the message in hand and the
+// source's receive batch (at most 64 KiB plus one message; see the package
+// documentation on backpressure). A direction whose source cannot receive
+// (a Push frontend, say) is skipped. When Proxy stops, a message it had
+// received but not yet forwarded is lost, like any message queued in a
+// socket that closes.
 //
 // Typical uses: Router frontend with Dealer backend (a shared queue),
 // XSub frontend with XPub backend (a pub/sub forwarder), Pull with Push (a

@@ -183,9 +183,14 @@ func (r *Rep) Reply(ctx context.Context, id RequestID, parts ...[]byte) error {
 	if !ok {
 		return &OpError{Op: "reply", Socket: r.kind, Err: ErrNoSuchRequest}
 	}
+	return r.send(ctx, "reply", q.reply(parts))
+}
+
+// reply returns the frames of the reply made of parts: q's envelope, then
+// the parts.
+func (q *Request) reply(parts [][]byte) [][]byte {
 	frames := make([][]byte, 0, len(q.envelope)+len(parts))
-	frames = append(append(frames, q.envelope...), parts...)
-	return r.send(ctx, "reply", frames)
+	return append(append(frames, q.envelope...), parts...)
 }
 
 // RepHandler answers one request: the returned message is sent as the
@@ -198,6 +203,11 @@ type RepHandler func(ctx context.Context, req *Request) (Msg, error)
 // ctx ends or the socket closes, and returns why it stopped. Errors and
 // panics in h are counted in Stats.HandlerErrors and reported to the
 // factory's error handler; serving goes on.
+//
+// A reply never waits, except on a Rep made WithRouterMandatory(true): a
+// reply to a requester whose queue is full then waits until it has room or
+// ctx ends, so that cancelling ctx always stops Serve. A reply that could
+// not go is reported like a handler's error.
 func (r *Rep) Serve(ctx context.Context, h RepHandler) error {
 	if h == nil {
 		return fmt.Errorf("%w: nil RepHandler", ErrInvalidOption)
@@ -228,12 +238,27 @@ func (r *Rep) Serve(ctx context.Context, h RepHandler) error {
 			case err != nil:
 				return err
 			}
-			// The reply goes out even if ctx ended while h ran (a handler may
-			// cancel it to stop serving after this request); a Rep never
-			// waits to send, so this cannot block.
-			return r.Reply(context.WithoutCancel(ctx), q.ID, reply.Frames...)
+			return r.serveReply(ctx, q.ID, reply.Frames)
 		})
 	}
+}
+
+// serveReply sends the reply that Serve's handler returned. It goes out
+// even if ctx ended while the handler ran (a handler may cancel it to stop
+// serving after this request) when it can go at once, as it always can
+// unless the Rep was made WithRouterMandatory(true). Then a reply to a
+// requester whose queue is full waits, until the requester reads or ctx
+// ends: Serve stops when asked, rather than when that requester reads.
+func (r *Rep) serveReply(ctx context.Context, id RequestID, parts [][]byte) error {
+	q, ok := r.take(id)
+	if !ok {
+		return &OpError{Op: "reply", Socket: r.kind, Err: ErrNoSuchRequest}
+	}
+	frames := q.reply(parts)
+	if err := r.trySend("reply", frames); !errors.Is(err, EAGAIN) {
+		return err
+	}
+	return r.send(ctx, "reply", frames)
 }
 
 // Requests returns an iterator over received requests. It stops after

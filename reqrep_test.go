@@ -891,3 +891,73 @@ func TestRepHandlerFailure(t *testing.T) {
 	default:
 	}
 }
+
+// rrParkedIn reports whether a goroutine is parked in the engine (see
+// concParkedIn) inside function fn, e.g. "zmq.(*socket).send".
+func rrParkedIn(fn string) bool {
+	for _, g := range strings.Split(string(concStacks()), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		parked := strings.Contains(header, "[select") && strings.Contains(g, "internal/libzmq.(*Socket).wait(") ||
+			strings.Contains(header, "[IO wait") && strings.Contains(g, "internal/libzmq.(*Socket).pollFor(")
+		if parked && strings.Contains(g, fn+"(") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRepMandatoryReplyWaitEndsWithServe: a Rep made WithRouterMandatory
+// waits to reply to a requester whose queue is full; that wait ends with
+// Serve's ctx, so cancelling it stops Serve.
+func TestRepMandatoryReplyWaitEndsWithServe(t *testing.T) {
+	f := newFactory(t)
+	rep := must[*zmq.Rep](t)(f.NewRep(zmq.WithRouterMandatory(true), zmq.WithSendHWM(1)))
+	client := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRecvHWM(1)))
+	if err := client.Connect(bind(t, rep, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, time.Minute)
+	// Far more requests than replies fit; the client never reads.
+	for i := range 20 {
+		if err := client.Send(ctx, zmq.NewMsgString(fmt.Sprint("id", i), "", "req")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	res := make(chan error, 1)
+	go func() { res <- rep.Serve(serveCtx, rrEcho) }()
+	rrWaitFor(t, ctx, "Serve to wait in a reply", func() bool { return rrParkedIn("zmq.(*socket).send") })
+	stop()
+	select {
+	case err := <-res:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Serve whose ctx was cancelled: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve waiting to reply did not return after its ctx was cancelled")
+	}
+}
+
+// TestRepServeRepliesAfterHandlerCancels: a handler that cancels Serve's
+// ctx to stop serving after this request still has its reply sent.
+func TestRepServeRepliesAfterHandlerCancels(t *testing.T) {
+	for _, opts := range [][]zmq.RepOption{nil, {zmq.WithRouterMandatory(true)}} {
+		f := newFactory(t)
+		req, rep := rrPair(t, f, "inproc", opts...)
+		ctx := testCtx(t, time.Minute)
+		serveCtx, stop := context.WithCancel(ctx)
+		res := make(chan error, 1)
+		go func() {
+			res <- rep.Serve(serveCtx, func(_ context.Context, q *zmq.Request) (zmq.Msg, error) {
+				stop()
+				return q.Msg, nil
+			})
+		}()
+		m, err := req.Request(ctx, []byte("last"))
+		rrCheck(t, m, err, "last")
+		if err := <-res; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Serve stopped by its handler: %v, want context.Canceled", err)
+		}
+	}
+}

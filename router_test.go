@@ -5,6 +5,7 @@ package zmq_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"syscall"
 	"testing"
@@ -244,4 +245,90 @@ func TestRouterMandatoryBackpressure(t *testing.T) {
 		t.Fatal(err)
 	}
 	txExpectMsg(t, ctx, dealer.Recv, "last")
+}
+
+// TestRouterMandatoryFullPeerHoldsNoOtherBack: with the mandatory option,
+// sends waiting for one full peer hold back no send to another peer: a
+// send to a peer with room goes at once, and a send waiting for another
+// full peer goes as soon as that peer reads. Sends that wait for the same
+// peer go in the order they came, and each one counts in SendWaits.
+func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
+	f := newFactory(t)
+	router := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(1)))
+	ep := bind(t, router, "inproc")
+	ctx := testCtx(t, time.Minute)
+	peer := func(id string) *zmq.Dealer {
+		d := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte(id)), zmq.WithRecvHWM(1)))
+		if err := d.Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Send(ctx, zmq.NewMsgString("hi")); err != nil {
+			t.Fatal(err)
+		}
+		txExpectMsg(t, ctx, router.Recv, id, "hi")
+		return d
+	}
+	fill := func(id string) int {
+		n := 0
+		for ; ; n++ {
+			err := router.TrySendTo([]byte(id), []byte("fill"))
+			if errors.Is(err, zmq.EAGAIN) {
+				return n
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	slow, busy, free := peer("slow"), peer("busy"), peer("free")
+	slowFill, busyFill := fill("slow"), fill("busy")
+
+	const waiting = 4
+	slowRes := make(chan error, waiting)
+	for i := range waiting {
+		go func() { slowRes <- router.SendTo(ctx, []byte("slow"), []byte(fmt.Sprint("late", i))) }()
+		concWaitParked(t, "TestRouterMandatoryFullPeerHoldsNoOtherBack", i+1)
+	}
+	if w := router.Stats().SendWaits; w != waiting {
+		t.Errorf("%d sends wait, SendWaits = %d", waiting, w)
+	}
+
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := router.SendTo(fctx, []byte("free"), []byte("now"))
+	cancel()
+	if err != nil {
+		t.Fatalf("SendTo a peer with room while %d sends wait for another: %v", waiting, err)
+	}
+	txExpectMsg(t, ctx, free.Recv, "now")
+
+	busyRes := make(chan error, 1)
+	go func() { busyRes <- router.SendTo(ctx, []byte("busy"), []byte("after")) }()
+	concWaitParked(t, "TestRouterMandatoryFullPeerHoldsNoOtherBack", waiting+1)
+	for range busyFill {
+		txExpectMsg(t, ctx, busy.Recv, "fill")
+	}
+	select {
+	case err := <-busyRes:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("SendTo a peer that read its queue still waits behind sends to a full peer\n%s", concGoroutines())
+	}
+	txExpectMsg(t, ctx, busy.Recv, "after")
+	if len(slowRes) != 0 {
+		t.Fatal("a send to the peer that never read returned")
+	}
+
+	for range slowFill {
+		txExpectMsg(t, ctx, slow.Recv, "fill")
+	}
+	for i := range waiting {
+		txExpectMsg(t, ctx, slow.Recv, fmt.Sprint("late", i))
+	}
+	for range waiting {
+		if err := <-slowRes; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

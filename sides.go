@@ -16,13 +16,23 @@ type sendSide struct{ s *socket }
 // until ctx ends or the socket closes; it never queues the message anywhere
 // but in libzmq. A send that returns an error sent nothing: messages are
 // never split. Safe for concurrent use; waiting senders go in arrival order.
+//
+// A nil error means that libzmq took the message, not that a peer got it:
+// libzmq delivers it later, or loses it with its connection. That includes
+// a message of several frames whose connection closes while it is being
+// handed over: libzmq then discards the message and, on a Router always
+// and on a Dealer, Push or raw REQ socket mostly, reports success. When
+// libzmq refuses the rest of the message instead, as a Pair always does,
+// Send fails with ErrMessageTorn. Either way no part of the message is
+// delivered, and it may be sent again.
 func (x sendSide) Send(ctx context.Context, m Msg) error { return x.s.send(ctx, "send", m.Frames) }
 
 // SendBatch sends msgs in order, each one whole, moving as many as fit
 // into each call into libzmq: for streams of small messages it is several
 // times cheaper than one Send per message. It waits like Send whenever the
 // socket is full, and returns how many messages it sent; msgs[n:] were not
-// sent when err is not nil.
+// sent when err is not nil (with ErrMessageTorn, msgs[n] was cut off: see
+// Send).
 func (x sendSide) SendBatch(ctx context.Context, msgs []Msg) (n int, err error) {
 	for _, m := range msgs {
 		if len(m.Frames) == 0 {

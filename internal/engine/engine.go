@@ -112,5 +112,11 @@ type Stats struct {
 // every caller that was waiting when Close ran.
 var ErrClosed = errors.New("socket closed")
 
+// ErrTorn is returned by a send whose message was cut off: the engine took
+// its first frames, then the connection they went to closed, so the rest
+// could not follow. What was taken is discarded; no part of the message
+// reaches any peer, and the message may be sent again.
+var ErrTorn = errors.New("message cut off: its connection closed after its first frames were sent, and no part of it was delivered")
+
 // ErrMonitorActive is returned by Monitor when the socket already has one.
 var ErrMonitorActive = errors.New("socket already has a monitor")

@@ -53,7 +53,6 @@ func (e *Engine) NewSocket(t engine.SocketType) (engine.Socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.typ = t
 	s.eng = e
 	return s, nil
 }

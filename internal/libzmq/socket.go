@@ -24,9 +24,19 @@
 //     consumed the fd's edge (txZMQ's "serious bug"). If nobody holds the
 //     poller role then, the heads are woken to take it.
 //
-// Waiters are served first-in first-out per direction. A cancelled waiter
-// consumes nothing: messages are only taken out of libzmq by a caller that
-// is still going to return them.
+// Waiters are served first-in first-out per direction: only a queue's head
+// is woken when the socket becomes ready. Where readiness is only a hint
+// (a ROUTER with the mandatory option is ready when any peer has room),
+// a head that still cannot proceed passes the turn down its queue, so that
+// a send waiting for one peer never holds back one waiting for another
+// (passTurnLocked). There the rules above leave one gap, as readiness no
+// longer names who can proceed: a command that reaches libzmq in the
+// instant between a waiter's check of the fd and its own call, and that
+// the call consumes without proceeding, may have made room for a waiter
+// ahead of it, which then waits for the socket's next command.
+//
+// A cancelled waiter consumes nothing: messages are only taken out of
+// libzmq by a caller that is still going to return them.
 package libzmq
 
 import (
@@ -47,6 +57,10 @@ import (
 // ErrClosed is returned by every operation on a closed socket, and to every
 // caller that was waiting when Close ran.
 var ErrClosed = engine.ErrClosed
+
+// ErrTorn is the boundary's: libzmq took a message's first frames, then the
+// connection they went to closed, so the rest could not follow.
+var ErrTorn = engine.ErrTorn
 
 const (
 	// maxBatchMsgs bounds the messages taken out of libzmq per receive
@@ -91,11 +105,12 @@ type Socket struct {
 	file   *os.File
 	rc     syscall.RawConn
 
-	closing    chan struct{} // closed when Close starts
-	closedDone chan struct{} // closed when Close has finished
-	closeErr   error
-	watched    bool // registered with the watchdog
-	monitored  atomic.Bool
+	closing       chan struct{} // closed when Close starts
+	closedDone    chan struct{} // closed when Close has finished
+	closeErr      error
+	watched       bool   // registered with the watchdog
+	monitor       string // endpoint of the monitor started and not stopped yet
+	activeMonitor atomic.Pointer[monitor]
 
 	// poller is the waiter parked in the netpoller on the fd, if any.
 	// interrupted says a read deadline in the past was set to wake it; the
@@ -146,6 +161,7 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	}
 	s := &Socket{
 		zs:         zs,
+		typ:        engine.SocketType(typ),
 		closing:    make(chan struct{}),
 		closedDone: make(chan struct{}),
 	}
@@ -200,6 +216,60 @@ func (s *Socket) Do(f func(zs capi.Socket) error) error {
 	return err
 }
 
+// StartMonitor makes libzmq publish the socket's events of the kinds in
+// mask on a PAIR socket it binds at inproc endpoint ep, then runs connect,
+// which must connect the PAIR that receives them, before anything else
+// can reach the socket: libzmq publishes with blocking sends, which never
+// return while that PAIR has no peer. The receiving PAIR must have a
+// receive high-water mark of 0, which makes the inproc pipe unlimited, and
+// must stay open until MONITOR_STOPPED, which mask must include: only then
+// can no publishing block, neither an event nor the MONITOR_STOPPED that
+// StopMonitor and Close send.
+func (s *Socket) StartMonitor(ep string, mask int, connect func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.monitor != "" {
+		return engine.ErrMonitorActive
+	}
+	err := s.zs.Monitor(ep, mask)
+	if err == nil {
+		// An inproc connect to a bound endpoint fails only once the context
+		// terminates, which first waits for this socket to close.
+		if err = connect(); err == nil {
+			s.monitor = ep
+		}
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+// StopMonitor stops the monitor that StartMonitor started at ep, if it
+// still runs; libzmq sends MONITOR_STOPPED as its last event.
+func (s *Socket) StopMonitor(ep string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	var err error
+	if s.monitor == ep {
+		err = s.stopMonitorLocked()
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+func (s *Socket) stopMonitorLocked() error {
+	if s.monitor == "" {
+		return nil
+	}
+	s.monitor = ""
+	return s.zs.Monitor("", 0)
+}
+
 // recheckIfWaitedLocked reads ZMQ_EVENTS and wakes ready waiters, if any
 // goroutine waits. It must follow every libzmq call.
 func (s *Socket) recheckIfWaitedLocked() {
@@ -208,21 +278,23 @@ func (s *Socket) recheckIfWaitedLocked() {
 	}
 }
 
-// wakeLocked wakes the head waiter of q, if any: a poller by a read
-// deadline in the past, which ends its wait in the netpoller, any other
-// through its channel.
+// wakeLocked wakes the head waiter of q, if any.
 func (s *Socket) wakeLocked(q *waitq) {
-	h := q.head
-	if h == nil {
-		return
+	if q.head != nil {
+		s.wakeWaiterLocked(q.head)
 	}
-	h.woken = true
-	if h == s.poller {
+}
+
+// wakeWaiterLocked wakes w: the poller by a read deadline in the past,
+// which ends its wait in the netpoller, any other through its channel.
+func (s *Socket) wakeWaiterLocked(w *waiter) {
+	w.woken = true
+	if w == s.poller {
 		s.interruptPollerLocked()
 		return
 	}
 	select {
-	case h.ch <- struct{}{}:
+	case w.ch <- struct{}{}:
 	default: // already signalled
 	}
 }
@@ -274,8 +346,10 @@ func (s *Socket) recheckLocked() {
 
 // wait runs try until it succeeds, fails with something other than EAGAIN,
 // ctx ends or the socket closes. bit is the ZMQ_EVENTS bit that means try
-// may succeed now. try runs under the lock.
-func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) error {
+// may succeed now. key says what try waits for when the socket's readiness
+// cannot say it (a ROUTER's send waits for its peer), nil otherwise (see
+// passTurnLocked). try runs under the lock.
+func (s *Socket) wait(ctx context.Context, q *waitq, bit int, key []byte, try func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -293,30 +367,43 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 			s.mu.Unlock()
 			return ErrClosed
 		}
-		// First in, first out: a newcomer lines up behind earlier waiters.
-		if w == nil && q.n > 0 {
-			w = s.waiters.get()
-			q.push(w)
+		var err error
+		if w != nil && q.head != w {
+			err = s.tryBehindLocked(q, w, bit, try) // its turn was passed to it
 		} else {
-			err := s.tryUntilParkable(bit, try)
-			if err != capi.EAGAIN {
-				var probe *Violation
-				if w != nil {
-					probe = w.audit.probe
+			// Everybody tries first, newcomers too: those already waiting
+			// may wait for something this caller does not need (a full
+			// ROUTER peer, while this send goes to another).
+			var hint bool
+			hint, err = s.tryUntilParkable(bit, try)
+			if err == capi.EAGAIN {
+				if w == nil {
+					w = s.waiters.get()
+					w.key = key
+					q.push(w)
+					if q == &s.sendQ {
+						s.stats.SendWaits++
+					}
 				}
-				leave()
-				s.recheckIfWaitedLocked()
-				s.mu.Unlock()
-				reportProbe(probe)
-				return err
-			}
-			if w == nil {
-				w = s.waiters.get()
-				q.push(w)
-				if q == &s.sendQ {
-					s.stats.SendWaits++
+				if hint && q.head == w {
+					s.passTurnLocked(q, w)
+				} else if hint {
+					// A newcomer cannot tell whether the commands its calls
+					// acted on serve a waiter ahead: let them try again.
+					s.wakeLocked(q)
 				}
 			}
+		}
+		if err != capi.EAGAIN {
+			var probe *Violation
+			if w != nil {
+				probe = w.audit.probe
+			}
+			leave()
+			s.recheckIfWaitedLocked()
+			s.mu.Unlock()
+			reportProbe(probe)
+			return err
 		}
 		w.woken, w.audit = false, audit{parkedAt: time.Now()}
 		if s.poller == nil && q.head == w {
@@ -349,14 +436,75 @@ func (s *Socket) wait(ctx context.Context, q *waitq, bit int, try func() error) 
 		case <-s.closing:
 		case <-ctx.Done():
 			s.mu.Lock()
-			leave()
 			// We may have been signalled just now: pass the turn on.
+			if w.woken && q.head != w {
+				s.passTurnLocked(q, w)
+			}
+			leave()
 			s.recheckIfWaitedLocked()
 			s.mu.Unlock()
 			return ctx.Err()
 		}
 		s.mu.Lock()
 	}
+}
+
+// passTurnLocked runs when waiter w could not proceed although the socket
+// reads ready in its direction: readiness was only a hint that some calls
+// may succeed, as on a ROUTER with the mandatory option, which can send
+// when any one peer has room. Then waiters behind w may wait for other
+// things (their keys: other peers) that are ready, and w must not hold
+// them back: the first waiter behind w whose key no waiter ahead of it
+// has gets a try (tryBehindLocked), and passes the turn on in its turn.
+// Waiters with the same key keep their order: only the first of them
+// tries. Unkeyed waiters all wait for the same thing: none is woken.
+func (s *Socket) passTurnLocked(q *waitq, w *waiter) {
+	for c := w.next; c != nil; c = c.next {
+		if c.key != nil && !keyAhead(q, c) {
+			s.wakeWaiterLocked(c)
+			return
+		}
+	}
+}
+
+// keyAhead reports whether a waiter ahead of c in q has c's key.
+func keyAhead(q *waitq, c *waiter) bool {
+	for a := q.head; a != c; a = a.next {
+		if a.key != nil && bytes.Equal(a.key, c.key) {
+			return true
+		}
+	}
+	return false
+}
+
+// tryBehindLocked gives waiter w, behind others in q, the turn passed to
+// it: one try. libzmq commands that came since the head's try may serve a
+// waiter ahead of w, and only that waiter's try can tell: if some are
+// pending, w leaves them to the head, which acts on them and passes the
+// turn down again, w keeping its place. Otherwise w tries; on EAGAIN it
+// passes the turn on, and if commands came meanwhile (which its calls may
+// act on) the head gets a new turn as well. So a new turn starts only when
+// something happened: waiters that all wait in vain do not spin.
+func (s *Socket) tryBehindLocked(q *waitq, w *waiter, bit int, try func() error) error {
+	if capi.FDReadable(s.fd) {
+		s.wakeLocked(q)
+		return capi.EAGAIN
+	}
+	err := try()
+	if err != capi.EAGAIN {
+		return err
+	}
+	s.passTurnLocked(q, w)
+	came := capi.FDReadable(s.fd)
+	// The try may have consumed the edge that waiters of the other
+	// direction wait for: pass on what the socket says now.
+	if ev, eerr := s.zs.Events(); eerr == nil {
+		s.wakeOtherLocked(bit, ev)
+	}
+	if came {
+		s.wakeLocked(q)
+	}
+	return err
 }
 
 // watchCtxLocked makes sure that the end of ctx interrupts the poller while
@@ -392,11 +540,12 @@ func (s *Socket) watchCtxLocked(ctx context.Context) {
 // "ready" while the operation still fails (an XPUB with the no-drop option,
 // a ROUTER with one free peer among full ones): then parking is safe
 // exactly when no command arrived since, i.e. the fd is not readable.
-func (s *Socket) tryUntilParkable(bit int, try func() error) error {
+//
+// With EAGAIN it reports whether the caller parks on such a hint.
+func (s *Socket) tryUntilParkable(bit int, try func() error) (hint bool, err error) {
 	for {
-		err := try()
-		if err != capi.EAGAIN {
-			return err
+		if err = try(); err != capi.EAGAIN {
+			return false, err
 		}
 		ev, eerr := s.zs.Events()
 		if eerr == nil {
@@ -405,13 +554,13 @@ func (s *Socket) tryUntilParkable(bit int, try func() error) error {
 			s.wakeOtherLocked(bit, ev)
 		}
 		if eerr != nil || ev&bit == 0 {
-			return capi.EAGAIN
+			return false, err
 		}
 		if err = try(); err != capi.EAGAIN {
-			return err
+			return false, err
 		}
 		if !capi.FDReadable(s.fd) {
-			return capi.EAGAIN
+			return true, err
 		}
 	}
 }
@@ -457,7 +606,17 @@ func (s *Socket) pollEdge(uintptr) bool {
 
 // Send sends one whole message, waiting while the socket cannot take it.
 func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
-	return s.wait(ctx, &s.sendQ, capi.PollOut, func() error { return s.sendLocked(frames) })
+	return s.wait(ctx, &s.sendQ, capi.PollOut, s.sendKey(frames), func() error { return s.sendLocked(frames) })
+}
+
+// sendKey returns what a send of frames waits for when it cannot go: on a
+// ROUTER or STREAM socket, which route by the first frame, room at that
+// peer; nil (room, whatever the message) on others.
+func (s *Socket) sendKey(frames [][]byte) []byte {
+	if (s.typ == engine.ROUTER || s.typ == engine.STREAM) && len(frames) > 0 {
+		return frames[0]
+	}
+	return nil
 }
 
 // SendMany sends n messages (msg(i) gives the frames of message i) in
@@ -467,7 +626,7 @@ func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
 func (s *Socket) SendMany(ctx context.Context, n int, msg func(int) [][]byte) (int, error) {
 	sent := 0
 	for sent < n {
-		err := s.wait(ctx, &s.sendQ, capi.PollOut, func() error {
+		err := s.wait(ctx, &s.sendQ, capi.PollOut, s.sendKey(msg(sent)), func() error {
 			k, err := s.sendManyLocked(msg, sent, n)
 			sent += k
 			if k > 0 && err == capi.EAGAIN {
@@ -512,33 +671,20 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 		}
 		s.stageWords = words
 		nf, err := s.zs.Send(buf, words)
-		whole, bytes, end := 0, 0, 0
-		for i, w := range words[:nf] {
+		whole, bytes, wholeBytes := 0, 0, 0
+		for _, w := range words[:nf] {
 			bytes += int(w & capi.SizeMask)
 			if w&capi.More == 0 {
 				whole++
-				end = i + 1
+				wholeBytes = bytes
 			}
-		}
-		if nf > end { // a message's first frame went out: the rest must follow
-			off := bytes
-			last := nf
-			for last < len(words) && words[last-1]&capi.More != 0 {
-				last++
-			}
-			tail := 0
-			for _, w := range words[nf:last] {
-				tail += int(w & capi.SizeMask)
-			}
-			if ferr := s.finish(buf[off:off+tail], words[nf:last]); ferr != nil {
-				return sent + whole, ferr
-			}
-			whole++
-			bytes += tail
 		}
 		s.stats.MsgsOut += uint64(whole)
-		s.stats.BytesOut += uint64(bytes)
+		s.stats.BytesOut += uint64(wholeBytes)
 		sent += whole
+		if nf > 0 && words[nf-1]&capi.More != 0 { // stopped inside a message
+			return sent, s.midMessageLocked(err, words[nf])
+		}
 		if err != nil {
 			return sent, err
 		}
@@ -561,7 +707,7 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	if s.closed {
 		return ErrClosed
 	}
-	err := s.tryUntilParkable(capi.PollOut, func() error { return s.sendLocked(frames) })
+	_, err := s.tryUntilParkable(capi.PollOut, func() error { return s.sendLocked(frames) })
 	s.recheckIfWaitedLocked()
 	return err
 }
@@ -615,12 +761,7 @@ func (s *Socket) sendStaged(frames [][]byte, total int) error {
 	if n == 0 || err == nil {
 		return err
 	}
-	// The first frame went out: the rest must follow (a message is never split).
-	off := 0
-	for _, w := range words[:n] {
-		off += int(w & capi.SizeMask)
-	}
-	return s.finish(buf[off:], words[n:])
+	return s.midMessageLocked(err, words[n])
 }
 
 func (s *Socket) sendDirect(frames [][]byte) error {
@@ -642,28 +783,49 @@ func (s *Socket) sendDirect(frames [][]byte) error {
 	return nil
 }
 
-// finish sends the remaining frames of a message whose first frame libzmq
-// accepted. libzmq counts its high-water mark per whole message, so EAGAIN
-// here is not expected; if it happens the frames are retried rather than
-// dropped, because a torn message would reach the peer otherwise.
+// finish sends the remaining frames of a message whose first frames libzmq
+// accepted.
 func (s *Socket) finish(data []byte, words []uint64) error {
-	for len(words) > 0 {
-		n, err := s.zs.Send(data, words)
-		for _, w := range words[:n] {
-			data = data[int(w&capi.SizeMask):]
-		}
-		words = words[n:]
-		if err != nil && err != capi.EAGAIN {
-			return err
-		}
+	n, err := s.zs.Send(data, words)
+	if err != nil {
+		return s.midMessageLocked(err, words[n])
 	}
 	return nil
+}
+
+// midMessageLocked handles err, which stopped a message after its first
+// frames went out; refused is the word of the frame libzmq refused.
+//
+// libzmq counts its high-water mark in whole messages, so it refuses a
+// later frame (EAGAIN) only when the connection the message goes to has
+// closed: the message is torn. It is never retried: nothing is left to
+// take the rest but the next peer, which would get a tail it never saw
+// begin (a PAIR keeps refusing until a new peer comes, then accepts).
+//
+// A load-balancing socket (PUSH, DEALER, REQ) that refused a frame with
+// more to follow then drops frames until the end of the message, which
+// would swallow the caller's next message: one empty final frame ends the
+// torn one, and libzmq drops it with the rest.
+func (s *Socket) midMessageLocked(err error, refused uint64) error {
+	if err != capi.EAGAIN {
+		return err
+	}
+	if refused&capi.More != 0 && loadBalanced(s.typ) {
+		s.zs.Send(nil, []uint64{0})
+	}
+	return ErrTorn
+}
+
+// loadBalanced reports whether socket type typ sends through libzmq's
+// load balancer: REQ, DEALER, PUSH.
+func loadBalanced(typ engine.SocketType) bool {
+	return typ == engine.REQ || typ == engine.DEALER || typ == engine.PUSH
 }
 
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (Message, error) {
 	var m Message
-	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		var err error
 		m, err = s.recvLocked()
 		return err
@@ -676,7 +838,7 @@ func (s *Socket) Recv(ctx context.Context) (Message, error) {
 // all. put receives each with its index. It returns how many it took.
 func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, Message)) (int, error) {
 	n := 0
-	err := s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	err := s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		m, err := s.recvLocked()
 		if err != nil {
 			return err
@@ -699,7 +861,7 @@ func (s *Socket) TryRecv() (Message, error) {
 		return Message{}, ErrClosed
 	}
 	var m Message
-	err := s.tryUntilParkable(capi.PollIn, func() (err error) {
+	_, err := s.tryUntilParkable(capi.PollIn, func() (err error) {
 		m, err = s.recvLocked()
 		return err
 	})
@@ -713,7 +875,7 @@ func (s *Socket) TryRecv() (Message, error) {
 // scratch buffer until copied, so a caller that reuses dst allocates
 // nothing.
 func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
-	return s.wait(ctx, &s.recvQ, capi.PollIn, func() error {
+	return s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		m, err := s.nextLocked(true)
 		if err != nil {
 			return err
@@ -1000,12 +1162,20 @@ func (s *Socket) Close() error {
 	// eventfd behind.
 	s.file.Close()
 	s.mu.Lock()
+	// zmq_close would leave stopping the monitor to libzmq's reaper thread,
+	// whose send of MONITOR_STOPPED could then find the monitor's PAIR
+	// closed and block for good: stop it here, while that PAIR is known to
+	// be open.
+	s.stopMonitorLocked()
 	s.closeErr = s.zs.Close()
 	s.ready, s.partial = nil, Message{}
 	if s.held != nil {
 		s.dropHeldLocked()
 	}
 	s.mu.Unlock()
+	// The monitor's last event is on its way to its drain, which closes
+	// the monitor's PAIR.
+	s.awaitMonitorEnd()
 	close(s.closedDone)
 	return s.closeErr
 }

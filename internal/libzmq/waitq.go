@@ -8,8 +8,11 @@ type waiter struct {
 	ch         chan struct{}
 	prev, next *waiter
 
+	// key says what the waiter waits for, if the socket's readiness cannot
+	// say it (see passTurnLocked).
+	key []byte
 	// woken is set when the waiter is signalled and cleared when it parks
-	// again. Both fields are guarded by the socket lock.
+	// again. These fields are guarded by the socket lock.
 	woken bool
 	audit audit // the watchdog's view of this waiter (watchdog.go)
 }
