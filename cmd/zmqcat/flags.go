@@ -100,26 +100,29 @@ messages, even after end of input. req sends a line, prints the reply, then
 sends the next; rep prints each request and answers it.
 
 Delivery: a sender that ends (at end of input, -n, a signal, --timeout) with
-messages it read but never handed to a peer says on stderr, in one line, how
-many and what the endpoints lacked, and exits 1 (3 for --timeout). Handed to a
-peer means:
-  push, dealer, pair, req  the socket took the message for a connection whose
-                           handshake had completed: zmqcat sets immediate, so
-                           nothing queues for a peer that is not there. Once
-                           input has ended, a message waits at most --linger
-                           for such a peer, or --timeout when given.
-  req                      also: its reply arrived (a reply proves delivery)
-  router                   the peer with the message's routing id was connected
-                           (zmqcat sets router_mandatory)
-  pub, xpub, xsub          some peer ever connected: they drop what nobody
-                           subscribed to by design, so zmqcat reports only when
-                           no peer ever did
-A line that cannot be read as a message counts as not delivered. zmqcat cannot
-see a message lost after it was handed over: the connection broke before the
-message was written, or the peer did not take it before --linger ran out at
-exit. -o immediate=0 or -o router_mandatory=0 hide more: then push, dealer,
-pair and req count their messages as not delivered only when no peer ever
-completed a handshake, and router cannot tell.
+messages it never handed to a peer says so in one line on stderr, how many and
+what its endpoints lacked, and exits 1 (3 after --timeout). A message is
+handed to a peer when:
+  push             the socket took it for a connection whose handshake had
+                   completed (zmqcat sets immediate: nothing is queued for
+                   a peer that is not there)
+  req              its reply arrived
+  router           the peer with its routing id was connected (zmqcat sets
+                   router_mandatory)
+  dealer, pair     some peer completed a handshake before the socket was
+                   gone, within --linger at exit
+  pub, xpub, xsub  the same; they drop what nobody subscribed to by design,
+                   and zmqcat reports only when no peer ever connected
+Once input has ended, a message waits at most --linger for a peer to take it
+(push, pub, req: --timeout instead, when given), and req, when no peer has
+completed a handshake, gives up on its reply as well. A line that cannot be
+read as a message counts as not delivered. zmqcat cannot see a message lost
+after it was handed over (the connection broke before it was written, or the
+peer did not read it before --linger ran out), nor what dealer queued for
+one of several endpoints whose peer never came. Sockets that receive do not
+get immediate: libzmq 4.3.4 would drop what a peer sent just before it
+disconnected. With -o immediate=0, push is judged as dealer is; with -o
+router_mandatory=0, router cannot tell.
 
 Frames are raw bytes: a frame holding the delimiter or a newline, or a routing
 id that is not text, prints as it is in text format, and a CR before a newline
@@ -176,8 +179,8 @@ type config struct {
 	verbose   bool
 	version   bool         // --version: print it and exit
 	options   []zmq.Option // -o, in order
-	// immediateOff: -o immediate=0 was given, so a message taken by the
-	// socket may still wait for a peer that never comes.
+	// immediateOff: -o immediate=0 was given, so push may queue a
+	// message for a peer that never comes.
 	immediateOff bool
 }
 
@@ -285,14 +288,14 @@ func parseFlags(args []string) (_ *config, err error) {
 		return nil, usagef("bad %s %d: want 0 (no limit) or more", cl.name("hwm"), hwm)
 	}
 	cfg.hwm = hwm
-	lingerFlag := cl.name("linger")
+	lingerArg := fmt.Sprintf("%s %v", cl.name("linger"), linger) // for errors
 	for _, o := range cl.values("option", options) {
 		set, err := parseOption(o.flag, o.value, cfg.typ)
 		if err != nil {
 			return nil, err
 		}
 		if set.name == lingerOpt {
-			linger, lingerFlag = set.linger, o.flag+" "+o.value
+			linger, lingerArg = set.linger, fmt.Sprintf("%s %q", o.flag, o.value)
 			continue
 		}
 		if set.name == "immediate" {
@@ -302,7 +305,7 @@ func parseFlags(args []string) (_ *config, err error) {
 		cfg.options = append(cfg.options, set.opt)
 	}
 	if linger > 0 && linger%time.Millisecond != 0 {
-		return nil, usagef("bad %s %v: want whole milliseconds, or negative for no limit", lingerFlag, linger)
+		return nil, usagef("bad %s: want whole milliseconds, or negative for no limit", lingerArg)
 	}
 	cfg.linger = linger
 	if cl.changed("identity") {
