@@ -14,7 +14,8 @@ const usageText = `usage: zmqcat TYPE [flags]
        zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W] [--engine E]
        zmqcat --version [--engine E]
 
-TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router (any case)
+TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router, in
+any case
 
   -b, --bind EP        bind to EP (repeatable)
   -c, --connect EP     connect to EP (repeatable); at least one -b or -c is required
@@ -22,11 +23,12 @@ TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router (any case
   -n, --count N        receivers exit after printing N messages, senders after
                        sending N lines (default 0: no limit)
       --timeout D      exit with status 3 if no message arrives within D (a Go
-                       duration such as 500ms); req: per request; senders: per send
-      --format F       text (default): a line is a message, its frames joined by
-                       the delimiter; json: a line is a JSON array of frames, each
-                       a string, or {"base64": "..."} for bytes that are not UTF-8.
-                       For stdin and stdout alike
+                       duration such as 500ms); req: per request; push, pub:
+                       per send
+      --format F       text (default): a line is a message, its frames joined
+                       by the delimiter; json: a line is a JSON array of frames,
+                       each a string, or {"base64": "..."} for bytes that are
+                       not UTF-8. For stdin and stdout alike
       --hwm N          send and receive high-water mark (default 1000)
       --linger D       how long messages may take to reach a peer once input has
                        ended (default 1s; negative: no limit); sub and pull send
@@ -36,23 +38,25 @@ TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router (any case
       --reply TEXT     rep: answer every request with TEXT (frames split on the
                        delimiter) instead of echoing it
   -o, --option NAME=VALUE
-                       set a socket option (repeatable; after zmqcat's own, so it
-                       wins). NAME is libzmq's without ZMQ_, in any case:
+                       set a socket option (repeatable; after zmqcat's own, so
+                       it wins). NAME is libzmq's without ZMQ_, in any case:
                          affinity backlog bindtodevice conflate connect_timeout
-                         handshake_ivl heartbeat_ivl heartbeat_timeout heartbeat_ttl
-                         immediate invert_matching ipv6 linger maxmsgsize
-                         multicast_hops multicast_loop multicast_maxtpdu
-                         probe_router rate rcvbuf rcvhwm reconnect_ivl
-                         reconnect_ivl_max recovery_ivl req_correlate req_relaxed
-                         router_handover router_mandatory routing_id sndbuf sndhwm
-                         socks_proxy tcp_keepalive tcp_keepalive_cnt
-                         tcp_keepalive_idle tcp_keepalive_intvl tcp_maxrt tos
-                         xpub_manual xpub_nodrop xpub_verbose xpub_verboser
-                         xpub_welcome_msg zap_domain
-                       Times are Go durations (500ms) or numbers in libzmq's unit:
-                       milliseconds, seconds for tcp_keepalive_idle and _intvl.
-                       Booleans are 0 or 1. -o linger=D is --linger D
-      --engine E       go or libzmq (default: $ZMQ_ENGINE, else libzmq when built in)
+                         handshake_ivl heartbeat_ivl heartbeat_timeout
+                         heartbeat_ttl immediate invert_matching ipv6 linger
+                         maxmsgsize multicast_hops multicast_loop
+                         multicast_maxtpdu probe_router rate rcvbuf rcvhwm
+                         reconnect_ivl reconnect_ivl_max recovery_ivl
+                         req_correlate req_relaxed router_handover
+                         router_mandatory routing_id sndbuf sndhwm socks_proxy
+                         tcp_keepalive tcp_keepalive_cnt tcp_keepalive_idle
+                         tcp_keepalive_intvl tcp_maxrt tos xpub_manual
+                         xpub_nodrop xpub_verbose xpub_verboser xpub_welcome_msg
+                         zap_domain
+                       Times are Go durations (500ms) or numbers in libzmq's
+                       unit: milliseconds, seconds for tcp_keepalive_idle and
+                       _intvl. Booleans are 0 or 1. -o linger=D is --linger D
+      --engine E       go or libzmq (default: $ZMQ_ENGINE, else libzmq when
+                       built in)
   -v, --verbose        connection events on stderr, one line each: listening,
                        connected, accepted, handshake succeeded or failed (with
                        why), disconnected, retrying (shown at the 1st, 2nd, 4th,
@@ -82,9 +86,9 @@ as zmqcat keygen --out, pyzmq's zmq.auth.create_certificates or CZMQ write it
 A client given --curve-server-key and no --curve-secret-key uses a fresh key pair
 and prints its public key on stderr. Secret keys are never printed.
 
-A failed handshake (a client not allowed, a wrong server key, a peer with another
-security mechanism) is reported on stderr with its reason, with or without -v, at
-most once every 10s for the same endpoint and reason.
+A failed handshake (a client not allowed, a wrong server key, a peer with
+another security mechanism) is reported on stderr with its reason, with or
+without -v, at most once every 10s for the same endpoint and reason.
 
 keygen prints a new CURVE key pair as two lines, "public: KEY" and "secret: KEY".
 With --out DIR --name NAME it also writes DIR/NAME.key (public certificate) and

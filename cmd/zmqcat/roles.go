@@ -233,14 +233,16 @@ func requests(ctx context.Context, cfg *config, s *socket, w *watcher, in *input
 		handoff, release = afterInput(ctx, in.ended, cfg.linger)
 	}
 	defer release()
-	for n := 0; cfg.count == 0 || n < cfg.count; n++ {
+	lineNo := 0
+	for answered := 0; cfg.count == 0 || answered < cfg.count; {
 		b, ok, err := nextLine(ctx, in.lines)
 		if !ok {
 			return err
 		}
+		lineNo++
 		m, err := decodeLine(b, cfg)
 		if err != nil {
-			fmt.Fprintf(stderr, "zmqcat: line %d: %v; not sent\n", n+1, err)
+			fmt.Fprintf(stderr, "zmqcat: line %d: %v; not sent\n", lineNo, err)
 			s.undelivered.add(1, "lines that are not messages (reported above)")
 			continue
 		}
@@ -276,6 +278,7 @@ func requests(ctx context.Context, cfg *config, s *socket, w *watcher, in *input
 			s.undelivered.add(1, "no reply to a request")
 			return timedOut(ctx, err, "no reply", cfg.timeout)
 		}
+		answered++
 		s.received.Add(1)
 		if err := out.print(reply); err != nil {
 			return err
