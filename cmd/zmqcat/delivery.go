@@ -25,9 +25,11 @@ import (
 type undelivered struct {
 	mu sync.Mutex
 	n  int
-	// reasons are distinct, in order of first occurrence; "" stands for
-	// what the endpoints lacked (watcher.lacking).
+	// reasons are distinct, in order of first occurrence, at most
+	// maxReasons of them; "" stands for what the endpoints lacked
+	// (watcher.lacking). more: there were other reasons.
 	reasons []string
+	more    bool
 }
 
 // maxReasons bounds how many distinct reasons the report lists.
@@ -42,6 +44,10 @@ func (u *undelivered) add(n int, reason string) {
 			return
 		}
 	}
+	if len(u.reasons) == maxReasons {
+		u.more = true
+		return
+	}
 	u.reasons = append(u.reasons, reason)
 }
 
@@ -53,15 +59,14 @@ func (u *undelivered) report(w *watcher) (int, string) {
 		return 0, ""
 	}
 	var parts []string
-	for i, r := range u.reasons {
-		if i == maxReasons {
-			parts = append(parts, fmt.Sprintf("and %d more reasons", len(u.reasons)-maxReasons))
-			break
-		}
+	for _, r := range u.reasons {
 		if r == "" {
 			r = w.lacking()
 		}
 		parts = append(parts, r)
+	}
+	if u.more {
+		parts = append(parts, "and for other reasons")
 	}
 	return u.n, strings.Join(parts, "; ")
 }

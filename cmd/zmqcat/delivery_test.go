@@ -210,3 +210,16 @@ func TestVerboseRetries(t *testing.T) {
 	push.closeStdin() // nothing read: nothing undelivered
 	push.exitsWith(0)
 }
+
+func TestUndeliveredReasonsAreBounded(t *testing.T) {
+	var u undelivered
+	for i := range 100 {
+		u.add(1, fmt.Sprintf("no connected peer %q", fmt.Sprint(i)))
+		u.add(1, fmt.Sprintf("no connected peer %q", fmt.Sprint(i%3)))
+	}
+	n, why := u.report(&watcher{})
+	want := `no connected peer "0"; no connected peer "1"; no connected peer "2"; no connected peer "3"; no connected peer "4"; and for other reasons`
+	if n != 200 || why != want || len(u.reasons) != maxReasons {
+		t.Fatalf("report: %d, %q (%d reasons kept); want 200, %q", n, why, len(u.reasons), want)
+	}
+}
