@@ -31,7 +31,7 @@ func runBench(ctx context.Context, cfg *benchConfig, stdout, stderr io.Writer) (
 	if cfg.mode == "thr-send" {
 		linger = -1 // every message must reach the receiver, which counts them
 	}
-	f, err := zmq.NewFactory(zmq.WithDefaultLinger(linger))
+	f, err := zmq.NewFactory(factoryOptions(cfg.engine, zmq.WithDefaultLinger(linger))...)
 	if err != nil {
 		return err
 	}

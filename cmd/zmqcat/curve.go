@@ -1,18 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
-	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
 )
@@ -41,22 +38,22 @@ type curveFlags struct {
 	server                    bool
 	secret, public, serverKey string
 	allow                     []string
-	set                       map[string]bool // the names of the flags given
+	set                       func(name string) bool // whether a flag was given
 }
 
-func (c *curveFlags) define(fs *flag.FlagSet) {
+func (c *curveFlags) define(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.server, "curve-server", false, "")
 	fs.StringVar(&c.secret, "curve-secret-key", "", "")
 	fs.StringVar(&c.public, "curve-public-key", "", "")
 	fs.StringVar(&c.serverKey, "curve-server-key", "", "")
-	fs.Var(listFlag{&c.allow}, "curve-allow", "")
+	fs.StringArrayVar(&c.allow, "curve-allow", nil, "")
 }
 
-// parse checks the --curve-* flags (set holds the names of the flags
-// given) and returns nil when none asks for CURVE.
-func (c *curveFlags) parse(set map[string]bool) (*curveConfig, error) {
+// parse checks the --curve-* flags (set tells which flags were given) and
+// returns nil when none asks for CURVE.
+func (c *curveFlags) parse(set func(name string) bool) (*curveConfig, error) {
 	c.set = set
-	if !c.server && !set["curve-secret-key"] && !set["curve-public-key"] && !set["curve-server-key"] && len(c.allow) == 0 {
+	if !c.server && !set("curve-secret-key") && !set("curve-public-key") && !set("curve-server-key") && len(c.allow) == 0 {
 		return nil, nil
 	}
 	if c.server {
@@ -67,11 +64,11 @@ func (c *curveFlags) parse(set map[string]bool) (*curveConfig, error) {
 
 func (c *curveFlags) parseServer() (*curveConfig, error) {
 	switch {
-	case !c.set["curve-secret-key"]:
+	case !c.set("curve-secret-key"):
 		return nil, usagef("--curve-server needs --curve-secret-key KEY (the server's own secret key)")
-	case c.set["curve-server-key"]:
+	case c.set("curve-server-key"):
 		return nil, usagef("--curve-server-key is the server's public key, for a client: drop it or drop --curve-server")
-	case c.set["curve-public-key"]:
+	case c.set("curve-public-key"):
 		return nil, usagef("--curve-public-key is a client's own public key: a --curve-server needs only --curve-secret-key")
 	}
 	kp, err := secretKeyArg("--curve-secret-key", c.secret)
@@ -93,9 +90,9 @@ func (c *curveFlags) parseClient() (*curveConfig, error) {
 	switch {
 	case len(c.allow) > 0:
 		return nil, usagef("--curve-allow lists the clients a server lets in: it needs --curve-server")
-	case !c.set["curve-server-key"]:
+	case !c.set("curve-server-key"):
 		return nil, usagef("a CURVE client needs --curve-server-key KEY (the server's public key); or give --curve-server to be the server")
-	case c.set["curve-public-key"] && !c.set["curve-secret-key"]:
+	case c.set("curve-public-key") && !c.set("curve-secret-key"):
 		return nil, usagef("--curve-public-key needs --curve-secret-key (or give neither, for a fresh key pair)")
 	}
 	srv, err := publicKeyArg("--curve-server-key", c.serverKey)
@@ -103,14 +100,14 @@ func (c *curveFlags) parseClient() (*curveConfig, error) {
 		return nil, err
 	}
 	cc := &curveConfig{serverKey: srv}
-	if !c.set["curve-secret-key"] {
+	if !c.set("curve-secret-key") {
 		cc.fresh = true
 		return cc, nil
 	}
 	if cc.keys, err = secretKeyArg("--curve-secret-key", c.secret); err != nil {
 		return nil, err
 	}
-	if c.set["curve-public-key"] {
+	if c.set("curve-public-key") {
 		pub, err := publicKeyArg("--curve-public-key", c.public)
 		if err != nil {
 			return nil, err
@@ -234,7 +231,7 @@ func showArg(s string) string {
 // Then it returns an error that shows none of it. The flag package quotes
 // what it cannot parse, and a secret key must never reach stderr.
 func hideKeys(err error, args []string) error {
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, pflag.ErrHelp) {
 		return err
 	}
 	msg := err.Error()
@@ -303,76 +300,29 @@ func startCurve(f *zmq.Factory, cc *curveConfig, stderr io.Writer) (*auth.Authen
 	return a, nil
 }
 
-// handshakeEvents are the monitor events reported for a CURVE socket.
-const handshakeEvents = zmq.EventHandshakeFailedAuth | zmq.EventHandshakeFailedProtocol | zmq.EventHandshakeFailedNoDetail
-
-// reportEvery bounds how often the same handshake failure is reported: a
-// client with the wrong server key retries every 100 ms or so.
-const reportEvery = 10 * time.Second
-
-// reportHandshakes reports the socket's failed handshakes on stderr until
-// the monitor closes, so that a peer refused by CURVE is not just silence.
-// It returns a function that stops it and waits for it.
-func reportHandshakes(s wirer, cc *curveConfig, stderr io.Writer) (stop func(), err error) {
-	mon, err := s.Monitor(handshakeEvents)
-	if err != nil {
-		return nil, err
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		last := map[string]time.Time{}
-		for ev, err := range mon.Events(context.Background()) {
-			if err != nil {
-				return
-			}
-			msg := handshakeFailure(ev, cc)
-			if msg == "" {
-				continue
-			}
-			if t, ok := last[msg]; ok && time.Since(t) < reportEvery {
-				continue
-			}
-			last[msg] = time.Now()
-			fmt.Fprintln(stderr, "zmqcat: "+msg)
-		}
-	})
-	return func() {
-		mon.Close()
-		wg.Wait()
-	}, nil
-}
-
-// handshakeFailure describes a failed handshake, with the likely cause.
-func handshakeFailure(ev zmq.Event, cc *curveConfig) string {
-	where := "CURVE handshake with " + ev.Endpoint + " failed: "
-	if cc.server {
-		where = "CURVE handshake on " + ev.Endpoint + " failed: "
-	}
+// curveFailure says why a CURVE handshake failed, with the likely cause,
+// or returns "" when CURVE has nothing to add to the error.
+func curveFailure(err error, cc *curveConfig) string {
 	var (
 		ae *zmq.AuthError
 		pe zmq.ProtocolError
 	)
-	err := ev.Err()
 	switch {
 	case errors.As(err, &ae) && cc.server && ae.Status == auth.StatusDenied:
-		return where + "a client was refused: its public key is not in --curve-allow"
+		return "a client was refused: its public key is not in --curve-allow"
 	case errors.As(err, &ae) && ae.Status == auth.StatusDenied:
-		return where + fmt.Sprintf("the server refused this client's public key %q", cc.keys.Public)
-	case errors.As(err, &ae):
-		return where + fmt.Sprintf("the authenticator answered %d", ae.Status)
+		return fmt.Sprintf("the server refused this client's public key %q", cc.keys.Public)
 	case errors.As(err, &pe) && pe == zmq.ProtocolErrorCryptographic && cc.server:
-		return where + "cryptographic error (a client using the wrong server key?)"
+		return "cryptographic error (a client using the wrong server key?)"
 	case errors.As(err, &pe) && pe == zmq.ProtocolErrorCryptographic:
-		return where + "cryptographic error (wrong --curve-server-key?)"
+		return "cryptographic error (wrong --curve-server-key?)"
 	case errors.As(err, &pe) && pe == zmq.ProtocolErrorMechanismMismatch && cc.server:
-		return where + "a peer that does not use CURVE"
+		return "a peer that does not use CURVE"
 	case errors.As(err, &pe) && pe == zmq.ProtocolErrorMechanismMismatch:
-		return where + "the peer is not a CURVE server"
+		return "the peer is not a CURVE server"
 	case !cc.server && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)):
 		// A CURVE server that cannot open the client's HELLO just hangs up.
-		return where + "the server hung up (wrong --curve-server-key?)"
-	case err != nil:
-		return where + strings.TrimPrefix(err.Error(), "zmq: ")
+		return "the server hung up (wrong --curve-server-key?)"
 	}
 	return ""
 }
@@ -383,18 +333,17 @@ func runKeygen(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("zmqcat keygen")
 	fs.StringVar(&dir, "out", "", "")
 	fs.StringVar(&name, "name", "", "")
-	if err := fs.Parse(args); err != nil {
-		return hideKeys(flagError(err), args)
+	cl, err := parseArgs(fs, args)
+	if err != nil {
+		return hideKeys(err, args)
 	}
 	if fs.NArg() > 0 {
 		return hideKeys(usagef("keygen: unexpected argument %s", showArg(fs.Arg(0))), args)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["out"] != set["name"] {
+	if cl.changed("out") != cl.changed("name") {
 		return usagef("keygen: --out DIR and --name NAME go together")
 	}
-	if set["out"] {
+	if cl.changed("out") {
 		if dir == "" {
 			return usagef(`keygen: bad --out "": want a directory`)
 		}
@@ -406,7 +355,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if set["out"] {
+	if cl.changed("out") {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("keygen: %w", err)
 		}

@@ -1,19 +1,21 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zmqx/zmq"
 )
 
 const usageText = `usage: zmqcat TYPE [flags]
        zmqcat keygen [--out DIR --name NAME]
-       zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W]
+       zmqcat bench thr-recv|thr-send|lat-server|lat-client --endpoint EP [--count N] [--size S] [--warmup W] [--engine E]
+       zmqcat --version [--engine E]
 
-TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router
+TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router, in
+any case
 
   -b, --bind EP        bind to EP (repeatable)
   -c, --connect EP     connect to EP (repeatable); at least one -b or -c is required
@@ -21,17 +23,49 @@ TYPE is one of: pub sub xpub xsub push pull pair req rep dealer router
   -n, --count N        receivers exit after printing N messages, senders after
                        sending N lines (default 0: no limit)
       --timeout D      exit with status 3 if no message arrives within D (a Go
-                       duration such as 500ms); req: per request; push, pub: per send
-      --format F       output format: text (frames joined by the delimiter) or
-                       json (an array per message; non-UTF-8 frames as {"base64": "..."})
+                       duration such as 500ms); req: per request; push, pub:
+                       per send
+      --format F       text (default): a line is a message, its frames joined
+                       by the delimiter; json: a line is a JSON array of frames,
+                       each a string, or {"base64": "..."} for bytes that are
+                       not UTF-8. For stdin and stdout alike
       --hwm N          send and receive high-water mark (default 1000)
-      --linger D       how long queued messages may take to leave at exit (default
-                       1s; sub and pull send no messages and close at once)
+      --linger D       how long messages may take to reach a peer once input has
+                       ended (default 1s; negative: no limit); sub and pull send
+                       nothing and close at once
       --identity ID    routing id that ROUTER peers see
       --subscribe P    sub, xsub: subscribe to prefix P (repeatable; default everything)
       --reply TEXT     rep: answer every request with TEXT (frames split on the
                        delimiter) instead of echoing it
+  -o, --option NAME=VALUE
+                       set a socket option (repeatable; after zmqcat's own, so
+                       it wins). NAME is libzmq's without ZMQ_, in any case:
+                         affinity backlog bindtodevice conflate connect_timeout
+                         handshake_ivl heartbeat_ivl heartbeat_timeout
+                         heartbeat_ttl immediate invert_matching ipv6 linger
+                         maxmsgsize multicast_hops multicast_loop
+                         multicast_maxtpdu probe_router rate rcvbuf rcvhwm
+                         reconnect_ivl reconnect_ivl_max recovery_ivl
+                         req_correlate req_relaxed router_handover
+                         router_mandatory routing_id sndbuf sndhwm socks_proxy
+                         tcp_keepalive tcp_keepalive_cnt tcp_keepalive_idle
+                         tcp_keepalive_intvl tcp_maxrt tos xpub_manual
+                         xpub_nodrop xpub_verbose xpub_verboser xpub_welcome_msg
+                         zap_domain
+                       Times are Go durations (500ms) or numbers in libzmq's
+                       unit: milliseconds, seconds for tcp_keepalive_idle and
+                       _intvl. Booleans are 0 or 1. -o linger=D is --linger D
+      --engine E       go or libzmq (default: $ZMQ_ENGINE, else libzmq when
+                       built in)
+  -v, --verbose        connection events on stderr, one line each: listening,
+                       connected, accepted, handshake succeeded or failed (with
+                       why), disconnected, retrying (shown at the 1st, 2nd, 4th,
+                       8th... retry of an endpoint)
+      --version        print zmqcat's version and its engine's, and exit
   -h, --help           print this help
+
+Flags are GNU style: --timeout=5s or --timeout 5s, -n1 or -n 1, -vn1; "--"
+ends them. Long flags also take one dash (-timeout 5s), as in Go programs.
 
 CURVE (encryption, and with --curve-allow authentication; any TYPE, either side
 may bind). KEY is 40 Z85 characters, or @FILE to read it from a certificate file
@@ -50,15 +84,18 @@ as zmqcat keygen --out, pyzmq's zmq.auth.create_certificates or CZMQ write it
                               encrypted, but clients are not authenticated (a
                               warning says so on stderr)
 A client given --curve-server-key and no --curve-secret-key uses a fresh key pair
-and prints its public key on stderr. Failed handshakes (a client not allowed, a
-wrong server key) are reported on stderr. Secret keys are never printed.
+and prints its public key on stderr. Secret keys are never printed.
+
+A failed handshake (a client not allowed, a wrong server key, a peer with
+another security mechanism) is reported on stderr with its reason, with or
+without -v, at most once every 10s for the same endpoint and reason.
 
 keygen prints a new CURVE key pair as two lines, "public: KEY" and "secret: KEY".
 With --out DIR --name NAME it also writes DIR/NAME.key (public certificate) and
 DIR/NAME.key_secret (both keys, mode 0600), creating DIR (mode 0700) if needed.
 
 Senders (pub push req, and pair dealer router xpub xsub) send each stdin line as
-one message, its frames split on the delimiter, and exit 0 at end of input once
+one message, its frames split on the delimiter, and exit at end of input once
 queued messages have left (within --linger). pub first waits up to 1s for a
 subscriber. Receivers print each message as one line; router prints and takes
 the peer's routing id as the first frame. pair, dealer, router, xpub and xsub
@@ -66,12 +103,43 @@ do both at once; with -n N they send at most N lines and exit after printing N
 messages, even after end of input. req sends a line, prints the reply, then
 sends the next; rep prints each request and answers it.
 
+Delivery: a sender that ends (at end of input, -n, a signal, --timeout) with
+messages it never handed to a peer says so in one line on stderr, how many and
+what its endpoints lacked, and exits 1 (3 after --timeout). A message is
+handed to a peer when:
+  push             the socket took it for a connection whose handshake had
+                   completed (zmqcat sets immediate: nothing is queued for
+                   a peer that is not there)
+  req              its reply arrived
+  router           the peer with its routing id was connected (zmqcat sets
+                   router_mandatory)
+  dealer, pair     some peer completed a handshake before the socket was
+                   gone, within --linger at exit
+  pub, xpub, xsub  the same; they drop what nobody subscribed to by design,
+                   and zmqcat reports only when no peer ever connected
+Once input has ended, a message waits at most --linger for a peer to take it
+(push, pub, req: --timeout instead, when given), and req, when no peer has
+completed a handshake, gives up on its reply as well. A line that cannot be
+read as a message counts as not delivered. zmqcat cannot see a message lost
+after it was handed over (the connection broke before it was written, or the
+peer did not read it before --linger ran out), nor what dealer queued for
+one of several endpoints whose peer never came. Sockets that receive do not
+get immediate: libzmq 4.3.4 would drop what a peer sent just before it
+disconnected. With -o immediate=0, push is judged as dealer is; with -o
+router_mandatory=0, router cannot tell.
+
 Frames are raw bytes: a frame holding the delimiter or a newline, or a routing
-id that is not text, prints as it is in text format; use --format json for
-arbitrary data.
+id that is not text, prints as it is in text format, and a CR before a newline
+on stdin is dropped. Use --format json for arbitrary data, on stdin too. A
+router prints a peer's binary routing id as {"base64": "..."}; a line that
+starts with the same element replies to that peer:
+  $ zmqcat router -b tcp://127.0.0.1:5555 --format json
+  [{"base64":"AGvGn7E="},"hello"]            (printed: a request)
+  [{"base64":"AGvGn7E="},"world"]            (typed: the reply)
 
 Exit status: 0 done (end of input, -n reached, SIGINT or SIGTERM), 1 failure,
-2 bad input (TYPE, flag value, endpoint, key), 3 timeout.
+or messages not delivered, 2 bad input (TYPE, flag value, endpoint, key), 3
+timeout.
 `
 
 // Socket types and what they do with stdin and stdout.
@@ -111,6 +179,13 @@ type config struct {
 	subscribe []string
 	reply     [][]byte     // nil: echo
 	curve     *curveConfig // nil: no CURVE (see curve.go)
+	engine    zmq.Engine   // "": ZMQ_ENGINE, else the library's default
+	verbose   bool
+	version   bool         // --version: print it and exit
+	options   []zmq.Option // -o, in order
+	// immediateOff: -o immediate=0 was given, so push may queue a
+	// message for a peer that never comes.
+	immediateOff bool
 }
 
 // usageError is bad input on the command line: exit status 2.
@@ -120,27 +195,6 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// listFlag collects the values of a repeatable flag.
-type listFlag struct{ vals *[]string }
-
-func (l listFlag) String() string {
-	if l.vals == nil {
-		return ""
-	}
-	return strings.Join(*l.vals, ",")
-}
-
-func (l listFlag) Set(v string) error { *l.vals = append(*l.vals, v); return nil }
-
-// newFlagSet returns a FlagSet that reports nothing by itself: run prints
-// its errors as one line.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
 }
 
 // parseFlags parses `TYPE [flags]`. TYPE may also come after some flags.
@@ -155,46 +209,45 @@ func parseFlags(args []string) (_ *config, err error) {
 	}()
 	cfg := &config{hwm: -1}
 	var (
-		delim, format, identity, reply string
-		count                          int
-		hwm                            = -1
-		timeout                        time.Duration
-		linger                         = time.Second
+		delim, format, identity, reply, engine string
+		count                                  int
+		hwm                                    = -1
+		timeout                                time.Duration
+		linger                                 = time.Second
+		options                                []string
 	)
 	fs := newFlagSet("zmqcat")
-	for _, name := range []string{"b", "bind"} {
-		fs.Var(listFlag{&cfg.binds}, name, "")
-	}
-	for _, name := range []string{"c", "connect"} {
-		fs.Var(listFlag{&cfg.connects}, name, "")
-	}
-	for _, name := range []string{"d", "delimiter"} {
-		fs.StringVar(&delim, name, "\t", "")
-	}
-	for _, name := range []string{"n", "count"} {
-		fs.IntVar(&count, name, 0, "")
-	}
+	fs.StringArrayVarP(&cfg.binds, "bind", "b", nil, "")
+	fs.StringArrayVarP(&cfg.connects, "connect", "c", nil, "")
+	fs.StringVarP(&delim, "delimiter", "d", "\t", "")
+	fs.IntVarP(&count, "count", "n", 0, "")
 	fs.DurationVar(&timeout, "timeout", 0, "")
 	fs.StringVar(&format, "format", "text", "")
 	fs.IntVar(&hwm, "hwm", -1, "")
 	fs.DurationVar(&linger, "linger", time.Second, "")
 	fs.StringVar(&identity, "identity", "", "")
-	fs.Var(listFlag{&cfg.subscribe}, "subscribe", "")
+	fs.StringArrayVar(&cfg.subscribe, "subscribe", nil, "")
 	fs.StringVar(&reply, "reply", "", "")
+	fs.StringArrayVarP(&options, "option", "o", nil, "")
+	fs.StringVar(&engine, "engine", "", "")
+	fs.BoolVarP(&cfg.verbose, "verbose", "v", false, "")
+	fs.BoolVar(&cfg.version, "version", false, "")
 	var curve curveFlags
 	curve.define(fs)
 
-	var positional []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return nil, flagError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
+	cl, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
 	}
+	if cl.changed("engine") {
+		if cfg.engine, err = parseEngine(cl.name("engine"), engine); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.version {
+		return cfg, nil
+	}
+	positional := fs.Args()
 	switch len(positional) {
 	case 0:
 		return nil, usagef("no TYPE given (want one of %s; zmqcat -h for help)", typeList)
@@ -206,29 +259,26 @@ func parseFlags(args []string) (_ *config, err error) {
 		}
 		return nil, usagef("%s", msg)
 	}
-	cfg.typ = positional[0]
+	cfg.typ = strings.ToLower(positional[0])
 	r, ok := roles[cfg.typ]
 	if !ok {
-		return nil, usagef("unknown TYPE %s (want one of %s)", showArg(cfg.typ), typeList)
+		return nil, usagef("unknown TYPE %s (want one of %s)", showArg(positional[0]), typeList)
 	}
 	cfg.role = r
-
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	if len(cfg.binds)+len(cfg.connects) == 0 {
 		return nil, usagef("no endpoint: give -b/--bind EP or -c/--connect EP")
 	}
 	if delim == "" {
-		return nil, usagef(`bad -d/--delimiter "": want at least one byte`)
+		return nil, usagef(`bad %s "": want at least one byte`, cl.name("delimiter"))
 	}
 	cfg.delim = []byte(delim)
 	if count < 0 {
-		return nil, usagef("bad -n/--count %d: want 0 (no limit) or more", count)
+		return nil, usagef("bad %s %d: want 0 (no limit) or more", cl.name("count"), count)
 	}
 	cfg.count = count
 	if timeout < 0 {
-		return nil, usagef("bad --timeout %v: want a positive duration", timeout)
+		return nil, usagef("bad %s %v: want a positive duration", cl.name("timeout"), timeout)
 	}
 	cfg.timeout = timeout
 	switch format {
@@ -236,36 +286,52 @@ func parseFlags(args []string) (_ *config, err error) {
 	case "json":
 		cfg.json = true
 	default:
-		return nil, usagef("bad --format %q: want text or json", format)
+		return nil, usagef("bad %s %q: want text or json", cl.name("format"), format)
 	}
-	if set["hwm"] && hwm < 0 {
-		return nil, usagef("bad --hwm %d: want 0 (no limit) or more", hwm)
+	if cl.changed("hwm") && hwm < 0 {
+		return nil, usagef("bad %s %d: want 0 (no limit) or more", cl.name("hwm"), hwm)
 	}
 	cfg.hwm = hwm
+	lingerArg := fmt.Sprintf("%s %v", cl.name("linger"), linger) // for errors
+	for _, o := range cl.values("option", options) {
+		set, err := parseOption(o.flag, o.value, cfg.typ)
+		if err != nil {
+			return nil, err
+		}
+		if set.name == lingerOpt {
+			linger, lingerArg = set.linger, fmt.Sprintf("%s %q", o.flag, o.value)
+			continue
+		}
+		if set.name == "immediate" {
+			on, _ := strconv.ParseBool(set.value)
+			cfg.immediateOff = !on
+		}
+		cfg.options = append(cfg.options, set.opt)
+	}
 	if linger > 0 && linger%time.Millisecond != 0 {
-		return nil, usagef("bad --linger %v: want whole milliseconds, or negative to wait until all is sent", linger)
+		return nil, usagef("bad %s: want whole milliseconds, or negative for no limit", lingerArg)
 	}
 	cfg.linger = linger
-	if set["identity"] {
+	if cl.changed("identity") {
 		if len(identity) == 0 || len(identity) > 255 || identity[0] == 0 {
-			return nil, usagef("bad --identity %q: want 1 to 255 bytes, not starting with a zero byte", identity)
+			return nil, usagef("bad %s %q: want 1 to 255 bytes, not starting with a zero byte", cl.name("identity"), identity)
 		}
 		cfg.identity = []byte(identity)
 	}
 	if len(cfg.subscribe) > 0 && cfg.typ != "sub" && cfg.typ != "xsub" {
-		return nil, usagef("--subscribe applies to sub and xsub, not %s", cfg.typ)
+		return nil, usagef("%s applies to sub and xsub, not %s", cl.name("subscribe"), cfg.typ)
 	}
 	if len(cfg.subscribe) == 0 {
 		cfg.subscribe = []string{""}
 	}
-	if set["reply"] {
+	if cl.changed("reply") {
 		if cfg.typ != "rep" {
-			return nil, usagef("--reply applies to rep, not %s", cfg.typ)
+			return nil, usagef("%s applies to rep, not %s", cl.name("reply"), cfg.typ)
 		}
 		cfg.reply = splitFrames([]byte(reply), cfg.delim)
 	}
 	curveStage = true
-	cc, err := curve.parse(set)
+	cc, err := curve.parse(cl.changed)
 	if err != nil {
 		return nil, err
 	}
@@ -273,12 +339,13 @@ func parseFlags(args []string) (_ *config, err error) {
 	return cfg, nil
 }
 
-// flagError turns the flag package's error into a one-line usage error.
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return err
+// parseEngine reads --engine.
+func parseEngine(flag, v string) (zmq.Engine, error) {
+	switch e := zmq.Engine(strings.ToLower(v)); e {
+	case zmq.EngineGo, zmq.EngineLibzmq:
+		return e, nil
 	}
-	return usagef("%v (zmqcat -h for help)", err)
+	return "", usagef("bad %s %q: want %s or %s", flag, v, zmq.EngineGo, zmq.EngineLibzmq)
 }
 
 // benchConfig is the parsed command line of `zmqcat bench MODE [flags]`.
@@ -288,28 +355,25 @@ type benchConfig struct {
 	count    int
 	size     int
 	warmup   int
+	engine   zmq.Engine // "": ZMQ_ENGINE, else the library's default
 }
 
 const benchModes = "thr-recv, thr-send, lat-server, lat-client"
 
 func parseBenchFlags(args []string) (*benchConfig, error) {
 	cfg := &benchConfig{}
+	var engine string
 	fs := newFlagSet("zmqcat bench")
 	fs.StringVar(&cfg.endpoint, "endpoint", "", "")
 	fs.IntVar(&cfg.count, "count", 10000, "")
 	fs.IntVar(&cfg.size, "size", 64, "")
 	fs.IntVar(&cfg.warmup, "warmup", 0, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, flagError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	fs.StringVar(&engine, "engine", "", "")
+	cl, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
 	}
+	positional := fs.Args()
 	switch len(positional) {
 	case 0:
 		return nil, usagef("bench: no mode given (want one of %s)", benchModes)
@@ -331,13 +395,18 @@ func parseBenchFlags(args []string) (*benchConfig, error) {
 		min = 2 // it times from the first message to the last
 	}
 	if cfg.count < min {
-		return nil, usagef("bench %s: bad --count %d: want at least %d", cfg.mode, cfg.count, min)
+		return nil, usagef("bench %s: bad %s %d: want at least %d", cfg.mode, cl.name("count"), cfg.count, min)
 	}
 	if cfg.size < 0 {
-		return nil, usagef("bench %s: bad --size %d: want 0 or more", cfg.mode, cfg.size)
+		return nil, usagef("bench %s: bad %s %d: want 0 or more", cfg.mode, cl.name("size"), cfg.size)
 	}
 	if cfg.warmup < 0 {
-		return nil, usagef("bench %s: bad --warmup %d: want 0 or more", cfg.mode, cfg.warmup)
+		return nil, usagef("bench %s: bad %s %d: want 0 or more", cfg.mode, cl.name("warmup"), cfg.warmup)
+	}
+	if cl.changed("engine") {
+		if cfg.engine, err = parseEngine(cl.name("engine"), engine); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }

@@ -23,15 +23,22 @@
 //	$ echo 'hello' | zmqcat push -c tcp://127.0.0.1:5555 --curve-secret-key @keys/client.key_secret --curve-server-key @keys/server.key
 //	hello
 //
+// A sender that ends with messages it read but never handed to a peer
+// (see Delivery in zmqcat -h) says how many, and what its endpoints
+// lacked, in one line on stderr:
+//
+//	$ echo 'hello' | zmqcat push -c tcp://127.0.0.1:5555
+//	zmqcat: 1 message not delivered: no connection to tcp://127.0.0.1:5555
+//
 // Exit status: 0 done (end of input, -n reached, SIGINT or SIGTERM), 1 a
-// failure, 2 bad input on the command line (one line on stderr names the
-// bad value, or the flag of a bad secret key), 3 --timeout expired.
+// failure, or messages not delivered, 2 bad input on the command line (one
+// line on stderr names the bad value, or the flag of a bad secret key),
+// 3 --timeout expired.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +47,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/spf13/pflag"
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
 )
@@ -68,12 +76,15 @@ const (
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr}
 	err := dispatch(ctx, args, stdin, stdout, stderr)
+	var ud *undeliveredError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, pflag.ErrHelp):
 		fmt.Fprint(stdout, usageText)
 		return exitOK
+	case errors.As(err, &ud):
+		// Even after a signal: what was read and not delivered is lost.
 	case ctx.Err() != nil:
 		return exitOK
 	}
@@ -85,7 +96,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if len(args) > 0 {
 		switch args[0] {
 		case "help":
-			return flag.ErrHelp
+			return pflag.ErrHelp
 		case "bench":
 			cfg, err := parseBenchFlags(args[1:])
 			if err != nil {
@@ -100,7 +111,18 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if cfg.version {
+		return printVersion(cfg.engine, stdout)
+	}
 	return serve(ctx, cfg, stdin, stdout, stderr)
+}
+
+// factoryOptions adds the choice of engine, if made, to opts.
+func factoryOptions(engine zmq.Engine, opts ...zmq.FactoryOption) []zmq.FactoryOption {
+	if engine != "" {
+		opts = append(opts, zmq.WithEngine(engine))
+	}
+	return opts
 }
 
 // serve runs one socket of cfg.typ from setup to close.
@@ -111,7 +133,7 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 		// subscription for a publisher that went away, not worth waiting for.
 		linger = 0
 	}
-	f, err := zmq.NewFactory(zmq.WithDefaultLinger(linger))
+	f, err := zmq.NewFactory(factoryOptions(cfg.engine, zmq.WithDefaultLinger(linger))...)
 	if err != nil {
 		return err
 	}
@@ -139,17 +161,25 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	if cfg.curve != nil {
-		stop, err := reportHandshakes(s.wire, cfg.curve, stderr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
-	if err := wire(s, cfg, stderr); err != nil {
+	// Watching starts before the first bind or connect, so that no event
+	// is missed.
+	w, err := watch(s.wire, cfg, stderr)
+	if err != nil {
 		return err
 	}
-	return runSocket(ctx, cfg, s, stdin, stdout, stderr)
+	defer w.finish(s.wire)
+	if err := wire(s, cfg, w, stderr); err != nil {
+		return err
+	}
+	err = runSocket(ctx, cfg, s, w, stdin, stdout, stderr)
+	if s.xpub != nil && !s.subscribed {
+		// A subscriber that came after pub stopped waiting for one.
+		s.subscribed = subscriptionWaiting(s.xpub)
+	}
+	// Closing the socket leaves the factory's close the linger period for
+	// what is queued; the events up to here are all handled after it.
+	w.finish(s.wire)
+	return verdict(err, cfg, s, w)
 }
 
 // exitCode maps an error to zmqcat's exit status.

@@ -79,6 +79,16 @@ func start(t *testing.T, stdin string, args ...string) *proc {
 	return launch(t, "zmqcat "+args[0], cmd, false)
 }
 
+// startEnv is start with more environment variables (NAME=VALUE), which
+// override the test's own.
+func startEnv(t *testing.T, env []string, stdin string, args ...string) *proc {
+	t.Helper()
+	cmd := zmqcatCmd(args...)
+	cmd.Env = append(cmd.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	return launch(t, "zmqcat "+args[0], cmd, false)
+}
+
 // zmqcatCmd returns the command for zmqcat with args. A race-enabled
 // binary would pause for a second at exit; a race it finds still makes it
 // exit with status 66.

@@ -163,6 +163,25 @@ out(s.recv_multipart())
 			wantLines(t, "python", py.lines(1), "[b'world', b'again']")
 			py.exitsWith(0)
 		}},
+		{"router replies to a python dealer's binary routing id", func(t *testing.T) {
+			// The id is not UTF-8: json prints it as base64, and a line
+			// that starts with the same element goes back to that peer.
+			ep := ipcEndpoint(t)
+			router := startPiped(t, "router", "-b", ep, "--format", "json")
+			py := startPython(t, `
+s = ctx.socket(zmq.DEALER)
+s.setsockopt(zmq.IDENTITY, b"\xff\x00id")
+s.connect(sys.argv[1])
+s.send_multipart([b"hello", b"\x80"])
+out(s.recv_multipart())
+`, ep)
+			wantLines(t, "router", router.lines(1), `[{"base64":"/wBpZA=="},"hello",{"base64":"gA=="}]`)
+			router.write(`[{"base64":"/wBpZA=="},"world",{"base64":"AP8="}]` + "\n")
+			router.closeStdin()
+			router.exitsWith(0)
+			wantLines(t, "python", py.lines(1), `[b'world', b'\x00\xff']`)
+			py.exitsWith(0)
+		}},
 		{"pair with python", func(t *testing.T) {
 			py := startPython(t, `
 s = ctx.socket(zmq.PAIR)

@@ -18,9 +18,17 @@ const subscriberWait = time.Second
 type timeoutError struct {
 	what string
 	d    time.Duration
+	// undelivered, if set, is the delivery report that goes with it.
+	undelivered string
 }
 
-func (e *timeoutError) Error() string { return fmt.Sprintf("timeout: %s within %v", e.what, e.d) }
+func (e *timeoutError) Error() string {
+	s := fmt.Sprintf("timeout: %s within %v", e.what, e.d)
+	if e.undelivered != "" {
+		s += "; " + e.undelivered
+	}
+	return s
+}
 
 // withTimeout bounds ctx by d, if d is set.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
@@ -41,22 +49,24 @@ func timedOut(ctx context.Context, err error, what string, d time.Duration) erro
 
 // runSocket runs one zmqcat TYPE until its work is done, ctx ends or
 // something fails. The factory (and its linger) is the caller's.
-func runSocket(ctx context.Context, cfg *config, s *socket, stdin io.Reader, stdout, stderr io.Writer) error {
+func runSocket(ctx context.Context, cfg *config, s *socket, w *watcher, stdin io.Reader, stdout, stderr io.Writer) error {
 	out := newPrinter(stdout, cfg)
 	switch cfg.role {
 	case sendOnly:
 		if s.xpub != nil {
-			if err := waitSubscriber(ctx, s.xpub, subscriberWait); err != nil {
+			seen, err := waitSubscriber(ctx, s.xpub, subscriberWait)
+			if err != nil {
 				return err
 			}
+			s.subscribed = seen
 		}
-		return sendLines(ctx, cfg, s, readLines(stdin), cfg.timeout, stderr)
+		return sendLines(ctx, cfg, s, readInput(stdin), cfg.timeout, stderr)
 	case recvOnly:
-		return printMessages(ctx, cfg, s.rx, out)
+		return printMessages(ctx, cfg, s, out)
 	case duplex:
-		return duplexLoop(ctx, cfg, s, readLines(stdin), out, stderr)
+		return duplexLoop(ctx, cfg, s, readInput(stdin), out, stderr)
 	case requester:
-		return requests(ctx, cfg, s, readLines(stdin), out)
+		return requests(ctx, cfg, s, w, readInput(stdin), out, stderr)
 	case replier:
 		return replies(ctx, cfg, s, out)
 	}
@@ -64,25 +74,26 @@ func runSocket(ctx context.Context, cfg *config, s *socket, stdin io.Reader, std
 }
 
 // waitSubscriber waits until a first subscription reaches xp, for at most
-// d, so that a subscriber that is already connecting misses nothing.
-// Nobody subscribing in time is not an error: pub then sends anyway.
+// d, so that a subscriber that is already connecting misses nothing, and
+// reports whether one came. Nobody subscribing in time is not an error:
+// pub then sends anyway.
 //
 // Later subscriptions stay queued in the XPUB unread; without
 // ZMQ_XPUB_VERBOSE libzmq passes up only new prefixes, so that queue stays
 // small.
-func waitSubscriber(ctx context.Context, xp *zmq.XPub, d time.Duration) error {
+func waitSubscriber(ctx context.Context, xp *zmq.XPub, d time.Duration) (bool, error) {
 	wctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	for {
 		m, err := xp.Recv(wctx)
 		if err != nil {
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-				return nil
+				return false, nil
 			}
-			return err
+			return false, err
 		}
 		if sub, _, ok := zmq.ParseSubscription(m); ok && sub {
-			return nil
+			return true, nil
 		}
 	}
 }
@@ -104,29 +115,50 @@ func nextLine(ctx context.Context, lines <-chan line) (b []byte, ok bool, err er
 }
 
 // sendLines sends each line as one message until end of input or
-// cfg.count lines. sendTimeout, if set, bounds each send.
-func sendLines(ctx context.Context, cfg *config, s *socket, lines <-chan line, sendTimeout time.Duration, stderr io.Writer) error {
+// cfg.count lines. sendTimeout, if set, bounds each send; if not, a send
+// still waiting for a peer --linger after the end of input gives up, and
+// the message, like every one not handed to a peer, is counted in
+// s.undelivered.
+func sendLines(ctx context.Context, cfg *config, s *socket, in *input, sendTimeout time.Duration, stderr io.Writer) error {
+	handoff, release := ctx, context.CancelFunc(func() {})
+	if sendTimeout == 0 {
+		handoff, release = afterInput(ctx, in.ended, cfg.linger)
+	}
+	defer release()
+	lineNo := 0
 	for sent := 0; cfg.count == 0 || sent < cfg.count; {
-		b, ok, err := nextLine(ctx, lines)
+		b, ok, err := nextLine(ctx, in.lines)
 		if !ok {
 			return err
 		}
-		m := zmq.Msg{Frames: splitFrames(b, cfg.delim)}
-		if s.router && len(m.Frames) < 2 {
-			fmt.Fprintf(stderr, "zmqcat: router: line %q has no frame after the peer id; not sent\n", b)
-			continue
-		}
-		sctx, cancel := withTimeout(ctx, sendTimeout)
-		err = s.tx.Send(sctx, m)
-		cancel()
-		if s.router && errors.Is(err, zmq.ErrHostUnreachable) {
-			fmt.Fprintf(stderr, "zmqcat: router: no connected peer %q; message not sent\n", m.Frames[0])
-			continue
-		}
+		lineNo++
+		m, err := decodeLine(b, cfg)
 		if err != nil {
-			return timedOut(ctx, err, "could not send", sendTimeout)
+			fmt.Fprintf(stderr, "zmqcat: line %d: %v; not sent\n", lineNo, err)
+			s.undelivered.add(1, "lines that are not messages (reported above)")
+			continue
 		}
-		sent++
+		if s.router && len(m.Frames) < 2 {
+			fmt.Fprintf(stderr, "zmqcat: router: line %d (%q) has no frame after the peer id; not sent\n", lineNo, b)
+			s.undelivered.add(1, "router lines with no frame after the peer id")
+			continue
+		}
+		sctx, cancel := withTimeout(handoff, sendTimeout)
+		err = send(sctx, s.tx, m)
+		cancel()
+		switch {
+		case err == nil:
+			sent++
+			s.sent.Add(1)
+		case s.router && errors.Is(err, zmq.ErrHostUnreachable):
+			fmt.Fprintf(stderr, "zmqcat: router: no connected peer %q; message not sent\n", m.Frames[0])
+			s.undelivered.add(1, fmt.Sprintf("no connected peer %q", m.Frames[0]))
+		default:
+			s.undelivered.add(1, "")
+			if err := sendOutcome(ctx, handoff, err, "could not send", sendTimeout); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -134,18 +166,19 @@ func sendLines(ctx context.Context, cfg *config, s *socket, lines <-chan line, s
 // printMessages prints received messages until cfg.count of them.
 // Output is flushed whenever no further message is waiting, so a reader
 // of stdout sees each message without delay but a burst costs few writes.
-func printMessages(ctx context.Context, cfg *config, rx receiver, out *printer) error {
+func printMessages(ctx context.Context, cfg *config, s *socket, out *printer) error {
 	for n := 0; cfg.count == 0 || n < cfg.count; n++ {
-		m, err := rx.TryRecv()
+		m, err := s.rx.TryRecv()
 		if errors.Is(err, zmq.EAGAIN) {
 			if err := out.flush(); err != nil {
 				return err
 			}
-			m, err = recvWithin(ctx, rx, cfg.timeout)
+			m, err = recvWithin(ctx, s.rx, cfg.timeout)
 		}
 		if err != nil {
 			return err
 		}
+		s.received.Add(1)
 		if err := out.print(m); err != nil {
 			return err
 		}
@@ -163,7 +196,7 @@ func recvWithin(ctx context.Context, rx receiver, d time.Duration) (zmq.Msg, err
 
 // duplexLoop sends stdin lines and prints received messages at once. It
 // ends at end of input, or with -n N once N messages are printed.
-func duplexLoop(ctx context.Context, cfg *config, s *socket, lines <-chan line, out *printer, stderr io.Writer) error {
+func duplexLoop(ctx context.Context, cfg *config, s *socket, in *input, out *printer, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
@@ -172,8 +205,8 @@ func duplexLoop(ctx context.Context, cfg *config, s *socket, lines <-chan line, 
 	}
 	done := make(chan result, 2)
 	var wg sync.WaitGroup
-	wg.Go(func() { done <- result{true, sendLines(ctx, cfg, s, lines, 0, stderr)} })
-	wg.Go(func() { done <- result{false, printMessages(ctx, cfg, s.rx, out)} })
+	wg.Go(func() { done <- result{true, sendLines(ctx, cfg, s, in, 0, stderr)} })
+	wg.Go(func() { done <- result{false, printMessages(ctx, cfg, s, out)} })
 	var err error
 	for range 2 {
 		r := <-done
@@ -189,23 +222,64 @@ func duplexLoop(ctx context.Context, cfg *config, s *socket, lines <-chan line, 
 }
 
 // requests sends each line as a request and prints its reply, one at a
-// time; --timeout bounds each request, send and reply together.
-func requests(ctx context.Context, cfg *config, s *socket, lines <-chan line, out *printer) error {
-	for n := 0; cfg.count == 0 || n < cfg.count; n++ {
-		b, ok, err := nextLine(ctx, lines)
+// time; --timeout bounds each request, send and reply together. Without
+// it, once input has ended, a request waits at most --linger for a peer,
+// to take it (a req that binds) or to complete a handshake (one that
+// connects: libzmq queues the request for the peer to come); once a peer
+// has come, the reply is waited for as long as it takes.
+func requests(ctx context.Context, cfg *config, s *socket, w *watcher, in *input, out *printer, stderr io.Writer) error {
+	handoff, release := ctx, context.CancelFunc(func() {})
+	if cfg.timeout == 0 {
+		handoff, release = afterInput(ctx, in.ended, cfg.linger)
+	}
+	defer release()
+	lineNo := 0
+	for answered := 0; cfg.count == 0 || answered < cfg.count; {
+		b, ok, err := nextLine(ctx, in.lines)
 		if !ok {
 			return err
 		}
-		rctx, cancel := withTimeout(ctx, cfg.timeout)
-		err = s.tx.Send(rctx, zmq.Msg{Frames: splitFrames(b, cfg.delim)})
-		var reply zmq.Msg
-		if err == nil {
-			reply, err = s.rx.Recv(rctx)
-		}
-		cancel()
+		lineNo++
+		m, err := decodeLine(b, cfg)
 		if err != nil {
+			fmt.Fprintf(stderr, "zmqcat: line %d: %v; not sent\n", lineNo, err)
+			s.undelivered.add(1, "lines that are not messages (reported above)")
+			continue
+		}
+		rctx, cancel := withTimeout(ctx, cfg.timeout)
+		sctx := rctx
+		if cfg.timeout == 0 {
+			sctx = handoff
+		}
+		if err := send(sctx, s.tx, m); err != nil {
+			cancel()
+			s.undelivered.add(1, "")
+			if err := sendOutcome(ctx, handoff, err, "could not send the request", cfg.timeout); err != nil {
+				return err
+			}
+			continue
+		}
+		s.sent.Add(1)
+		reply, err := recvReply(rctx, handoff, s.rx, w)
+		cancel()
+		switch {
+		case err == nil:
+		case ctx.Err() == nil && errors.Is(err, errInputOver):
+			// The request waits in libzmq, and the socket cannot send
+			// the lines after it: none of them will be delivered.
+			s.undelivered.add(1, "")
+			for {
+				if _, ok, _ := nextLine(ctx, in.lines); !ok {
+					return nil
+				}
+				s.undelivered.add(1, "")
+			}
+		default:
+			s.undelivered.add(1, "no reply to a request")
 			return timedOut(ctx, err, "no reply", cfg.timeout)
 		}
+		answered++
+		s.received.Add(1)
 		if err := out.print(reply); err != nil {
 			return err
 		}
@@ -214,6 +288,25 @@ func requests(ctx context.Context, cfg *config, s *socket, lines <-chan line, ou
 		}
 	}
 	return nil
+}
+
+// recvReply receives a reply within rctx; when handoff ends (--linger after
+// the end of input) before any peer has completed a handshake, it gives up
+// with errInputOver.
+func recvReply(rctx, handoff context.Context, rx receiver, w *watcher) (zmq.Msg, error) {
+	ctx, cancel := context.WithCancelCause(rctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(handoff, func() {
+		if context.Cause(handoff) == errInputOver && !w.peerEverConnected() {
+			cancel(errInputOver)
+		}
+	})
+	defer stop()
+	m, err := rx.Recv(ctx)
+	if err != nil && context.Cause(ctx) == errInputOver {
+		return m, errInputOver
+	}
+	return m, err
 }
 
 // replies prints each request and answers it with --reply or an echo.

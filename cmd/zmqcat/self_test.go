@@ -146,14 +146,17 @@ func TestDealerRouter(t *testing.T) {
 	dealer.write("hello\tworld\n")
 	dealer.closeStdin() // with -n, dealer goes on until it has printed 1 message
 	wantLines(t, "router", router.lines(1), "d1\thello\tworld")
-	router.write("ghost\tboo\n") // no such peer: reported, not fatal
+	router.write("ghost\tboo\n") // no such peer: reported at once, not fatal
 	router.write("d1\thi\tthere\n")
 	router.closeStdin()
-	router.exitsWith(0)
+	// It was never delivered: said again at the end, with exit status 1.
+	router.exitsWith(1)
 	wantLines(t, "dealer", dealer.lines(1), "hi\tthere")
 	dealer.exitsWith(0)
-	if errs := router.stderrLines(); len(errs) != 1 || !strings.Contains(errs[0], `"ghost"`) {
-		t.Errorf("router stderr %q, want one line about peer \"ghost\"", errs)
+	errs := router.stderrLines()
+	if len(errs) != 2 || !strings.Contains(errs[0], `no connected peer "ghost"`) ||
+		errs[1] != `zmqcat: 1 message not delivered: no connected peer "ghost"` {
+		t.Errorf("router stderr %q, want a line about peer \"ghost\", then the count", errs)
 	}
 }
 
@@ -180,7 +183,7 @@ func TestXPubXSub(t *testing.T) {
 	xsub.closeStdin()
 	// xpub prints the subscription: byte 1, then the prefix.
 	wantLines(t, "xpub", xpub.lines(1), `["\u0001m"]`)
-	xpub.write("m1\nx\nm2\tz\n")
+	xpub.write(`["m1"]` + "\n" + `["x"]` + "\n" + `["m2","z"]` + "\n") // json on stdin too
 	wantLines(t, "xsub", xsub.lines(2), "m1", "m2\tz")
 	xsub.exitsWith(0)
 	// The subscriber has gone, so xpub prints the unsubscription: byte 0,

@@ -6,18 +6,31 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/zmqx/zmq"
 )
 
 type wirer interface {
 	Bind(endpoint string) (string, error)
+	Close() error
 	Connect(endpoint string) error
 	Monitor(events zmq.EventType) (*zmq.Monitor, error)
 }
 
 type sender interface {
 	Send(ctx context.Context, m zmq.Msg) error
+	TrySend(m zmq.Msg) error
+}
+
+// send sends m, waiting within ctx if the socket cannot take it at once;
+// a socket that can take it gets it even once ctx has ended.
+func send(ctx context.Context, tx sender, m zmq.Msg) error {
+	err := tx.TrySend(m)
+	if errors.Is(err, zmq.EAGAIN) {
+		err = tx.Send(ctx, m)
+	}
+	return err
 }
 
 type receiver interface {
@@ -34,10 +47,18 @@ type socket struct {
 	// its first subscriber arrive (a Pub cannot).
 	xpub   *zmq.XPub
 	router bool
+
+	// For the delivery report.
+	sent        atomic.Int64 // messages the socket took from zmqcat
+	received    atomic.Int64 // messages printed: proof that a peer was there
+	subscribed  bool         // pub saw a subscriber before it sent
+	undelivered undelivered
 }
 
-// commonOptions turns the flags shared by every TYPE into socket options.
-func commonOptions[T zmq.Option](cfg *config) []T {
+// options returns the socket options of cfg for a socket of option type
+// T: zmqcat's own (from the flags shared by every TYPE, then those its
+// TYPE needs), then -o's, so that -o can override them.
+func options[T zmq.Option](cfg *config, own ...T) ([]T, error) {
 	var out []T
 	add := func(o zmq.CommonOption) { out = append(out, any(o).(T)) }
 	if cfg.hwm >= 0 {
@@ -50,7 +71,23 @@ func commonOptions[T zmq.Option](cfg *config) []T {
 	if cfg.curve != nil {
 		add(curveOption(cfg.curve))
 	}
-	return out
+	if cfg.typ == "push" {
+		// A message is taken only for a peer whose handshake has
+		// completed, never queued for one that may not come: a send that
+		// succeeds has reached a peer's queue. Not for sockets that also
+		// receive: with immediate, libzmq 4.3.4 drops what a peer sent
+		// just before it disconnected, unread.
+		add(zmq.WithImmediate(true))
+	}
+	out = append(out, own...)
+	for _, o := range cfg.options {
+		t, err := asOption[T](o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // openSocket creates the socket for cfg.typ in f. It does not bind or
@@ -58,15 +95,23 @@ func commonOptions[T zmq.Option](cfg *config) []T {
 func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, error) {
 	switch cfg.typ {
 	case "pub":
-		s, err := f.NewXPub(commonOptions[zmq.XPubOption](cfg)...)
+		opts, err := options[zmq.XPubOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewXPub(opts...)
 		if err != nil {
 			return nil, err
 		}
 		return &socket{wire: s, tx: s, xpub: s}, nil
 	case "sub":
-		opts := commonOptions[zmq.SubOption](cfg)
+		var subs []zmq.SubOption
 		for _, p := range cfg.subscribe {
-			opts = append(opts, zmq.WithSubscribe(p))
+			subs = append(subs, zmq.WithSubscribe(p))
+		}
+		opts, err := options(cfg, subs...)
+		if err != nil {
+			return nil, err
 		}
 		s, err := f.NewSub(opts...)
 		if err != nil {
@@ -74,13 +119,21 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 		}
 		return &socket{wire: s, rx: s}, nil
 	case "xpub":
-		s, err := f.NewXPub(commonOptions[zmq.XPubOption](cfg)...)
+		opts, err := options[zmq.XPubOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewXPub(opts...)
 		if err != nil {
 			return nil, err
 		}
 		return &socket{wire: s, tx: s, rx: s}, nil
 	case "xsub":
-		s, err := f.NewXSub(commonOptions[zmq.XSubOption](cfg)...)
+		opts, err := options[zmq.XSubOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewXSub(opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -93,25 +146,41 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 		}
 		return &socket{wire: s, tx: s, rx: s}, nil
 	case "push":
-		s, err := f.NewPush(commonOptions[zmq.PushOption](cfg)...)
+		opts, err := options[zmq.PushOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewPush(opts...)
 		if err != nil {
 			return nil, err
 		}
 		return &socket{wire: s, tx: s}, nil
 	case "pull":
-		s, err := f.NewPull(commonOptions[zmq.PullOption](cfg)...)
+		opts, err := options[zmq.PullOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewPull(opts...)
 		if err != nil {
 			return nil, err
 		}
 		return &socket{wire: s, rx: s}, nil
 	case "pair":
-		s, err := f.NewPair(commonOptions[zmq.PairOption](cfg)...)
+		opts, err := options[zmq.PairOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewPair(opts...)
 		if err != nil {
 			return nil, err
 		}
 		return &socket{wire: s, tx: s, rx: s}, nil
 	case "dealer":
-		s, err := f.NewDealer(commonOptions[zmq.DealerOption](cfg)...)
+		opts, err := options[zmq.DealerOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewDealer(opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +188,10 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 	case "router":
 		// Mandatory routing, so that a line for a peer that is not
 		// connected is reported instead of vanishing.
-		opts := append(commonOptions[zmq.RouterOption](cfg), zmq.WithRouterMandatory(true))
+		opts, err := options[zmq.RouterOption](cfg, zmq.WithRouterMandatory(true))
+		if err != nil {
+			return nil, err
+		}
 		s, err := f.NewRouter(opts...)
 		if err != nil {
 			return nil, err
@@ -131,7 +203,11 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 		// REP, and every ROUTER written for REQ clients, expects. zmq.Req
 		// adds a request-id frame before the empty one: a plain REP copes,
 		// a hand-written ROUTER peer may not.
-		s, err := f.NewSocket(zmq.REQ, commonOptions[zmq.SocketOption](cfg)...)
+		opts, err := options[zmq.SocketOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewSocket(zmq.REQ, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +215,11 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 	case "rep":
 		// libzmq's own strict REP: it answers plain REQ peers, and zmqcat
 		// answers one request at a time anyway.
-		s, err := f.NewSocket(zmq.REP, commonOptions[zmq.SocketOption](cfg)...)
+		opts, err := options[zmq.SocketOption](cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.NewSocket(zmq.REP, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -148,20 +228,22 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 	return nil, usagef("unknown TYPE %q (want one of %s)", cfg.typ, typeList)
 }
 
-// wire binds and connects s. A bound endpoint that differs from the one
-// asked for (a wildcard port, a host name) is announced on stderr, since
-// peers need it.
-func wire(s *socket, cfg *config, stderr io.Writer) error {
+// wire binds and connects s, and tells w the endpoints. A bound endpoint
+// that differs from the one asked for (a wildcard port, a host name) is
+// announced on stderr, since peers need it.
+func wire(s *socket, cfg *config, w *watcher, stderr io.Writer) error {
 	for _, ep := range cfg.binds {
 		got, err := s.wire.Bind(ep)
 		if err != nil {
 			return &endpointError{op: "bind", endpoint: ep, err: err}
 		}
+		w.expect(got, true)
 		if got != ep {
 			fmt.Fprintf(stderr, "zmqcat: bound %s\n", got)
 		}
 	}
 	for _, ep := range cfg.connects {
+		w.expect(ep, false)
 		if err := s.wire.Connect(ep); err != nil {
 			return &endpointError{op: "connect", endpoint: ep, err: err}
 		}
