@@ -204,6 +204,11 @@ func WithHeartbeatTimeout(d time.Duration) CommonOption {
 // WithImmediate queues messages only to completed connections
 // (ZMQ_IMMEDIATE): with no connected peer, sends wait instead of filling a
 // queue for a peer that may never come. Default false.
+//
+// On a socket that also receives, beware: with it, libzmq 4.3.4 discards
+// the messages a peer sent just before its connection closed that were not
+// read yet (a DEALER or REQ loses late replies). Use it on sockets that
+// only send, such as Push.
 func WithImmediate(on bool) CommonOption {
 	return common(boolOpt("WithImmediate", engine.OptImmediate, on, false))
 }
