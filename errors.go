@@ -55,9 +55,6 @@ func (e Errno) Is(target error) bool {
 	return false
 }
 
-// Temporary reports whether the condition may clear by itself (EAGAIN, EINTR).
-func (e Errno) Temporary() bool { return e == EAGAIN || e == Errno(syscall.EINTR) }
-
 // Error numbers that callers commonly test for.
 const (
 	EAGAIN          = Errno(syscall.EAGAIN)       // the socket cannot send or receive now
