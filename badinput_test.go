@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/brief"
 )
 
 // badCall runs f, turning a panic into a test failure.
@@ -47,6 +49,14 @@ func badWant(t *testing.T, what string, err error, targets []error, mention ...s
 			t.Errorf("%s: error %q does not mention %q", what, err, m)
 		}
 	}
+}
+
+// shownEndpoint is how an *OpError shows endpoint: "" for none.
+func shownEndpoint(endpoint string) string {
+	if endpoint == "" {
+		return ""
+	}
+	return brief.Show(endpoint)
 }
 
 // badOpError checks that err is an *OpError for op on sock and endpoint.
@@ -128,7 +138,7 @@ func TestBadEndpoints(t *testing.T) {
 				}
 				return push.Connect(c.ep)
 			})
-			badWant(t, what, err, []error{zmq.ErrInvalidEndpoint}, c.ep)
+			badWant(t, what, err, []error{zmq.ErrInvalidEndpoint}, shownEndpoint(c.ep))
 			badOpError(t, what, err, op, "PUSH", c.ep)
 			// The socket is still usable after a refused endpoint.
 			if _, err := push.Bind(fmt.Sprintf("inproc://bad-endpoint-%d-%s", i, op)); err != nil {
@@ -163,7 +173,7 @@ func TestBadEndpointIPCLength(t *testing.T) {
 
 	ep := "ipc://" + path + "q"
 	_, err := pull.Bind(ep)
-	badWant(t, "108-byte ipc path", err, []error{zmq.ErrInvalidEndpoint}, ep)
+	badWant(t, "108-byte ipc path", err, []error{zmq.ErrInvalidEndpoint}, shownEndpoint(ep))
 	badOpError(t, "108-byte ipc path", err, "bind", "PULL", ep)
 }
 
@@ -231,7 +241,7 @@ func TestBadOptions(t *testing.T) {
 		{"WithRoutingID(256 bytes)", func() error {
 			_, err := f.NewDealer(zmq.WithRoutingID([]byte(strings.Repeat("r", 256))))
 			return err
-		}, []string{"WithRoutingID", strings.Repeat("r", 256), "256"}},
+		}, []string{"WithRoutingID", brief.Quote(strings.Repeat("r", 256)), "256"}},
 		{"WithRoutingID(\\x00...)", func() error { _, err := f.NewDealer(zmq.WithRoutingID([]byte("\x00abc"))); return err }, []string{"WithRoutingID", `\x00abc`}},
 		{"WithTCPKeepaliveIdle(0)", func() error { _, err := f.NewPush(zmq.WithTCPKeepaliveIdle(0)); return err }, []string{"WithTCPKeepaliveIdle(0"}},
 		{"WithTCPKeepaliveCount(0)", func() error { _, err := f.NewPush(zmq.WithTCPKeepaliveCount(0)); return err }, []string{"WithTCPKeepaliveCount", "0"}},
@@ -302,6 +312,102 @@ func TestBadOptions(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("factory Close hung after refused options")
+	}
+}
+
+// An error shows a bad value once, cut to a readable length, however long
+// the value and however many layers wrap the error.
+func TestBadLongValuesAreShownOnceAndCut(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	long := strings.Repeat("a", 100_000)
+	push := must[*zmq.Push](t)(f.NewPush())
+	for _, ep := range []string{
+		"tcp://" + long + ":1", "tcp://127.0.0.1:" + strings.Repeat("9", 100_000), "ipc://" + long,
+		"inproc://", long, long + "://x", "tcp://" + long + ";127.0.0.1:1",
+	} {
+		for op, call := range map[string]func() error{
+			"bind":       func() error { _, err := push.Bind(ep); return err },
+			"connect":    func() error { return push.Connect(ep) },
+			"unbind":     func() error { return push.Unbind(ep) },
+			"disconnect": func() error { return push.Disconnect(ep) },
+		} {
+			what := fmt.Sprintf("%s(%d-byte endpoint)", op, len(ep))
+			// Some are libzmq's to refuse (a 100 kB interface name for
+			// bind: ENODEV): how they fail does not matter here.
+			err := badCall(t, what, call)
+			badWant(t, what, err, nil)
+			badShownOnce(t, what, err, brief.Show(ep))
+		}
+	}
+
+	type newer = func() error
+	newPush := func(o zmq.PushOption) newer { return func() error { _, err := f.NewPush(o); return err } }
+	for what, c := range map[string]struct {
+		make  newer
+		shown string
+	}{
+		"WithSocksProxy":     {newPush(zmq.WithSocksProxy(long)), brief.Quote(long)},
+		"WithRoutingID":      {newPush(zmq.WithRoutingID([]byte(long))), brief.Quote(long)},
+		"WithZAPDomain":      {newPush(zmq.WithZAPDomain(long)), brief.Quote(long)},
+		"WithBindToDevice":   {newPush(zmq.WithBindToDevice(long)), brief.Quote(long)},
+		"WithCurveClient":    {newPush(zmq.WithCurveClient(long, zmq.CurveKeyPair{})), brief.Quote(long)},
+		"WithPlainClient":    {newPush(zmq.WithPlainClient(long, "pw")), brief.Quote(long)},
+		"WithXPubWelcomeMsg": {func() error { _, err := f.NewXPub(zmq.WithXPubWelcomeMsg([]byte(long))); return err }, brief.Quote(long)},
+		// libzmq's own refusal: SUBSCRIBE on a raw PUSH.
+		"raw PUSH WithSubscribe": {func() error { _, err := f.NewSocket(zmq.PUSH, zmq.WithSubscribe(long)); return err }, brief.Quote(long)},
+		"Sub.Unsubscribe(\\x01...)": {func() error {
+			s, err := f.NewSub()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return s.Unsubscribe("\x01" + long)
+		}, brief.Quote("\x01" + long)},
+	} {
+		err := badCall(t, what, c.make)
+		badWant(t, what, err, []error{zmq.ErrInvalidOption})
+		badShownOnce(t, what, err, c.shown)
+	}
+}
+
+// badShownOnce checks that err shows a value once, as shown, and is short.
+func badShownOnce(t *testing.T, what string, err error, shown string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	text := err.Error()
+	if n := strings.Count(text, shown); n != 1 {
+		t.Errorf("%s: the value is shown %d times, want once: %.400s", what, n, text)
+	}
+	if len(text) > 2*brief.Max+200 {
+		t.Errorf("%s: a %d-byte error: %.400s", what, len(text), text)
+	}
+}
+
+// WithSocksProxy takes "host:port" or "" (no proxy), and refuses anything
+// else at once instead of leaving libzmq to fail every connection.
+func TestBadSocksProxy(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	for _, addr := range []string{"", "127.0.0.1:1080", "[::1]:1080", "proxy.example.net:65535"} {
+		p, err := f.NewPush(zmq.WithSocksProxy(addr))
+		if err != nil {
+			t.Errorf("WithSocksProxy(%q): %v", addr, err)
+			continue
+		}
+		p.Close()
+	}
+	for _, addr := range []string{"garbage", "127.0.0.1", "127.0.0.1:", ":1080", "host:0", "host:65536",
+		"host:+80", "host:080", "host:http", "::1:1080", "a b:1080", "[::1]:1080x"} {
+		what := fmt.Sprintf("WithSocksProxy(%q)", addr)
+		err := badCall(t, what, func() error { _, err := f.NewPush(zmq.WithSocksProxy(addr)); return err })
+		badWant(t, what, err, []error{zmq.ErrInvalidOption}, "WithSocksProxy", strconv.Quote(addr))
+		p := must[*zmq.Push](t)(f.NewPush())
+		err = badCall(t, "SetOption "+what, func() error { return p.SetOption(zmq.WithSocksProxy(addr)) })
+		badWant(t, "SetOption "+what, err, []error{zmq.ErrInvalidOption}, "WithSocksProxy", strconv.Quote(addr))
+		p.Close()
 	}
 }
 

@@ -2,6 +2,7 @@ package zmq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,8 +15,10 @@ import (
 // its terminating NUL).
 const maxIPCPath = 107
 
-func endpointErr(ep, why string) error {
-	return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, ep, why)
+// endpointErr reports what is wrong with an endpoint. It does not repeat
+// the endpoint: the *OpError that carries it names it once.
+func endpointErr(why string) error {
+	return fmt.Errorf("%w: %s", ErrInvalidEndpoint, why)
 }
 
 // checkEndpoint validates an endpoint before libzmq sees it. libzmq accepts
@@ -24,30 +27,30 @@ func endpointErr(ep, why string) error {
 func checkEndpoint(ep string, bind bool) error {
 	scheme, rest, ok := strings.Cut(ep, "://")
 	if !ok {
-		return endpointErr(ep, `want "transport://address", e.g. "tcp://127.0.0.1:5555"`)
+		return endpointErr(`want "transport://address", e.g. "tcp://127.0.0.1:5555"`)
 	}
 	if rest == "" {
-		return endpointErr(ep, "empty address")
+		return endpointErr("empty address")
 	}
 	if strings.ContainsAny(rest, " \t\r\n\x00") {
-		return endpointErr(ep, "address contains white space or NUL")
+		return endpointErr("address contains white space or NUL")
 	}
 	switch scheme {
 	case "tcp":
 		// connect: [source;]destination
 		if src, dst, ok := strings.Cut(rest, ";"); ok {
 			if bind {
-				return endpointErr(ep, `"source;destination" is only valid for connect`)
+				return endpointErr(`"source;destination" is only valid for connect`)
 			}
-			if err := checkHostPort(ep, src, true); err != nil {
+			if err := checkHostPort(src, true); err != nil {
 				return err
 			}
 			rest = dst
 		}
-		return checkHostPort(ep, rest, bind)
+		return checkHostPort(rest, bind)
 	case "ipc":
 		if len(rest) > maxIPCPath {
-			return endpointErr(ep, fmt.Sprintf("ipc path is %d bytes, the limit is %d", len(rest), maxIPCPath))
+			return endpointErr(fmt.Sprintf("ipc path is %d bytes, the limit is %d", len(rest), maxIPCPath))
 		}
 		return nil
 	case "inproc":
@@ -56,47 +59,47 @@ func checkEndpoint(ep string, bind bool) error {
 		// interface;multicast-address:port
 		_, group, ok := strings.Cut(rest, ";")
 		if !ok {
-			return endpointErr(ep, "want interface;multicast-address:port")
+			return endpointErr("want interface;multicast-address:port")
 		}
-		return checkHostPort(ep, group, false)
+		return checkHostPort(group, false)
 	case "tipc", "vmci":
 		return nil
 	}
-	return endpointErr(ep, fmt.Sprintf("unknown transport %q (want tcp, ipc, inproc, pgm, epgm, norm, tipc or vmci)", scheme))
+	return endpointErr("unknown transport (want tcp, ipc, inproc, pgm, epgm, norm, tipc or vmci)")
 }
 
 // checkHostPort checks "host:port". Binding allows "*" for host (all
 // interfaces) and port (an ephemeral port).
-func checkHostPort(ep, hp string, bind bool) error {
+func checkHostPort(hp string, bind bool) error {
 	i := strings.LastIndexByte(hp, ':')
 	if i < 0 {
-		return endpointErr(ep, "missing :port")
+		return endpointErr("missing :port")
 	}
 	host, port := hp[:i], hp[i+1:]
 	if host == "" {
-		return endpointErr(ep, "missing host")
+		return endpointErr("missing host")
 	}
 	if strings.HasPrefix(host, "[") != strings.HasSuffix(host, "]") {
-		return endpointErr(ep, "unbalanced brackets in IPv6 address")
+		return endpointErr("unbalanced brackets in IPv6 address")
 	}
 	if host == "*" && !bind {
-		return endpointErr(ep, `host "*" is only valid for bind`)
+		return endpointErr(`host "*" is only valid for bind`)
 	}
 	switch {
 	case port == "*" && bind:
 		return nil
 	case port == "*" || port == "":
-		return endpointErr(ep, "missing port")
+		return endpointErr("missing port")
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || strconv.Itoa(n) != port {
-		return endpointErr(ep, fmt.Sprintf("port %q is not a number from 0 to 65535", port))
+		return endpointErr("the port is not a number from 0 to 65535")
 	}
 	if n > 65535 {
-		return endpointErr(ep, fmt.Sprintf("port %d is out of range (0 to 65535)", n))
+		return endpointErr(fmt.Sprintf("port %d is out of range (0 to 65535)", n))
 	}
 	if n == 0 && !bind {
-		return endpointErr(ep, "cannot connect to port 0")
+		return endpointErr("cannot connect to port 0")
 	}
 	return nil
 }
@@ -122,7 +125,13 @@ func checkResolvable(ep string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
 	defer cancel()
 	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
-		return endpointErr(ep, fmt.Sprintf("cannot resolve host %q: %v", host, err))
+		// A *net.DNSError names the host again: keep only its reason.
+		why := err.Error()
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			why = dnsErr.Err
+		}
+		return endpointErr("cannot resolve the host name: " + why)
 	}
 	return nil
 }
@@ -144,5 +153,5 @@ func checkIPCFree(ep string) error {
 		return nil
 	}
 	c.Close()
-	return fmt.Errorf("%w: %s", EADDRINUSE, "another socket is listening on "+path)
+	return fmt.Errorf("%w: another socket is listening on this path", EADDRINUSE)
 }

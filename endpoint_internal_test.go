@@ -2,7 +2,6 @@ package zmq
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -90,16 +89,10 @@ func TestBadEndpointSyntax(t *testing.T) {
 				t.Errorf("%s %q: accepted", op, c.ep)
 			case err != nil && !errors.Is(err, ErrInvalidEndpoint):
 				t.Errorf("%s %q: %v does not wrap ErrInvalidEndpoint", op, c.ep, err)
-			case err != nil && !strings.Contains(err.Error(), quoteForErr(c.ep)):
-				t.Errorf("%s %q: error %q does not name the endpoint", op, c.ep, err)
+			case err != nil && len(c.ep) >= 8 && strings.Contains(err.Error(), c.ep):
+				// The *OpError around it names the endpoint, once.
+				t.Errorf("%s %q: error %q repeats the endpoint", op, c.ep, err)
 			}
 		}
 	}
-}
-
-// quoteForErr is how endpointErr shows an endpoint (%q), without the
-// quotes: what the error text must contain.
-func quoteForErr(ep string) string {
-	q := strconv.Quote(ep)
-	return q[1 : len(q)-1]
 }

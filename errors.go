@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/zmqx/zmq/internal/brief"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -86,7 +87,7 @@ type OpError struct {
 func (e *OpError) Error() string {
 	s := "zmq: " + e.Socket + " " + e.Op
 	if e.Endpoint != "" {
-		s += " " + e.Endpoint
+		s += " " + brief.Show(e.Endpoint)
 	}
 	// The cause's own "zmq: " prefix would repeat ours.
 	return s + ": " + strings.TrimPrefix(e.Err.Error(), "zmq: ")

@@ -2,8 +2,12 @@ package zmq
 
 import (
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/zmqx/zmq/internal/brief"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -35,7 +39,7 @@ func WithLinger(d time.Duration) CommonOption {
 // (ZMQ_ROUTING_ID, formerly ZMQ_IDENTITY): 1 to 255 bytes, not starting
 // with a zero byte. Default: the ROUTER picks a random one.
 func WithRoutingID(id []byte) CommonOption {
-	s := &optSpec{name: fmt.Sprintf("WithRoutingID(%q)", id)}
+	s := &optSpec{name: "WithRoutingID(" + brief.Quote(string(id)) + ")"}
 	s.apply = func(c *sockConfig) error {
 		switch {
 		case len(id) == 0 || len(id) > 255:
@@ -281,10 +285,39 @@ func WithBindToDevice(name string) CommonOption {
 	return common(bytesOpt("WithBindToDevice", engine.OptBindToDevice, name, 15))
 }
 
-// WithSocksProxy connects tcp endpoints through a SOCKS5 proxy at
-// host:port (ZMQ_SOCKS_PROXY). Default none.
+// WithSocksProxy connects tcp endpoints through a SOCKS5 proxy at addr,
+// "host:port" with a port from 1 to 65535 and an IPv6 host in brackets
+// (ZMQ_SOCKS_PROXY). "" means no proxy. Default "".
 func WithSocksProxy(addr string) CommonOption {
-	return common(bytesOpt("WithSocksProxy", engine.OptSocksProxy, addr, 1024))
+	s := bytesOpt("WithSocksProxy", engine.OptSocksProxy, addr, 1024)
+	inner := s.apply
+	s.apply = func(c *sockConfig) error {
+		if why := checkProxyAddr(addr); why != "" {
+			return optErr(s.name+" (ZMQ_SOCKS_PROXY)", why)
+		}
+		return inner(c)
+	}
+	return common(s)
+}
+
+// checkProxyAddr says what is wrong with a SOCKS proxy address, or "".
+// libzmq accepts any text and only fails, silently and over and over, when
+// it connects.
+func checkProxyAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return `want "host:port", e.g. "127.0.0.1:1080"`
+	}
+	if host == "" || strings.ContainsAny(host, " \t\r\n\x00") {
+		return "missing or malformed host"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return "the port is not a number from 1 to 65535"
+	}
+	return ""
 }
 
 // WithZAPDomain sets the authentication domain (ZMQ_ZAP_DOMAIN) that the
@@ -307,7 +340,7 @@ func WithZAPDomain(domain string) CommonOption {
 }
 
 func bytesOpt(name string, opt engine.Option, v string, max int) *optSpec {
-	s := &optSpec{name: fmt.Sprintf("%s(%q)", name, v)}
+	s := &optSpec{name: name + "(" + brief.Quote(v) + ")"}
 	s.apply = func(c *sockConfig) error {
 		if len(v) > max {
 			return optErr(fmt.Sprintf("%s (%s)", s.name, opt), fmt.Sprintf("%d bytes, the limit is %d", len(v), max))
@@ -322,7 +355,7 @@ func bytesOpt(name string, opt engine.Option, v string, max int) *optSpec {
 // prefix (ZMQ_SUBSCRIBE); "" subscribes to everything. Repeatable. Default:
 // no subscription, so nothing is received until Subscribe is called.
 func WithSubscribe(prefix string) SubscriberOption {
-	s := &optSpec{name: fmt.Sprintf("WithSubscribe(%q)", prefix)}
+	s := &optSpec{name: "WithSubscribe(" + brief.Quote(prefix) + ")"}
 	s.apply = func(c *sockConfig) error {
 		c.sets = append(c.sets, setting{opt: engine.OptSubscribe, val: engine.Bytes([]byte(prefix))})
 		return nil
@@ -335,7 +368,7 @@ func WithSubscribe(prefix string) SubscriberOption {
 // one-frame pub/sub format (topic ‖ separator ‖ body). Default a single
 // zero byte, as txZMQ. Must not be empty.
 func WithTopicSeparator(sep []byte) TopicOption {
-	s := &optSpec{name: fmt.Sprintf("WithTopicSeparator(%q)", sep)}
+	s := &optSpec{name: "WithTopicSeparator(" + brief.Quote(string(sep)) + ")"}
 	s.apply = func(c *sockConfig) error {
 		if len(sep) == 0 {
 			return optErr(s.name, "must not be empty")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zmqx/zmq/internal/brief"
 	"github.com/zmqx/zmq/internal/engine"
 	"iter"
 	"strings"
@@ -91,8 +92,8 @@ func (s *Sub) Subscribe(prefix string) error {
 func (s *Sub) Unsubscribe(prefix string) error {
 	if strings.HasPrefix(prefix, "\x01") {
 		return &OpError{Op: "unsubscribe", Socket: s.kind, Err: fmt.Errorf(
-			"%w: Unsubscribe(%q): libzmq's SUB would take a prefix starting with byte 0x01 for a subscription to %q; use an XSub",
-			ErrInvalidOption, prefix, prefix[1:])}
+			"%w: Unsubscribe(%s): libzmq's SUB would take a prefix starting with byte 0x01 for a subscription to the rest of it; use an XSub",
+			ErrInvalidOption, brief.Quote(prefix))}
 	}
 	return opErr("unsubscribe", s.kind, "", s.e.SetOption(engine.OptUnsubscribe, engine.Bytes([]byte(prefix))))
 }

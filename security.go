@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/crypto/curve25519"
 
+	"github.com/zmqx/zmq/internal/brief"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -56,7 +57,7 @@ func mustZ85(key []byte) string {
 func checkCurveKey(what, key string, quote bool) error {
 	show := ""
 	if quote {
-		show = fmt.Sprintf(" %q", key)
+		show = " " + brief.Quote(key)
 	}
 	if len(key) != 40 {
 		return fmt.Errorf("%w: CURVE %s%s is %d characters, want 40 (Z85)", ErrInvalidOption, what, show, len(key))
@@ -102,7 +103,7 @@ func WithCurveServer(secretKey string) CommonOption {
 // WithCurveClient makes the socket a CURVE client of the server whose
 // public key is serverKey, identifying itself with key pair client.
 func WithCurveClient(serverKey string, client CurveKeyPair) CommonOption {
-	s := &optSpec{name: fmt.Sprintf("WithCurveClient(%q, <key pair>)", serverKey)}
+	s := &optSpec{name: "WithCurveClient(" + brief.Quote(serverKey) + ", <key pair>)"}
 	s.apply = func(c *sockConfig) error {
 		if err := checkCurveKey("server key", serverKey, true); err != nil {
 			return fmt.Errorf("WithCurveClient: %w", err)
@@ -138,7 +139,7 @@ func WithPlainServer() CommonOption {
 // WithPlainClient makes the socket a PLAIN client with these credentials
 // (sent in clear text).
 func WithPlainClient(user, password string) CommonOption {
-	s := &optSpec{name: fmt.Sprintf("WithPlainClient(%q, <password>)", user)}
+	s := &optSpec{name: "WithPlainClient(" + brief.Quote(user) + ", <password>)"}
 	s.apply = func(c *sockConfig) error {
 		if len(user) > 255 || len(password) > 255 {
 			return optErr(s.name, "user name and password are limited to 255 bytes each")

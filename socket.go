@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/zmqx/zmq/internal/brief"
 	"github.com/zmqx/zmq/internal/engine"
 )
 
@@ -75,7 +76,7 @@ func applySettings(e engine.Socket, sets []setting) error {
 			case st.opt.Secret():
 				v = "<secret>"
 			case st.opt.Kind() == engine.KindBytes:
-				v = fmt.Sprintf("%q", st.val.Bytes)
+				v = brief.Quote(string(st.val.Bytes))
 			}
 			return fmt.Errorf("%w: %s = %v: %w", ErrInvalidOption, st.opt, v, wrapErr(err))
 		}
@@ -251,7 +252,7 @@ func isCtxErr(err error) bool {
 // would get in without the authenticator's approval.
 func (s *socket) checkAuthTransport(endpoint string) error {
 	if (s.cfg.authServer || s.cfg.zapDomain) && strings.HasPrefix(endpoint, "inproc://") {
-		return endpointErr(endpoint, "inproc has no handshake, so a socket that authenticates peers cannot use it")
+		return endpointErr("inproc has no handshake, so a socket that authenticates peers cannot use it")
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/brief"
 )
 
 // Policy is the set of rules for one ZAP domain, or the default rules for
@@ -170,7 +172,7 @@ func (p *Policy) ReloadCurveDir() error {
 func (p *Policy) SetPasswords(users map[string]string) error {
 	for u := range users {
 		if u == "" || len(u) > 255 {
-			return fmt.Errorf("auth: SetPasswords: user name %q must be 1 to 255 bytes", u)
+			return fmt.Errorf("auth: SetPasswords: user name %s must be 1 to 255 bytes", brief.Quote(u))
 		}
 	}
 	c := maps.Clone(users)
@@ -318,40 +320,47 @@ func (r *rules) checkAddress(address string) string {
 func parsePrefixes(op string, addrs []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(addrs))
 	for _, s := range addrs {
-		var p netip.Prefix
-		var err error
-		if strings.Contains(s, "/") {
-			p, err = netip.ParsePrefix(s)
-			if err == nil {
-				if p.Addr().Is4In6() {
-					p, err = p.Addr().Unmap().Prefix(p.Bits() - 96)
-				}
-				p = p.Masked()
-			}
-		} else {
-			var ip netip.Addr
-			ip, err = netip.ParseAddr(s)
-			if err == nil && ip.Zone() != "" {
-				err = errors.New("zones are not supported")
-			}
-			if err == nil {
-				ip = ip.Unmap()
-				p = netip.PrefixFrom(ip, ip.BitLen())
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("auth: %s: %q is not an IP address or prefix: %w", op, s, err)
+		p, why := parsePrefix(s)
+		if why != "" {
+			return nil, fmt.Errorf("auth: %s: %s %s", op, brief.Quote(s), why)
 		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
+// parsePrefix parses an address or a prefix; it returns what is wrong
+// with s, or "". (netip's errors would quote s again.)
+func parsePrefix(s string) (netip.Prefix, string) {
+	addr, bits, isPrefix := strings.Cut(s, "/")
+	ip, err := netip.ParseAddr(addr)
+	switch {
+	case err != nil:
+		return netip.Prefix{}, "is not an IP address or prefix"
+	case ip.Zone() != "":
+		return netip.Prefix{}, "has a zone, which is not supported"
+	case !isPrefix:
+		ip = ip.Unmap()
+		return netip.PrefixFrom(ip, ip.BitLen()), ""
+	}
+	n, err := strconv.Atoi(bits)
+	if err != nil || strconv.Itoa(n) != bits || n < 0 || n > ip.BitLen() {
+		return netip.Prefix{}, fmt.Sprintf("has a bad prefix length: want 0 to %d", ip.BitLen())
+	}
+	if ip.Is4In6() {
+		if n < 96 {
+			return netip.Prefix{}, "is an IPv4-mapped prefix shorter than /96"
+		}
+		ip, n = ip.Unmap(), n-96
+	}
+	return netip.PrefixFrom(ip, n).Masked(), ""
+}
+
 // checkPublicKey validates a Z85 public key (which may be quoted in errors:
 // it is not secret).
 func checkPublicKey(k string) error {
 	if len(k) != 40 {
-		return fmt.Errorf("CURVE public key %q is %d characters, want 40 (Z85)", k, len(k))
+		return fmt.Errorf("CURVE public key %s is %d characters, want 40 (Z85)", brief.Quote(k), len(k))
 	}
 	if _, err := zmq.Z85Decode(k); err != nil {
 		return fmt.Errorf("CURVE public key %q is not valid Z85: %w", k, err)
