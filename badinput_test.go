@@ -496,7 +496,7 @@ func TestBadAfterClose(t *testing.T) {
 		"Sub.Unsubscribe":  func() error { return sub.Unsubscribe("a") },
 		"Sub.RecvTopic":    func() error { _, _, err := sub.RecvTopic(ctx); return err },
 		"Pub.Publish":      func() error { return pub.Publish(ctx, "t", []byte("b")) },
-		"XSub.Subscribe":   func() error { return xsub.Subscribe(ctx, "a") },
+		"XSub.Subscribe":   func() error { return xsub.Subscribe("a") },
 		"Router.SendTo":    func() error { return router.SendTo(ctx, []byte("id"), []byte("x")) },
 		"Router.TrySendTo": func() error { return router.TrySendTo([]byte("id"), []byte("x")) },
 		"Router.RecvFrom":  func() error { _, _, err := router.RecvFrom(ctx); return err },

@@ -37,7 +37,13 @@
 //	routing, raw frames     Dealer, Router  DEALER, ROUTER  ZmqDealerConnection, ZmqRouterConnection
 //	anything else           Socket          any SocketType  -
 //
-// [Pub.Publish] and [Sub.RecvTopic] speak txZMQ's topic framing. [Req] and
+// [Pub.Publish] and [Sub.RecvTopic] speak txZMQ's topic framing, or the
+// two-frame form [topic, body] of the ZeroMQ guide and pyzmq
+// ([WithTopicFraming]). Topics and subscription prefixes are strings
+// everywhere ([Pub.Publish], [Sub.Subscribe], [XSub.Subscribe],
+// [XPub.Subscribe], [Sub.RecvTopic], [Publication], [ParseSubscription]);
+// bodies and frames are []byte. An [XPub] made [WithXPubManual] lets the
+// application decide what each subscriber gets. [Req] and
 // [Rep] are txZMQ's asynchronous request-reply: a Req may have any number
 // of requests in flight at once ([Req.Request]), and a Rep may answer them
 // in any order ([Rep.Serve], [Rep.Reply]). [Router.SendTo] and
@@ -190,8 +196,10 @@
 //
 //   - Publish-subscribe: [Pub.Publish] sends one frame, topic, a zero byte
 //     ([WithTopicSeparator] changes it), then the body; subscriptions are
-//     matched against the start of that frame, that is, the topic. A [Sub]
-//     also accepts the two-frame form [topic, body].
+//     matched against the start of that frame, that is, the topic. Made
+//     [WithTopicFraming]([TwoFrames]), it sends [topic, body] instead, as
+//     pyzmq's send_multipart and programs written from the ZeroMQ guide
+//     do. A [Sub] reads both forms.
 //   - Request-reply: a [Req] sends [request id, empty frame, parts...] on a
 //     DEALER socket, with a 16-byte id, and matches replies of the same form
 //     by id. A [Rep] on a ROUTER socket keeps everything up to the empty

@@ -218,7 +218,7 @@ func ExampleSub_ServeTopics() {
 	go func() { published <- publishUntil(pubCtx, pub, "greeting", "hello from the publisher") }()
 
 	serveCtx, stopServing := context.WithCancel(ctx)
-	err = sub.ServeTopics(serveCtx, func(ctx context.Context, topic, body []byte) error {
+	err = sub.ServeTopics(serveCtx, func(ctx context.Context, topic string, body []byte) error {
 		fmt.Printf("got %q on topic %q\n", body, topic)
 		stopServing() // one is enough: ServeTopics returns before the next call
 		return nil

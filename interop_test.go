@@ -514,6 +514,57 @@ func pyHex(s string) string {
 	return hex.EncodeToString([]byte(s))
 }
 
+// pingUntilReady publishes the sentinel (sync, ping) every 5 ms until the
+// peer reports "ready": the slow joiner's subscription has reached pub.
+func pingUntilReady(t *testing.T, ctx context.Context, pub *zmq.Pub, p *pyPeer) {
+	t.Helper()
+	stop := make(chan struct{})
+	stopPing := sync.OnceFunc(func() { close(stop) })
+	defer stopPing()
+	pinged := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if err := pub.Publish(ctx, "sync", []byte("ping")); err != nil {
+				pinged <- err
+				return
+			}
+			select {
+			case <-stop:
+				pinged <- nil
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	line := p.next(ctx)
+	stopPing()
+	if err := <-pinged; err != nil {
+		t.Fatal(err)
+	}
+	if line != "ready" {
+		t.Fatalf("peer reported %q, want ready", line)
+	}
+}
+
+// expectPyPublications reads the peer's reports up to "end" and fails the
+// test unless they are want.
+func expectPyPublications(t *testing.T, ctx context.Context, p *pyPeer, want []string) {
+	t.Helper()
+	var got []string
+	for len(got) < len(want) {
+		line := p.next(ctx)
+		got = append(got, line)
+		if line == "end" {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("subscriber %s got\n%s\nwant\n%s", p.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // Case 6: our Pub against txZMQ's ZmqSubConnection subscribed to "sync"
 // and "weather": gotMessage(message, tag) must see our topic and body, in
 // both the one-frame topic\0body form and the two-frame form, and only for
@@ -525,36 +576,7 @@ func TestInteropPubToTxSub(t *testing.T) {
 		f := newFactory(t)
 		pub := must[*zmq.Pub](t)(f.NewPub())
 		p := linkPyPeer(t, ctx, goBinds, pub, "tx-sub", "sync", "weather")
-
-		// Slow joiner: publish the sentinel until the subscriber has one.
-		stop := make(chan struct{})
-		stopPing := sync.OnceFunc(func() { close(stop) })
-		defer stopPing()
-		pinged := make(chan error, 1)
-		go func() {
-			tick := time.NewTicker(5 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				if err := pub.Publish(ctx, "sync", []byte("ping")); err != nil {
-					pinged <- err
-					return
-				}
-				select {
-				case <-stop:
-					pinged <- nil
-					return
-				case <-tick.C:
-				}
-			}
-		}()
-		line := p.next(ctx)
-		stopPing()
-		if err := <-pinged; err != nil {
-			t.Fatal(err)
-		}
-		if line != "ready" {
-			t.Fatalf("peer reported %q, want ready", line)
-		}
+		pingUntilReady(t, ctx, pub, p)
 
 		publish := func(topic, body string) {
 			t.Helper()
@@ -573,36 +595,71 @@ func TestInteropPubToTxSub(t *testing.T) {
 		publish("news", "not subscribed either")
 		publish("sync", "end")
 
-		want := []string{
+		expectPyPublications(t, ctx, p, []string{
 			"msg " + pyHex("weather.paris") + " " + pyHex("12C"),
 			"msg " + pyHex("weather") + " " + pyHex(""),
 			"msg " + pyHex("weather.nul") + " " + pyHex("a\x00b\x00c"),
 			"msg " + pyHex("weather.two") + " " + pyHex("frames"),
 			"end",
-		}
-		var got []string
-		for len(got) < len(want) {
-			line := p.next(ctx)
-			got = append(got, line)
-			if line == "end" {
-				break
-			}
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("txZMQ subscriber got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		})
 		p.exit(ctx)
 	})
 }
 
+// Case 6b: our Pub against a pyzmq SUB reading with recv_multipart, in
+// both forms: by default one frame topic\0body; made
+// WithTopicFraming(TwoFrames), exactly the two frames [topic, body] that
+// programs written from the ZeroMQ guide expect.
+func TestInteropPubToPyzmqSub(t *testing.T) {
+	requirePyModules(t, "zmq")
+	for _, c := range []struct {
+		form string
+		opts []zmq.PubOption
+	}{
+		{"one", nil},
+		{"two", []zmq.PubOption{zmq.WithTopicFraming(zmq.TwoFrames)}},
+	} {
+		t.Run(c.form+"-frame", func(t *testing.T) {
+			interopBothWays(t, func(t *testing.T, goBinds bool) {
+				ctx := testCtx(t, interopTimeout)
+				f := newFactory(t)
+				pub := must[*zmq.Pub](t)(f.NewPub(c.opts...))
+				p := linkPyPeer(t, ctx, goBinds, pub, "zmq-sub", c.form, "sync", "weather")
+				pingUntilReady(t, ctx, pub, p)
+				for _, pb := range [][2]string{
+					{"other", "not subscribed"},
+					{"weather.paris", "12C"},
+					{"weathe", "shorter than the prefix"},
+					{"weather", ""},
+					{"weather.nul", "a\x00b\x00c"},
+					{"news", "not subscribed either"},
+					{"sync", "end"},
+				} {
+					if err := pub.Publish(ctx, pb[0], []byte(pb[1])); err != nil {
+						t.Fatal(err)
+					}
+				}
+				expectPyPublications(t, ctx, p, []string{
+					"msg " + pyHex("weather.paris") + " " + pyHex("12C"),
+					"msg " + pyHex("weather") + " " + pyHex(""),
+					"msg " + pyHex("weather.nul") + " " + pyHex("a\x00b\x00c"),
+					"end",
+				})
+				p.exit(ctx)
+			})
+		})
+	}
+}
+
 // Case 7: publications from txZMQ's publish(message, tag) (one frame
-// tag\0message) and from pyzmq send_multipart([topic, body]) (two frames)
-// reach our Sub, which gives the same topic and body either way and
-// filters by its subscriptions.
+// tag\0message), from pyzmq send_multipart([topic, body]) (two frames) and
+// from pyzmq send(topic\0body) (one frame) reach our Sub, which gives the
+// same topic and body either way and filters by its subscriptions.
 func TestInteropPythonPubToSub(t *testing.T) {
-	for _, c := range []struct{ name, role string }{
-		{"txzmq-publish", "tx-pub"},
-		{"pyzmq-multipart", "zmq-pub"},
+	for _, c := range []struct{ name, role, form string }{
+		{"txzmq-publish", "tx-pub", ""},
+		{"pyzmq-multipart", "zmq-pub", "two"},
+		{"pyzmq-one-frame", "zmq-pub", "one"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.role == "tx-pub" {
@@ -611,13 +668,13 @@ func TestInteropPythonPubToSub(t *testing.T) {
 				requirePyModules(t, "zmq")
 			}
 			interopBothWays(t, func(t *testing.T, goBinds bool) {
-				testPythonPubToSub(t, goBinds, c.role)
+				testPythonPubToSub(t, goBinds, c.role, c.form)
 			})
 		})
 	}
 }
 
-func testPythonPubToSub(t *testing.T, goBinds bool, role string) {
+func testPythonPubToSub(t *testing.T, goBinds bool, role, form string) {
 	ctx := testCtx(t, interopTimeout)
 	f := newFactory(t)
 	sub := must[*zmq.Sub](t)(f.NewSub())
@@ -626,14 +683,18 @@ func testPythonPubToSub(t *testing.T, goBinds bool, role string) {
 			t.Fatal(err)
 		}
 	}
-	p := linkPyPeer(t, ctx, goBinds, sub, role)
+	var args []string
+	if form != "" {
+		args = append(args, form)
+	}
+	p := linkPyPeer(t, ctx, goBinds, sub, role, args...)
 
 	// The peer publishes the sentinel until told it arrived.
 	topic, body, err := sub.RecvTopic(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(topic) != "sync" || string(body) != "ping" {
+	if topic != "sync" || string(body) != "ping" {
 		t.Fatalf("first publication %q %q, want the sentinel sync ping", topic, body)
 	}
 	p.send("go")
@@ -649,13 +710,13 @@ func testPythonPubToSub(t *testing.T, goBinds bool, role string) {
 		if err != nil {
 			t.Fatalf("after %q: %v", got, err)
 		}
-		if string(topic) == "sync" {
+		if topic == "sync" {
 			if string(body) == "end" {
 				break
 			}
 			continue // sentinels still in flight
 		}
-		got = append(got, [2]string{string(topic), string(body)})
+		got = append(got, [2]string{topic, string(body)})
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)

@@ -77,9 +77,12 @@ type (
 
 // optSpec describes one option value.
 type optSpec struct {
-	name  string // how errors name it: "WithSendHWM(-1)"
-	live  bool   // libzmq applies a change at once
-	apply func(*sockConfig) error
+	name string // how errors name it: "WithSendHWM(-1)"
+	live bool   // libzmq applies a change at once
+	// createOnly: the socket reads it once, when it is made (Go-level
+	// settings, and security, which decides how the socket is guarded).
+	createOnly bool
+	apply      func(*sockConfig) error
 }
 
 func (o *optSpec) spec() *optSpec { return o }
@@ -89,6 +92,7 @@ type sockConfig struct {
 	sets []setting // engine options, applied in the order given
 	// Go-level settings, used by the pattern types.
 	topicSep       []byte
+	framing        TopicFraming
 	maxPending     int
 	pendingTimeout time.Duration
 	// authServer: the socket authenticates peers (CURVE or PLAIN server),
@@ -212,6 +216,12 @@ type (
 	// RawOnlyOption applies only to the raw Socket (strict REQ/REP, STREAM).
 	RawOnlyOption struct {
 		*optSpec
+	}
+	// pubOnlyOption applies to Pub. Its constructors return it as a
+	// PubOption: one exported option type fewer.
+	pubOnlyOption struct {
+		*optSpec
+		mPub
 	}
 )
 

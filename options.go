@@ -328,6 +328,7 @@ func checkProxyAddr(addr string) string {
 // servers.
 func WithZAPDomain(domain string) CommonOption {
 	s := bytesOpt("WithZAPDomain", engine.OptZAPDomain, domain, 254)
+	s.createOnly = true
 	inner := s.apply
 	s.apply = func(c *sockConfig) error {
 		if domain == "" {
@@ -368,7 +369,7 @@ func WithSubscribe(prefix string) SubscriberOption {
 // one-frame pub/sub format (topic ‖ separator ‖ body). Default a single
 // zero byte, as txZMQ. Must not be empty.
 func WithTopicSeparator(sep []byte) TopicOption {
-	s := &optSpec{name: "WithTopicSeparator(" + brief.Quote(string(sep)) + ")"}
+	s := &optSpec{name: "WithTopicSeparator(" + brief.Quote(string(sep)) + ")", createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if len(sep) == 0 {
 			return optErr(s.name, "must not be empty")
@@ -377,6 +378,28 @@ func WithTopicSeparator(sep []byte) TopicOption {
 		return nil
 	}
 	return TopicOption{optSpec: s}
+}
+
+// WithTopicFraming sets the form in which Publish sends topic and body:
+// OneFrame, txZMQ's topic ‖ separator ‖ body, or TwoFrames, [topic, body],
+// as pyzmq's send_multipart and programs written from the ZeroMQ guide
+// send and expect. Default OneFrame.
+//
+// It is a property of the socket rather than of each call: every
+// subscriber of a publisher has to read the form it sends, so the choice
+// is made once, where the socket is made, and Publish keeps one
+// signature. (Send sends any other form as it is.) A Sub needs no such
+// option: it reads both forms.
+func WithTopicFraming(f TopicFraming) PubOption {
+	s := &optSpec{name: "WithTopicFraming(" + f.String() + ")", createOnly: true}
+	s.apply = func(c *sockConfig) error {
+		if f != OneFrame && f != TwoFrames {
+			return optErr(s.name, "want OneFrame or TwoFrames")
+		}
+		c.framing = f
+		return nil
+	}
+	return pubOnlyOption{optSpec: s}
 }
 
 // WithInvertMatching inverts subscription matching (ZMQ_INVERT_MATCHING):
@@ -467,7 +490,7 @@ func WithStreamNotify(on bool) RawOnlyOption {
 // oldest unanswered one is forgotten (its reply can no longer be sent) and
 // counted in Stats.RequestsAbandoned. Default 100000.
 func WithMaxPendingRequests(n int) RepOnlyOption {
-	s := &optSpec{name: fmt.Sprintf("WithMaxPendingRequests(%d)", n)}
+	s := &optSpec{name: fmt.Sprintf("WithMaxPendingRequests(%d)", n), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if why := positive(n); why != "" {
 			return optErr(s.name, why)
@@ -482,7 +505,7 @@ func WithMaxPendingRequests(n int) RepOnlyOption {
 // answered within d; a later Reply to it fails. 0 means requests are only
 // forgotten when WithMaxPendingRequests is exceeded. Default 0.
 func WithPendingRequestTimeout(d time.Duration) RepOnlyOption {
-	s := &optSpec{name: fmt.Sprintf("WithPendingRequestTimeout(%v)", d)}
+	s := &optSpec{name: fmt.Sprintf("WithPendingRequestTimeout(%v)", d), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if d < 0 {
 			return optErr(s.name, "must be >= 0")
@@ -498,7 +521,7 @@ func WithPendingRequestTimeout(d time.Duration) RepOnlyOption {
 // per message. Default false, except on sockets that authenticate peers
 // (CURVE or PLAIN servers, or with a ZAP domain), where it is always on.
 func WithMessageMetadata(on bool) CommonOption {
-	s := &optSpec{name: fmt.Sprintf("WithMessageMetadata(%t)", on)}
+	s := &optSpec{name: fmt.Sprintf("WithMessageMetadata(%t)", on), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		c.metadata = on
 		return nil

@@ -5,11 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zmqx/zmq/internal/brief"
-	"github.com/zmqx/zmq/internal/engine"
 	"iter"
 	"strings"
+	"syscall"
+
+	"github.com/zmqx/zmq/internal/brief"
+	"github.com/zmqx/zmq/internal/engine"
 )
+
+// Topics and subscription prefixes are strings throughout the package,
+// and bodies are []byte: Publish, Subscribe, RecvTopic, Split, the
+// TopicHandler and Publication all use these types. A topic may hold any
+// bytes: a Go string is not required to be UTF-8.
 
 // defaultTopicSep is txZMQ's separator between topic and body.
 var defaultTopicSep = []byte{0}
@@ -18,13 +25,39 @@ var defaultTopicSep = []byte{0}
 // one frame holding the separator nor two frames [topic, body].
 var ErrNotTopicFramed = errors.New("zmq: message is not in topic framing")
 
+// TopicFraming is how a Pub puts a publication's topic and body on the
+// wire (see WithTopicFraming). A Sub reads both forms.
+type TopicFraming int
+
+// Topic framings.
+const (
+	// OneFrame is txZMQ's form: one frame, topic ‖ separator ‖ body. It
+	// is what txZMQ's ZmqSubConnection and this package's Sub read.
+	OneFrame TopicFraming = iota
+	// TwoFrames is [topic, body]: the form of the ZeroMQ guide's
+	// examples, pyzmq's send_multipart/recv_multipart, pebbe/zmq4's
+	// SendMessage and most programs written from them.
+	TwoFrames
+)
+
+func (f TopicFraming) String() string {
+	switch f {
+	case OneFrame:
+		return "OneFrame"
+	case TwoFrames:
+		return "TwoFrames"
+	}
+	return fmt.Sprintf("TopicFraming(%d)", int(f))
+}
+
 // Pub publishes messages to every connected Sub whose subscription matches
 // (ZMQ_PUB, RFC 29). A Pub never waits: at a subscriber's high-water mark,
 // libzmq drops that subscriber's copy.
 type Pub struct {
 	*socket
 	sendSide
-	sep []byte
+	sep     []byte
+	framing TopicFraming
 }
 
 // NewPub creates a Pub socket.
@@ -33,16 +66,21 @@ func (f *Factory) NewPub(opts ...PubOption) (*Pub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pub{socket: s, sendSide: sendSide{s}, sep: topicSep(s.cfg)}, nil
+	return &Pub{socket: s, sendSide: sendSide{s}, sep: topicSep(s.cfg), framing: s.cfg.framing}, nil
 }
 
 // SetOption changes options on the open socket (see Option).
 func (p *Pub) SetOption(opts ...PubOption) error { return p.setOptions(asOptions(opts)) }
 
-// Publish sends body under topic in txZMQ's wire format: one frame
-// topic ‖ separator ‖ body (the separator is a zero byte unless set with
-// WithTopicSeparator). Subscribers match their prefixes against the topic.
+// Publish sends body under topic, in the form chosen with
+// WithTopicFraming: by default txZMQ's one frame topic ‖ separator ‖ body
+// (the separator is a zero byte unless set with WithTopicSeparator), or
+// the two frames [topic, body]. Subscribers match their prefixes against
+// the start of the first frame, so against the topic in either form.
 func (p *Pub) Publish(ctx context.Context, topic string, body []byte) error {
+	if p.framing == TwoFrames {
+		return p.send(ctx, "publish", [][]byte{[]byte(topic), body})
+	}
 	frame := make([]byte, 0, len(topic)+len(p.sep)+len(body))
 	frame = append(append(append(frame, topic...), p.sep...), body...)
 	return p.send(ctx, "publish", [][]byte{frame})
@@ -79,11 +117,12 @@ func (s *Sub) SetOption(opts ...SubOption) error { return s.setOptions(asOptions
 // Subscribe adds a subscription: messages whose first frame starts with
 // prefix are delivered. "" matches everything. Subscriptions count: after
 // subscribing twice to a prefix it takes two Unsubscribe calls to drop it.
+// It never waits.
 func (s *Sub) Subscribe(prefix string) error {
 	return opErr("subscribe", s.kind, "", s.e.SetOption(engine.OptSubscribe, engine.Bytes([]byte(prefix))))
 }
 
-// Unsubscribe removes one earlier Subscribe of prefix.
+// Unsubscribe removes one earlier Subscribe of prefix. It never waits.
 //
 // A prefix that starts with byte 0x01 is refused with an error wrapping
 // ErrInvalidOption: libzmq 4.3.4's SUB mistakes such a cancel for a
@@ -101,39 +140,41 @@ func (s *Sub) Unsubscribe(prefix string) error {
 // RecvTopic receives the next message and splits it into topic and body
 // (see Split). A message that is not topic-framed is consumed and reported
 // with an error wrapping ErrNotTopicFramed.
-func (s *Sub) RecvTopic(ctx context.Context) (topic, body []byte, err error) {
+func (s *Sub) RecvTopic(ctx context.Context) (topic string, body []byte, err error) {
 	m, err := s.Recv(ctx)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	return s.Split(m)
 }
 
 // Split splits a received message at the Sub's separator (see SplitTopic).
-func (s *Sub) Split(m Msg) (topic, body []byte, err error) { return SplitTopic(m, s.sep) }
+func (s *Sub) Split(m Msg) (topic string, body []byte, err error) { return SplitTopic(m, s.sep) }
 
-// SplitTopic splits a message the way txZMQ's subscriber does: two frames
-// are [topic, body]; one frame is topic ‖ sep ‖ body, split at the first
-// sep. Any other message gives an error wrapping ErrNotTopicFramed.
-func SplitTopic(m Msg, sep []byte) (topic, body []byte, err error) {
+// SplitTopic splits a message in either of the forms a Pub publishes: two
+// frames are [topic, body]; one frame is topic ‖ sep ‖ body, split at the
+// first sep, as txZMQ's subscriber does. Any other message gives an error
+// wrapping ErrNotTopicFramed. body shares the message's memory.
+func SplitTopic(m Msg, sep []byte) (topic string, body []byte, err error) {
 	switch len(m.Frames) {
 	case 2:
-		return m.Frames[0], m.Frames[1], nil
+		return string(m.Frames[0]), m.Frames[1], nil
 	case 1:
 		if len(sep) == 0 {
-			return nil, nil, fmt.Errorf("%w: empty separator", ErrNotTopicFramed)
+			return "", nil, fmt.Errorf("%w: empty separator", ErrNotTopicFramed)
 		}
 		if t, b, ok := bytes.Cut(m.Frames[0], sep); ok {
-			return t, b, nil
+			return string(t), b, nil
 		}
-		return nil, nil, fmt.Errorf("%w: no separator %q in %s", ErrNotTopicFramed, sep, m)
+		return "", nil, fmt.Errorf("%w: no separator %s in the frame %s",
+			ErrNotTopicFramed, brief.Quote(string(sep)), brief.Quote(string(m.Frames[0])))
 	}
-	return nil, nil, fmt.Errorf("%w: %d frames in %s", ErrNotTopicFramed, len(m.Frames), m)
+	return "", nil, fmt.Errorf("%w: %d frames, want 1 or 2", ErrNotTopicFramed, len(m.Frames))
 }
 
 // TopicHandler handles one publication (txZMQ's gotMessage(message, tag),
 // with the arguments in topic, body order).
-type TopicHandler func(ctx context.Context, topic, body []byte) error
+type TopicHandler func(ctx context.Context, topic string, body []byte) error
 
 // ServeTopics is Serve for topic-framed messages: h gets each message
 // split into topic and body. A message that is not topic-framed is
@@ -151,13 +192,19 @@ func (s *Sub) ServeTopics(ctx context.Context, h TopicHandler) error {
 	})
 }
 
+// Publication is one received publication, as Topics yields it.
+type Publication struct {
+	Topic string
+	Body  []byte
+}
+
 // Topics returns an iterator over received publications, split into topic
-// and body. It stops after yielding the first error.
-func (s *Sub) Topics(ctx context.Context) iter.Seq2[[2][]byte, error] {
-	return func(yield func([2][]byte, error) bool) {
+// and body (see RecvTopic). It stops after yielding the first error.
+func (s *Sub) Topics(ctx context.Context) iter.Seq2[Publication, error] {
+	return func(yield func(Publication, error) bool) {
 		for {
 			t, b, err := s.RecvTopic(ctx)
-			if !yield([2][]byte{t, b}, err) || err != nil {
+			if !yield(Publication{Topic: t, Body: b}, err) || err != nil {
 				return
 			}
 		}
@@ -167,6 +214,11 @@ func (s *Sub) Topics(ctx context.Context) iter.Seq2[[2][]byte, error] {
 // XPub is a Pub that also receives its subscribers' subscriptions as
 // messages: first byte 1 (subscribe) or 0 (unsubscribe), then the prefix
 // (ZMQ_XPUB). Use ParseSubscription to read them.
+//
+// Made WithXPubManual(true), an XPub applies no subscription by itself:
+// the application receives each one and decides what the subscriber gets
+// with Subscribe and Unsubscribe, for instance to forward, narrow or
+// refuse a subscription in a proxy.
 type XPub struct {
 	*socket
 	sendSide
@@ -184,6 +236,40 @@ func (f *Factory) NewXPub(opts ...XPubOption) (*XPub, error) {
 
 // SetOption changes options on the open socket (see Option).
 func (p *XPub) SetOption(opts ...XPubOption) error { return p.setOptions(asOptions(opts)) }
+
+// Subscribe subscribes a subscriber to prefix on an XPub made
+// WithXPubManual(true) (ZMQ_SUBSCRIBE on an XPUB): the subscriber is the
+// one whose subscription or unsubscription message the XPub received
+// last. So call it after receiving that message and before receiving the
+// next one, from the goroutine that receives. Before any subscription has
+// been received it does nothing. Without manual mode it fails with an
+// error wrapping ErrInvalidOption. It never waits.
+//
+// Known limitation: the engines take several waiting messages out of a
+// socket at once, and the subscriber they apply this to is the one of the
+// last subscription taken out, which is not the last one received when
+// the subscriptions of several subscribers were waiting together. It is
+// exact with one subscriber, or when each subscription is handled before
+// the next arrives.
+func (p *XPub) Subscribe(prefix string) error {
+	return p.manual("subscribe", engine.OptSubscribe, prefix)
+}
+
+// Unsubscribe removes prefix from the subscriptions of the subscriber that
+// sent the last subscription message received, as Subscribe adds one.
+func (p *XPub) Unsubscribe(prefix string) error {
+	return p.manual("unsubscribe", engine.OptUnsubscribe, prefix)
+}
+
+func (p *XPub) manual(op string, o engine.Option, prefix string) error {
+	err := p.e.SetOption(o, engine.Bytes([]byte(prefix)))
+	if errors.Is(err, syscall.EINVAL) {
+		// The only reason an XPUB refuses a subscription.
+		return &OpError{Op: op, Socket: p.kind, Err: fmt.Errorf(
+			"%w: an XPub applies subscriptions itself unless made WithXPubManual(true)", ErrInvalidOption)}
+	}
+	return opErr(op, p.kind, "", err)
+}
 
 // XSub is a Sub whose subscriptions are messages it sends upstream
 // (ZMQ_XSUB): use Subscribe/Unsubscribe or send them raw.
@@ -205,21 +291,25 @@ func (f *Factory) NewXSub(opts ...XSubOption) (*XSub, error) {
 // SetOption changes options on the open socket (see Option).
 func (s *XSub) SetOption(opts ...XSubOption) error { return s.setOptions(asOptions(opts)) }
 
-// Subscribe sends a subscription for prefix upstream.
-func (s *XSub) Subscribe(ctx context.Context, prefix string) error {
-	return s.send(ctx, "subscribe", [][]byte{append([]byte{1}, prefix...)})
+// Subscribe sends a subscription for prefix to every publisher the XSub
+// is connected to, and to those it connects to later. It never waits:
+// an XSUB can always take a subscription (a publisher whose queue is full
+// gets it again when it reconnects).
+func (s *XSub) Subscribe(prefix string) error {
+	return s.trySend("subscribe", [][]byte{append([]byte{1}, prefix...)})
 }
 
-// Unsubscribe sends an unsubscription for prefix upstream.
-func (s *XSub) Unsubscribe(ctx context.Context, prefix string) error {
-	return s.send(ctx, "unsubscribe", [][]byte{append([]byte{0}, prefix...)})
+// Unsubscribe sends an unsubscription for prefix upstream, as Subscribe
+// sends a subscription.
+func (s *XSub) Unsubscribe(prefix string) error {
+	return s.trySend("unsubscribe", [][]byte{append([]byte{0}, prefix...)})
 }
 
 // ParseSubscription reads a subscription message as an XPub receives it.
 // ok is false for a message that is not one.
-func ParseSubscription(m Msg) (subscribe bool, prefix []byte, ok bool) {
+func ParseSubscription(m Msg) (subscribe bool, prefix string, ok bool) {
 	if len(m.Frames) != 1 || len(m.Frames[0]) == 0 || m.Frames[0][0] > 1 {
-		return false, nil, false
+		return false, "", false
 	}
-	return m.Frames[0][0] == 1, m.Frames[0][1:], true
+	return m.Frames[0][0] == 1, string(m.Frames[0][1:]), true
 }

@@ -86,7 +86,7 @@ const defaultZAPDomain = "global"
 // factory's authenticator (see package auth). The ZAP domain defaults to
 // "global" (set another with WithZAPDomain).
 func WithCurveServer(secretKey string) CommonOption {
-	s := &optSpec{name: "WithCurveServer(<secret key>)"}
+	s := &optSpec{name: "WithCurveServer(<secret key>)", createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if err := checkCurveKey("secret key", secretKey, false); err != nil {
 			return fmt.Errorf("WithCurveServer: %w", err)
@@ -127,7 +127,7 @@ func WithCurveClient(serverKey string, client CurveKeyPair) CommonOption {
 // and password, in clear text, checked by the factory's authenticator. Use
 // it only on networks you trust; CURVE encrypts.
 func WithPlainServer() CommonOption {
-	s := &optSpec{name: "WithPlainServer()"}
+	s := &optSpec{name: "WithPlainServer()", createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		c.authServer = true
 		c.sets = append(c.sets, setting{opt: engine.OptPlainServer, val: engine.Int(1)})

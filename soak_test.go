@@ -189,7 +189,7 @@ func soakChurnRound(t *testing.T, i int, dir string, c *soakCounts) (err error) 
 	if err := soakConnect(xpub, xsub, ep()); err != nil {
 		return err
 	}
-	if err := xsub.Subscribe(ctx, ""); err != nil {
+	if err := xsub.Subscribe(""); err != nil {
 		return err
 	}
 	if m, err := xpub.Recv(ctx); err != nil {

@@ -94,15 +94,15 @@ func (s *socket) setOptions(opts []Option) error {
 			return fmt.Errorf("%w: nil option given to SetOption", ErrInvalidOption)
 		}
 		sp := o.spec()
+		if sp.createOnly {
+			return fmt.Errorf("%w: %s can only be given when the socket is made", ErrInvalidOption, sp.name)
+		}
 		if !sp.live && s.endpoints.Load() > 0 {
 			return fmt.Errorf("%w: %s: only options that take effect at once can be changed after Bind or Connect", ErrInvalidOption, sp.name)
 		}
 		if err := sp.apply(&cfg); err != nil {
 			return err
 		}
-	}
-	if cfg.topicSep != nil || cfg.metadata || cfg.authServer || cfg.zapDomain || cfg.maxPending != 0 || cfg.pendingTimeout != 0 {
-		return fmt.Errorf("%w: this option can only be given when the socket is created", ErrInvalidOption)
 	}
 	return opErr("setsockopt", s.kind, "", applySettings(s.e, cfg.sets))
 }

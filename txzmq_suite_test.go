@@ -382,7 +382,7 @@ func txCheckClosedFactory(t *testing.T, f *zmq.Factory) {
 const txSyncTopic = "~sync"
 
 // txRecvFn receives one publication, split into topic and body.
-type txRecvFn func(ctx context.Context) (topic, body []byte, err error)
+type txRecvFn func(ctx context.Context) (topic string, body []byte, err error)
 
 // txPubFn publishes one body under topic.
 type txPubFn func(ctx context.Context, topic string, body []byte) error
@@ -406,7 +406,7 @@ func txWarmUp(t *testing.T, ctx context.Context, recv txRecvFn, pubs ...txPubFn)
 		topic, body, err := recv(rctx)
 		cancel()
 		switch {
-		case err == nil && string(topic) == txSyncTopic && strings.HasPrefix(string(body), "warm"):
+		case err == nil && topic == txSyncTopic && strings.HasPrefix(string(body), "warm"):
 			seen[string(body)] = true
 		case err == nil:
 			t.Fatalf("received %q/%q during warm-up, before anything but sentinels was published", topic, body)
@@ -439,13 +439,13 @@ func txCollect(t *testing.T, ctx context.Context, recv txRecvFn, n int) [][2]str
 		if err != nil {
 			t.Fatalf("receive (got %q so far): %v", got, err)
 		}
-		if string(topic) == txSyncTopic {
+		if topic == txSyncTopic {
 			if strings.HasPrefix(string(body), "end") {
 				ends[string(body)] = true
 			}
 			continue
 		}
-		got = append(got, [2]string{string(topic), string(body)})
+		got = append(got, [2]string{topic, string(body)})
 	}
 	return got
 }
@@ -461,21 +461,21 @@ func txRawPublisher(p *zmq.Socket) txPubFn {
 // txRawSubscriber receives with a raw SUB socket: every message must be one
 // frame, which is appended to *frames and split at the first sep.
 func txRawSubscriber(t *testing.T, s *zmq.Socket, sep []byte, frames *[]string) txRecvFn {
-	return func(ctx context.Context) ([]byte, []byte, error) {
+	return func(ctx context.Context) (string, []byte, error) {
 		m, err := s.Recv(ctx)
 		if err != nil {
-			return nil, nil, err
+			return "", nil, err
 		}
 		if len(m.Frames) != 1 {
 			t.Errorf("raw SUB got %d frames %s, want one topic-framed frame", len(m.Frames), m)
-			return nil, nil, fmt.Errorf("not one frame: %s", m)
+			return "", nil, fmt.Errorf("not one frame: %s", m)
 		}
 		*frames = append(*frames, string(m.Frames[0]))
 		topic, body, ok := bytes.Cut(m.Frames[0], sep)
 		if !ok {
-			return nil, nil, fmt.Errorf("no separator %q in %s", sep, m)
+			return "", nil, fmt.Errorf("no separator %q in %s", sep, m)
 		}
-		return topic, body, nil
+		return string(topic), body, nil
 	}
 }
 
@@ -656,7 +656,7 @@ func TestTxPubSubTwoFrameForm(t *testing.T) {
 	}
 	for _, c := range split {
 		topic, body, err := sub.Split(c.in)
-		if err != nil || string(topic) != c.topic || string(body) != c.body {
+		if err != nil || topic != c.topic || string(body) != c.body {
 			t.Errorf("Split(%s) = %q, %q, %v; want %q, %q", c.in, topic, body, err, c.topic, c.body)
 		}
 	}

@@ -115,7 +115,7 @@ func TestSocketOptionTable(t *testing.T) {
 				t.Errorf("-o %s on %s: %v", arg, typ, err)
 				continue
 			}
-			s, err := openSocket(t.Context(), f, cfg)
+			s, err := openSocket(f, cfg)
 			if err != nil {
 				t.Errorf("-o %s on %s: %v", arg, typ, err)
 				continue

@@ -157,7 +157,7 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 			return err
 		}
 	}
-	s, err := openSocket(ctx, f, cfg)
+	s, err := openSocket(f, cfg)
 	if err != nil {
 		return err
 	}

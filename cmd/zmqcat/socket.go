@@ -92,7 +92,7 @@ func options[T zmq.Option](cfg *config, own ...T) ([]T, error) {
 
 // openSocket creates the socket for cfg.typ in f. It does not bind or
 // connect yet.
-func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, error) {
+func openSocket(f *zmq.Factory, cfg *config) (*socket, error) {
 	switch cfg.typ {
 	case "pub":
 		opts, err := options[zmq.XPubOption](cfg)
@@ -140,7 +140,7 @@ func openSocket(ctx context.Context, f *zmq.Factory, cfg *config) (*socket, erro
 		// An XSUB keeps the subscriptions it sent and repeats them to every
 		// publisher it connects to later, so sending them first is enough.
 		for _, p := range cfg.subscribe {
-			if err := s.Subscribe(ctx, p); err != nil {
+			if err := s.Subscribe(p); err != nil {
 				return nil, err
 			}
 		}

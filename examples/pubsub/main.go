@@ -301,8 +301,8 @@ func subscribe(ctx context.Context, sub *zmq.Sub, count int, warm chan<- struct{
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	received := 0
-	err := sub.ServeTopics(ctx, func(ctx context.Context, topic, body []byte) error {
-		if string(topic) == warmupTopic {
+	err := sub.ServeTopics(ctx, func(ctx context.Context, topic string, body []byte) error {
+		if topic == warmupTopic {
 			if warm != nil {
 				close(warm)
 				warm = nil

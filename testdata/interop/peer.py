@@ -30,10 +30,20 @@ Roles (N is a message count):
   zmq-pull N            pyzmq PULL: N messages [i, payload] in order.
   zmq-push N            pyzmq PUSH: N messages [i, payload], then wait
                         for stdin EOF.
-  zmq-pub               pyzmq PUB, two-frame [topic, body] form: publish
-                        [b"sync", b"ping"] until stdin says "go", then the
-                        test publications, then [b"sync", b"end"]; prints
-                        "sent" and waits for stdin EOF.
+  zmq-pub [FORM]        pyzmq PUB: publish (b"sync", b"ping") until stdin
+                        says "go", then the test publications, then
+                        (b"sync", b"end"); prints "sent" and waits for
+                        stdin EOF. FORM "two" (the default) sends
+                        send_multipart([topic, body]), "one" sends one
+                        frame topic\\0body.
+  zmq-sub FORM PREFIX...
+                        pyzmq SUB subscribed to each PREFIX, reading with
+                        recv_multipart: each message must be in FORM ("one":
+                        one frame topic\\0body, split at the first zero;
+                        "two": two frames [topic, body]). Prints "ready" at
+                        the first b"sync" message, then "msg TOPIC BODY"
+                        per message, and "end" (and exits) at topic b"sync",
+                        body b"end".
   tx-rep N BATCH        txZMQ ZmqREPConnection: collect BATCH requests,
                         answer them newest first with
                         reply(messageId, b"tx", *parts); N in all.
@@ -271,9 +281,16 @@ def role_zmq_push(endpoint, n):
     threading.Event().wait()  # until stdin EOF (or the watchdog)
 
 
-def role_zmq_pub(endpoint):
+def topic_form(form):
+    if form not in ("one", "two"):
+        fail("unknown topic form %r, want one or two" % form)
+    return form
+
+
+def role_zmq_pub(endpoint, form="two"):
     import zmq
 
+    form = topic_form(form)
     go = threading.Event()
 
     def on_line(line):
@@ -282,16 +299,52 @@ def role_zmq_pub(endpoint):
 
     start_guards(on_line)
     ctx, sock = zmq_socket(zmq.PUB, endpoint)
+
+    def publish(topic, body):
+        if form == "two":
+            sock.send_multipart([topic, body])
+        else:
+            sock.send(topic + b"\0" + body)
+
     # Slow joiner: publish the sentinel until the subscriber has seen one.
     while not go.is_set():
-        sock.send_multipart([b"sync", b"ping"])
+        publish(b"sync", b"ping")
         go.wait(0.005)
     for tag, message in PUBLICATIONS:
-        sock.send_multipart([tag, message])
-    sock.send_multipart([b"sync", b"end"])
+        publish(tag, message)
+    publish(b"sync", b"end")
     done()
     say("sent")
     threading.Event().wait()  # until stdin EOF (or the watchdog)
+
+
+def role_zmq_sub(endpoint, form, *prefixes):
+    import zmq
+
+    form = topic_form(form)
+    start_guards()
+    ctx, sock = zmq_socket(zmq.SUB, endpoint)
+    for p in prefixes:
+        sock.setsockopt(zmq.SUBSCRIBE, p.encode())
+    ready = False
+    while True:
+        frames = sock.recv_multipart()
+        if form == "two":
+            if len(frames) != 2:
+                fail("got %d frames %s, want [topic, body]" % (len(frames), hexes(frames)))
+            topic, body = frames
+        else:
+            if len(frames) != 1 or b"\0" not in frames[0]:
+                fail("got %s, want one frame topic\\0body" % hexes(frames))
+            topic, body = frames[0].split(b"\0", 1)
+        if topic == b"sync":
+            if body == b"end":
+                zmq_finish(ctx, sock, "end")
+            if not ready:
+                ready = True
+                say("ready")
+            continue
+        say("msg", topic.hex() or "-", body.hex() or "-")
 
 
 # ---------------------------------------------------------------- txZMQ
@@ -497,6 +550,7 @@ ROLES = {
     "zmq-pull": role_zmq_pull,
     "zmq-push": role_zmq_push,
     "zmq-pub": role_zmq_pub,
+    "zmq-sub": role_zmq_sub,
     "tx-rep": role_tx_rep,
     "tx-req": role_tx_req,
     "tx-sub": role_tx_sub,
