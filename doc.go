@@ -119,8 +119,11 @@
 //
 // A handler's error, or panic, does not stop Serve: it is counted in
 // [Stats].HandlerErrors and passed as a [*HandlerError] to the function set
-// with [WithErrorHandler] and to the logger set with [WithLogger]. Those
-// two are where all background errors go; the package never prints.
+// with [WithErrorHandler] and to the logger set with [WithLogger]. A
+// message that a [Rep] or a [Req] drops because a peer sent it with a
+// malformed envelope goes there too, as an [*EnvelopeError], and is counted
+// in [Stats].MalformedEnvelopes. Those two are where all background errors
+// go; the package never prints.
 //
 // # Lifecycle
 //

@@ -83,7 +83,8 @@ func WithDefaultLinger(d time.Duration) FactoryOption {
 }
 
 // WithLogger sets a logger for background errors: handlers that failed or
-// panicked, requests a Rep could not parse. Default: nothing is logged.
+// panicked, messages a Rep or a Req dropped for a malformed envelope.
+// Default: nothing is logged.
 func WithLogger(l *slog.Logger) FactoryOption {
 	return func(c *factoryConfig) error {
 		if l == nil {
@@ -96,7 +97,8 @@ func WithLogger(l *slog.Logger) FactoryOption {
 
 // WithErrorHandler sets a function that receives errors that happen in the
 // background, where no caller can get them: a handler that returned an
-// error or panicked (as *HandlerError), a reply that could not be sent.
+// error or panicked (as *HandlerError), a reply that could not be sent, a
+// message dropped because its envelope was malformed (as *EnvelopeError).
 // It may be called from several goroutines at once. Default: none (the
 // errors are still counted in the socket's Stats and logged if a logger is
 // set).

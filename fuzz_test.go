@@ -661,16 +661,16 @@ func checkRequest(t *testing.T, q *Request, frames [][]byte, i int) {
 }
 
 // checkDropped checks that the only background error reported is one
-// HandlerError for frames.
+// EnvelopeError for frames.
 func checkDropped(t *testing.T, ff *fuzzFactory, frames [][]byte) {
 	t.Helper()
 	reports := ff.takeReports()
 	if len(reports) != 1 {
-		t.Fatalf("message %q without an envelope: %d background errors reported (%v), want 1 HandlerError", frames, len(reports), reports)
+		t.Fatalf("message %q without an envelope: %d background errors reported (%v), want 1 EnvelopeError", frames, len(reports), reports)
 	}
-	var he *HandlerError
-	if !errors.As(reports[0], &he) || he.Socket != "REP" || SameFrames(he.Msg.Frames, frames) != nil {
-		t.Fatalf("message %q without an envelope: reported %#v, want a HandlerError of REP naming the message", frames, reports[0])
+	var ee *EnvelopeError
+	if !errors.As(reports[0], &ee) || ee.Socket != "REP" || SameFrames(ee.Msg.Frames, frames) != nil {
+		t.Fatalf("message %q without an envelope: reported %#v, want an EnvelopeError of REP naming the message", frames, reports[0])
 	}
 }
 
@@ -723,7 +723,7 @@ func FuzzRepEnvelope(f *testing.F) {
 
 		// Directly: Rep.parse on frames as if a ROUTER had received them.
 		i := envelopeRule(frames)
-		before := x.rep.Stats().HandlerErrors
+		before := x.rep.Stats()
 		var q *Request
 		func() {
 			defer func() {
@@ -738,8 +738,9 @@ func FuzzRepEnvelope(f *testing.F) {
 				t.Fatalf("Rep accepted %q, which has no envelope, as request %q + %q", frames, q.envelope, q.Frames)
 			}
 			checkDropped(t, x.f, frames)
-			if got := x.rep.Stats().HandlerErrors; got != before+1 {
-				t.Fatalf("HandlerErrors went from %d to %d for a dropped message", before, got)
+			if got := x.rep.Stats(); got.MalformedEnvelopes != before.MalformedEnvelopes+1 || got.HandlerErrors != before.HandlerErrors {
+				t.Fatalf("for a dropped message, MalformedEnvelopes went from %d to %d and HandlerErrors from %d to %d; want +1 and unchanged",
+					before.MalformedEnvelopes, got.MalformedEnvelopes, before.HandlerErrors, got.HandlerErrors)
 			}
 		} else {
 			if q == nil {

@@ -187,12 +187,28 @@ func TestSendBatchWholeAndInOrder(t *testing.T) {
 	}
 }
 
-func TestSendBatchRefusesEmptyMessage(t *testing.T) {
-	f := newFactory(t)
-	push := must[*zmq.Push](t)(f.NewPush())
-	n, err := push.SendBatch(context.Background(), []zmq.Msg{zmq.NewMsgString("a"), {}})
-	if n != 0 || !errors.Is(err, zmq.ErrEmptyMessage) {
-		t.Fatalf("got %d, %v; want 0 and ErrEmptyMessage", n, err)
+// SendBatch does what a Send of each message would: it sends the messages
+// before an empty one, fails on it with ErrEmptyMessage as Send does, and
+// sends none after it.
+func TestSendBatchStopsAtAnEmptyMessage(t *testing.T) {
+	pull, push := pushPull(t, "inproc")
+	ctx := testCtx(t, 10*time.Second)
+	n, err := push.SendBatch(ctx, []zmq.Msg{zmq.NewMsgString("a"), zmq.NewMsgString("b"), {}, zmq.NewMsgString("c")})
+	var oe *zmq.OpError
+	if n != 2 || !errors.Is(err, zmq.ErrEmptyMessage) || !errors.As(err, &oe) || oe.Op != "send" {
+		t.Fatalf("got %d, %v; want 2 and an *OpError wrapping ErrEmptyMessage", n, err)
+	}
+	if n, err := push.SendBatch(ctx, []zmq.Msg{{}, zmq.NewMsgString("d")}); n != 0 || !errors.Is(err, zmq.ErrEmptyMessage) {
+		t.Fatalf("a batch starting with an empty message: %d, %v; want 0 and ErrEmptyMessage", n, err)
+	}
+	if err := push.Send(ctx, zmq.NewMsgString("end")); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"a", "b", "end"} {
+		m, err := pull.Recv(ctx)
+		if err != nil || len(m.Frames) != 1 || string(m.Frames[0]) != want {
+			t.Fatalf("received %v, %v; want %q (nothing after an empty message)", m, err, want)
+		}
 	}
 }
 

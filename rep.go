@@ -97,15 +97,14 @@ func (r *Rep) Recv(ctx context.Context) (*Request, error) {
 
 // parse splits a ROUTER message into envelope and parts and remembers the
 // request. A message without an envelope cannot be answered: it is
-// reported and dropped.
+// dropped, counted and reported as an *EnvelopeError.
 func (r *Rep) parse(m Msg) *Request {
 	i := 0
 	for i < len(m.Frames) && len(m.Frames[i]) != 0 {
 		i++
 	}
 	if i == 0 || i == len(m.Frames) {
-		r.f.report(&HandlerError{Socket: r.kind, Msg: m, Err: errors.New("request without an envelope dropped")})
-		r.handlerErrors.Add(1)
+		r.dropMalformed(m)
 		return nil
 	}
 	// A plain REQ sends [peer, "", parts...]: its request id is the peer id.

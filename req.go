@@ -180,7 +180,7 @@ func (r *Req) readReplies(ctx context.Context, own chan Msg) error {
 		// [id, "", parts...]; anything else cannot be matched to a request.
 		var key reqID
 		if len(m.Frames) < 2 || len(m.Frames[1]) != 0 || len(m.Frames[0]) != len(key) {
-			r.lateReplies.Add(1)
+			r.dropMalformed(m)
 			continue
 		}
 		copy(key[:], m.Frames[0])

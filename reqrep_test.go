@@ -892,6 +892,90 @@ func TestRepHandlerFailure(t *testing.T) {
 	}
 }
 
+// nextEnvelopeError returns the next error reported to the factory's error
+// handler, which must be an *EnvelopeError.
+func nextEnvelopeError(t *testing.T, ctx context.Context, reported <-chan error) *zmq.EnvelopeError {
+	t.Helper()
+	select {
+	case err := <-reported:
+		var ee *zmq.EnvelopeError
+		if !errors.As(err, &ee) {
+			t.Fatalf("error handler got %T %v, want *zmq.EnvelopeError", err, err)
+		}
+		return ee
+	case <-ctx.Done():
+		t.Fatal("nothing reported to the factory's error handler")
+		return nil
+	}
+}
+
+// A request without an envelope cannot be answered: the Rep drops it and
+// reports an *EnvelopeError, counted in MalformedEnvelopes; it is the
+// peer's fault, so no handler failure is counted, and serving goes on.
+func TestRepReportsMalformedEnvelopeAsItsOwnError(t *testing.T) {
+	reported := make(chan error, 4)
+	f := newFactory(t, zmq.WithErrorHandler(func(err error) { reported <- err }))
+	ctx := testCtx(t, 20*time.Second)
+	rep := must[*zmq.Rep](t)(f.NewRep())
+	rrServe(t, rep, rrEcho)
+	dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("d"))))
+	if err := dealer.Connect(bind(t, rep, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	// No empty delimiter frame: [d, "body"] on the ROUTER.
+	if err := dealer.Send(ctx, zmq.NewMsgString("body")); err != nil {
+		t.Fatal(err)
+	}
+	ee := nextEnvelopeError(t, ctx, reported)
+	if ee.Socket != "REP" || !slices.Equal(ee.Msg.Strings(), []string{"d", "body"}) || !strings.Contains(ee.Error(), "REP") {
+		t.Errorf("reported %+v (%v), want the REP's message [d body]", ee, ee)
+	}
+	// Serving goes on: a request with an envelope is answered.
+	if err := dealer.Send(ctx, zmq.NewMsgString("", "ok")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := dealer.Recv(ctx)
+	rrCheck(t, m, err, "", "ok")
+	if st := rep.Stats(); st.MalformedEnvelopes != 1 || st.HandlerErrors != 0 {
+		t.Errorf("MalformedEnvelopes = %d, HandlerErrors = %d; want 1 and 0", st.MalformedEnvelopes, st.HandlerErrors)
+	}
+}
+
+// A reply that is not [request id, "", parts...] cannot be matched to a
+// request: the Req drops it and reports an *EnvelopeError, counted in
+// MalformedEnvelopes, not as a late reply; the request still gets its
+// real reply.
+func TestReqReportsMalformedReplyAsItsOwnError(t *testing.T) {
+	reported := make(chan error, 4)
+	f := newFactory(t, zmq.WithErrorHandler(func(err error) { reported <- err }))
+	ctx := testCtx(t, 20*time.Second)
+	router := must[*zmq.Router](t)(f.NewRouter())
+	req := must[*zmq.Req](t)(f.NewReq())
+	if err := req.Connect(bind(t, router, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	rrGo(t, func(ctx context.Context) error {
+		peer, m, err := router.RecvFrom(ctx)
+		if err != nil {
+			return err
+		}
+		// [id, "", "q"]: first a reply without the delimiter, then the real one.
+		if err := router.SendTo(ctx, peer, m.Frames[0], []byte("no delimiter")); err != nil {
+			return err
+		}
+		return router.SendTo(ctx, peer, m.Frames...)
+	})
+	m, err := req.Request(ctx, []byte("q"))
+	rrCheck(t, m, err, "q")
+	ee := nextEnvelopeError(t, ctx, reported)
+	if ee.Socket != "REQ" || len(ee.Msg.Frames) != 2 || string(ee.Msg.Frames[1]) != "no delimiter" {
+		t.Errorf("reported %+v (%v), want the REQ's two-frame reply", ee, ee)
+	}
+	if st := req.Stats(); st.MalformedEnvelopes != 1 || st.LateReplies != 0 {
+		t.Errorf("MalformedEnvelopes = %d, LateReplies = %d; want 1 and 0", st.MalformedEnvelopes, st.LateReplies)
+	}
+}
+
 // rrParkedIn reports whether a goroutine is parked in the engine (see
 // concParkedIn) inside function fn, e.g. "zmq.(*socket).send".
 func rrParkedIn(fn string) bool {

@@ -75,6 +75,40 @@ func TestRouterSendToRecvFrom(t *testing.T) {
 	}
 }
 
+// A Router's byte counters include the routing-id frame that starts each
+// message on the ROUTER socket: the one RecvFrom strips and SendTo adds.
+func TestRouterStatsCountTheRoutingID(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	ctx := testCtx(t, 10*time.Second)
+	router := must[*zmq.Router](t)(f.NewRouter())
+	dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("id-7"))))
+	if err := dealer.Connect(bind(t, router, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := dealer.Send(ctx, zmq.NewMsgString("hello")); err != nil {
+		t.Fatal(err)
+	}
+	peer, _, err := router.RecvFrom(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.SendTo(ctx, peer, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	txExpectMsg(t, ctx, dealer.Recv, "hi")
+	st := router.Stats()
+	if want := uint64(len("id-7") + len("hello")); st.BytesIn != want {
+		t.Errorf("Router BytesIn = %d, want %d: the routing id and the body", st.BytesIn, want)
+	}
+	if want := uint64(len("id-7") + len("hi")); st.BytesOut != want {
+		t.Errorf("Router BytesOut = %d, want %d: the routing id and the body", st.BytesOut, want)
+	}
+	if ds := dealer.Stats(); ds.BytesOut != uint64(len("hello")) || ds.BytesIn != uint64(len("hi")) {
+		t.Errorf("Dealer BytesOut, BytesIn = %d, %d; want %d, %d: no routing id on a DEALER", ds.BytesOut, ds.BytesIn, len("hello"), len("hi"))
+	}
+}
+
 // TestRouterProbe: a Dealer made WithProbeRouter announces itself with an
 // empty message on connect, so the Router can address it before it sends
 // anything.

@@ -30,7 +30,8 @@ func (d *Dealer) SetOption(opts ...DealerOption) error { return d.setOptions(asO
 // Router addresses its peers by routing id (ZMQ_ROUTER, RFC 28). Received
 // messages start with the sender's id; sent messages start with the
 // recipient's. Send, Recv, Serve and Messages deal in those raw frames;
-// SendTo and RecvFrom split the id off.
+// SendTo and RecvFrom split the id off. Stats count the id's bytes too,
+// in BytesIn and BytesOut.
 //
 // A message to an unknown peer, or to a peer whose queue is at the
 // high-water mark, is dropped silently unless the socket was made

@@ -29,19 +29,30 @@ func (x sendSide) Send(ctx context.Context, m Msg) error { return x.s.send(ctx, 
 
 // SendBatch sends msgs in order, each one whole, moving as many as fit
 // into each call into libzmq: for streams of small messages it is several
-// times cheaper than one Send per message. It waits like Send whenever the
-// socket is full, and returns how many messages it sent; msgs[n:] were not
-// sent when err is not nil (with ErrMessageTorn, msgs[n] was cut off: see
-// Send).
+// times cheaper than one Send per message. It does what a Send of each
+// message in turn would do, stopping at the first that fails: it waits
+// like Send whenever the socket is full, and returns how many messages it
+// sent; msgs[n:] were not sent when err is not nil. msgs[n] is the message
+// that failed: with ErrMessageTorn it was cut off (see Send), with
+// ErrEmptyMessage it has no frames (the messages before it were sent).
 func (x sendSide) SendBatch(ctx context.Context, msgs []Msg) (n int, err error) {
-	for _, m := range msgs {
+	valid := len(msgs)
+	for i, m := range msgs {
 		if len(m.Frames) == 0 {
-			// Refuse the whole batch up front rather than stop half-way.
-			return 0, &OpError{Op: "send", Socket: x.s.kind, Err: ErrEmptyMessage}
+			valid = i
+			break
 		}
 	}
-	n, err = x.s.e.SendMany(ctx, len(msgs), func(i int) [][]byte { return msgs[i].Frames })
-	return n, opErr("send", x.s.kind, "", err)
+	if valid > 0 {
+		n, err = x.s.e.SendMany(ctx, valid, func(i int) [][]byte { return msgs[i].Frames })
+		if err != nil {
+			return n, opErr("send", x.s.kind, "", err)
+		}
+	}
+	if valid < len(msgs) {
+		return n, &OpError{Op: "send", Socket: x.s.kind, Err: ErrEmptyMessage}
+	}
+	return n, nil
 }
 
 // TrySend sends m if the socket can take it now, or fails with EAGAIN.

@@ -26,7 +26,7 @@ type socket struct {
 	// types join their goroutines there.
 	afterClose func()
 
-	handlerErrors, timedOut, lateReplies, abandoned atomic.Uint64
+	handlerErrors, timedOut, lateReplies, abandoned, malformed atomic.Uint64
 }
 
 // newSocket creates a socket of type typ with the given options.
@@ -185,17 +185,23 @@ func (s *socket) Stats() Stats {
 	es := s.e.Stats()
 	return Stats{
 		MsgsIn: es.MsgsIn, BytesIn: es.BytesIn, MsgsOut: es.MsgsOut, BytesOut: es.BytesOut,
-		SendWaits:         es.SendWaits,
-		HandlerErrors:     s.handlerErrors.Load(),
-		RequestsTimedOut:  s.timedOut.Load(),
-		LateReplies:       s.lateReplies.Load(),
-		RequestsAbandoned: s.abandoned.Load(),
+		SendWaits:          es.SendWaits,
+		HandlerErrors:      s.handlerErrors.Load(),
+		RequestsTimedOut:   s.timedOut.Load(),
+		LateReplies:        s.lateReplies.Load(),
+		RequestsAbandoned:  s.abandoned.Load(),
+		MalformedEnvelopes: s.malformed.Load(),
 	}
 }
 
 func (s *socket) String() string { return "zmq." + s.kind }
 
 // Stats are a socket's counters since it was created.
+//
+// Byte counts are of every frame that went through the socket, including
+// the envelope frames that the pattern types add and strip: a Router's
+// (and a Rep's) BytesIn and BytesOut count the routing id that starts
+// each message on a ROUTER socket, a Req's its request id.
 type Stats struct {
 	MsgsIn, BytesIn   uint64 // whole messages and their bytes received
 	MsgsOut, BytesOut uint64 // whole messages and their bytes sent
@@ -213,6 +219,35 @@ type Stats struct {
 	LateReplies uint64
 	// RequestsAbandoned counts Rep requests forgotten without a reply.
 	RequestsAbandoned uint64
+	// MalformedEnvelopes counts received messages dropped because their
+	// envelope was malformed (see EnvelopeError): a Rep's requests and a
+	// Req's replies that could not be answered or matched.
+	MalformedEnvelopes uint64
+}
+
+// EnvelopeError reports a message that a Rep or a Req received and dropped
+// because its envelope is malformed: a request without routing ids and an
+// empty delimiter frame, which cannot be answered, or a reply that is not
+// [request id, "", parts...], which cannot be matched to a request. It is
+// a peer's fault, not a handler's: it goes to the factory's error handler
+// and logger, and is counted in Stats.MalformedEnvelopes.
+type EnvelopeError struct {
+	Socket string // "REP" or "REQ"
+	Msg    Msg    // the message as received
+}
+
+func (e *EnvelopeError) Error() string {
+	want := `[routing ids, request id, "", parts...]`
+	if e.Socket == "REQ" {
+		want = `[16-byte request id, "", parts...]`
+	}
+	return fmt.Sprintf("zmq: %s dropped a message of %d frames without the envelope %s", e.Socket, len(e.Msg.Frames), want)
+}
+
+// dropMalformed counts and reports a message whose envelope is malformed.
+func (s *socket) dropMalformed(m Msg) {
+	s.malformed.Add(1)
+	s.f.report(&EnvelopeError{Socket: s.kind, Msg: m})
 }
 
 func (s *socket) send(ctx context.Context, op string, frames [][]byte) error {
