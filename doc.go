@@ -188,6 +188,11 @@
 // binds or connects, and a few, such as [WithTopicSeparator], only at
 // creation.
 //
+// Every socket's Options method reads back the effective value of every
+// option, set or default, as an [OptionValues]: one typed field per option,
+// named after its With function (v.SendHWM for [WithSendHWM]). Secrets are
+// never read back.
+//
 // Security is opt-in and fails closed: a socket made [WithCurveServer] or
 // [WithPlainServer] admits only peers that an authenticator approves.
 // A socket's Monitor method reports its connection events as a [Monitor].

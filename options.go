@@ -200,7 +200,8 @@ func WithHeartbeatTTL(d time.Duration) CommonOption {
 }
 
 // WithHeartbeatTimeout drops a connection when nothing arrives within d
-// after a PING (ZMQ_HEARTBEAT_TIMEOUT). Default 0: the heartbeat interval.
+// after a PING (ZMQ_HEARTBEAT_TIMEOUT). Default: the heartbeat interval
+// (libzmq's -1, which Options reads back as -1ms).
 func WithHeartbeatTimeout(d time.Duration) CommonOption {
 	return common(durOpt("WithHeartbeatTimeout", engine.OptHeartbeatTimeout, d, false, 0))
 }

@@ -119,7 +119,7 @@ func (s *Sub) SetOption(opts ...SubOption) error { return s.setOptions(asOptions
 // subscribing twice to a prefix it takes two Unsubscribe calls to drop it.
 // It never waits.
 func (s *Sub) Subscribe(prefix string) error {
-	return opErr("subscribe", s.kind, "", s.e.SetOption(engine.OptSubscribe, engine.Bytes([]byte(prefix))))
+	return opErr("subscribe", s.kind, "", s.setEngineOption(setting{opt: engine.OptSubscribe, val: engine.Bytes([]byte(prefix))}))
 }
 
 // Unsubscribe removes one earlier Subscribe of prefix. It never waits.
@@ -134,7 +134,7 @@ func (s *Sub) Unsubscribe(prefix string) error {
 			"%w: Unsubscribe(%s): libzmq's SUB would take a prefix starting with byte 0x01 for a subscription to the rest of it; use an XSub",
 			ErrInvalidOption, brief.Quote(prefix))}
 	}
-	return opErr("unsubscribe", s.kind, "", s.e.SetOption(engine.OptUnsubscribe, engine.Bytes([]byte(prefix))))
+	return opErr("unsubscribe", s.kind, "", s.setEngineOption(setting{opt: engine.OptUnsubscribe, val: engine.Bytes([]byte(prefix))}))
 }
 
 // RecvTopic receives the next message and splits it into topic and body

@@ -38,6 +38,10 @@ type Rep struct {
 	order   *list.List                  // oldest first
 }
 
+// defaultMaxPending is how many unanswered requests a Rep remembers unless
+// made WithMaxPendingRequests.
+const defaultMaxPending = 100000
+
 // RequestID identifies one received request of a Rep. Each request gets
 // its own, even when peers reuse wire request ids or pipeline requests
 // with the same envelope.
@@ -67,7 +71,7 @@ func (f *Factory) NewRep(opts ...RepOption) (*Rep, error) {
 	}
 	r := &Rep{
 		socket:     s,
-		maxPending: 100000,
+		maxPending: defaultMaxPending,
 		timeout:    s.cfg.pendingTimeout,
 		pending:    make(map[RequestID]*list.Element),
 		order:      list.New(),

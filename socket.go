@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/zmqx/zmq/internal/brief"
@@ -25,6 +26,12 @@ type socket struct {
 	// afterClose, if set, runs once the libzmq socket is closed: pattern
 	// types join their goroutines there.
 	afterClose func()
+
+	// setMu serializes engine option changes with their record: what this
+	// package set, for the options an engine cannot report (see Options).
+	setMu sync.Mutex
+	set   map[engine.Option]engine.Value
+	subs  map[string]int // a SUB's subscriptions, with their counts
 
 	handlerErrors, timedOut, lateReplies, abandoned, malformed atomic.Uint64
 }
@@ -57,20 +64,22 @@ func (f *Factory) newSocket(typ engine.SocketType, kind string, opts []Option) (
 	if err != nil {
 		return nil, opErr("socket", kind, "", err)
 	}
-	if err := applySettings(e, s.cfg.sets); err != nil {
+	s.e = e
+	if err := s.apply(s.cfg.sets); err != nil {
 		// Nothing was sent yet: nothing to linger for.
 		e.SetOption(engine.OptLinger, engine.Int(0))
 		e.Close()
 		return nil, err
 	}
-	s.e = e
 	f.sockets[s] = struct{}{}
 	return s, nil
 }
 
-func applySettings(e engine.Socket, sets []setting) error {
+// apply sets engine options in order. An error names the option that
+// failed and its value (never a secret one).
+func (s *socket) apply(sets []setting) error {
 	for _, st := range sets {
-		if err := e.SetOption(st.opt, st.val); err != nil {
+		if err := s.setEngineOption(st); err != nil {
 			var v any = st.val.Int
 			switch {
 			case st.opt.Secret():
@@ -104,7 +113,40 @@ func (s *socket) setOptions(opts []Option) error {
 			return err
 		}
 	}
-	return opErr("setsockopt", s.kind, "", applySettings(s.e, cfg.sets))
+	return opErr("setsockopt", s.kind, "", s.apply(cfg.sets))
+}
+
+// setEngineOption sets one engine option and records the value set.
+func (s *socket) setEngineOption(st setting) error {
+	s.setMu.Lock()
+	defer s.setMu.Unlock()
+	if err := s.e.SetOption(st.opt, st.val); err != nil {
+		return err
+	}
+	switch st.opt {
+	case engine.OptSubscribe, engine.OptUnsubscribe:
+		if s.kind != "SUB" {
+			return nil // an XPub's applies to one subscriber; an XSub has none
+		}
+		if s.subs == nil {
+			s.subs = make(map[string]int)
+		}
+		prefix := string(st.val.Bytes)
+		if st.opt == engine.OptSubscribe {
+			s.subs[prefix]++
+		} else if s.subs[prefix]--; s.subs[prefix] <= 0 {
+			delete(s.subs, prefix)
+		}
+	default:
+		if st.opt.Secret() {
+			return nil // never read back
+		}
+		if s.set == nil {
+			s.set = make(map[engine.Option]engine.Value)
+		}
+		s.set[st.opt] = st.val
+	}
+	return nil
 }
 
 // Bind listens on endpoint and returns the endpoint actually bound, which
