@@ -30,6 +30,9 @@ type Authenticator struct {
 	router *zmq.Router
 	log    *slog.Logger
 	def    Policy
+	// ctx is the Deciders': it ends when the authenticator stops.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu    sync.Mutex               // serializes policy writers
 	state atomic.Pointer[snapshot] // read by the serving goroutine without locking
@@ -43,10 +46,12 @@ type Authenticator struct {
 
 // Stats are an Authenticator's counters since Start.
 type Stats struct {
-	Requests  uint64 // ZAP requests received, well-formed or not
-	Accepted  uint64 // answered 200
-	Denied    uint64 // answered 400
-	Malformed uint64 // answered 500, or dropped when they could not be answered
+	Requests uint64 // ZAP requests received, well-formed or not
+	Accepted uint64 // answered 200
+	Denied   uint64 // answered 400
+	// Malformed counts requests answered 500 (malformed, or a Decider
+	// failed on them) or dropped because they could not be answered.
+	Malformed uint64
 }
 
 type config struct {
@@ -118,11 +123,13 @@ func Start(f *zmq.Factory, opts ...Option) (*Authenticator, error) {
 		return nil, fmt.Errorf("auth: Start: %w", err)
 	}
 	a := &Authenticator{router: r, log: cfg.logger, done: make(chan struct{})}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.def = Policy{a: a}
 	a.state.Store(&snapshot{def: &rules{}})
 	for _, setup := range cfg.setup {
 		// Requests wait in the socket meanwhile.
 		if err := setup(a); err != nil {
+			a.cancel()
 			r.Unbind(Endpoint)
 			r.Close()
 			return nil, fmt.Errorf("auth: Start: setup: %w", err)
@@ -150,6 +157,7 @@ func (a *Authenticator) Close() error {
 // interval. Unbinding first releases the endpoint at once: new handshakes
 // fail straight away, and a new authenticator can start.
 func (a *Authenticator) stop() {
+	a.cancel()
 	a.router.Unbind(Endpoint)
 	a.router.Close()
 }
@@ -202,7 +210,7 @@ func (a *Authenticator) handleSafely(frames [][]byte) (reply [][]byte) {
 			a.log.Error("zap: handler panic", "panic", fmt.Sprint(p))
 			reply = nil
 			if len(frames) >= 3 && len(frames[0]) == 0 {
-				reply = zapReply(frames[2], StatusInternalError, "internal error", "")
+				reply = zapReply(frames[2], StatusInternalError, "internal error", "", nil)
 			}
 		}
 	}()
@@ -233,7 +241,7 @@ func (a *Authenticator) handle(fr [][]byte) [][]byte {
 	bad := func(why string) [][]byte {
 		a.malformed.Add(1)
 		a.log.Warn("zap: malformed request", "reason", why)
-		return zapReply(id, StatusInternalError, why, "")
+		return zapReply(id, StatusInternalError, why, "", nil)
 	}
 	if !bytes.Equal(fr[1], zapVersion) {
 		return bad("unsupported ZAP version")
@@ -241,36 +249,45 @@ func (a *Authenticator) handle(fr [][]byte) [][]byte {
 	if len(fr) < 7 {
 		return bad(fmt.Sprintf("%d frames, want at least 7", len(fr)))
 	}
-	req := request{domain: string(fr[3]), address: string(fr[4]), mechanism: string(fr[6]), creds: fr[7:]}
+	creds := fr[7:]
 	switch {
-	case bytes.Equal(fr[6], frameNULL) && len(req.creds) != 0:
+	case bytes.Equal(fr[6], frameNULL) && len(creds) != 0:
 		return bad("NULL request with credentials")
-	case bytes.Equal(fr[6], framePLAIN) && len(req.creds) != 2:
+	case bytes.Equal(fr[6], framePLAIN) && len(creds) != 2:
 		return bad("PLAIN request without user name and password")
-	case bytes.Equal(fr[6], frameCURVE) && (len(req.creds) != 1 || len(req.creds[0]) != 32):
+	case bytes.Equal(fr[6], frameCURVE) && (len(creds) != 1 || len(creds[0]) != 32):
 		return bad("CURVE request without a 32-byte key")
 	}
-	d := a.state.Load().decide(req)
-	attrs := []any{"domain", req.domain, "address", req.address, "mechanism", req.mechanism, "reason", d.reason}
-	if req.mechanism == "PLAIN" {
-		attrs = append(attrs, "user", string(req.creds[0]))
+	q := newRequest(string(fr[3]), string(fr[4]), fr[5], string(fr[6]), creds)
+	v := a.state.Load().decide(a.ctx, q)
+	meta, err := encodeMetadata(v.Metadata)
+	if err != nil {
+		v = verdict{Decision{Status: StatusInternalError, StatusText: "internal error"}, "Decider: " + err.Error()}
 	}
-	if d.ok {
+	attrs := []any{"domain", q.Domain, "address", q.Address, "mechanism", q.Mechanism, "reason", v.reason}
+	if q.Mechanism == "PLAIN" {
+		attrs = append(attrs, "user", q.UserName)
+	}
+	switch v.Status {
+	case StatusOK:
 		a.accepted.Add(1)
 		a.log.Debug("zap: approved", attrs...)
-		return zapReply(id, StatusOK, "OK", d.userID)
+	case StatusInternalError:
+		a.malformed.Add(1)
+		a.log.Warn("zap: internal error", attrs...)
+	default:
+		a.denied.Add(1)
+		a.log.Info("zap: denied", attrs...)
 	}
-	a.denied.Add(1)
-	a.log.Info("zap: denied", attrs...)
-	return zapReply(id, StatusDenied, d.reason, "")
+	return zapReply(id, v.Status, v.StatusText, v.UserID, meta)
 }
 
 // zapReply builds a reply: "", "1.0", request id, status code, status
-// text, user id, metadata (RFC 27). The user id is empty unless status is
-// 200.
-func zapReply(id []byte, status int, text, userID string) [][]byte {
+// text, user id, metadata (RFC 27). User id and metadata are empty unless
+// status is 200.
+func zapReply(id []byte, status int, text, userID string, metadata []byte) [][]byte {
 	if status != StatusOK {
-		userID = ""
+		userID, metadata = "", nil
 	}
 	return [][]byte{
 		{},
@@ -279,6 +296,6 @@ func zapReply(id []byte, status int, text, userID string) [][]byte {
 		fmt.Appendf(nil, "%d", status),
 		[]byte(text),
 		[]byte(userID),
-		{},
+		metadata,
 	}
 }

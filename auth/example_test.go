@@ -79,3 +79,55 @@ func Example() {
 	// prices.EURUSD 1.0842
 	// subscribers admitted: 1
 }
+
+// A Decider answers ZAP requests with the application's own logic: here a
+// PLAIN server checks passwords against its own store and tags each
+// approved peer's connection with metadata.
+func ExampleAuthenticator_SetDecider() {
+	f, err := zmq.NewFactory()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	a, err := auth.Start(f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+
+	passwords := map[string]string{"carol": "from-the-vault"} // say, a database
+	a.SetDecider(func(ctx context.Context, q *auth.Request) auth.Decision {
+		if q.Mechanism == "PLAIN" && passwords[q.UserName] == q.Password && q.Password != "" {
+			return auth.Decision{Status: auth.StatusOK, UserID: q.UserName, Metadata: map[string]string{"Tier": "gold"}}
+		}
+		return auth.Decision{Status: auth.StatusDenied, StatusText: "unknown user or password"}
+	})
+
+	pull, err := f.NewPull(zmq.WithPlainServer())
+	if err != nil {
+		log.Fatal(err)
+	}
+	endpoint, err := pull.Bind("tcp://127.0.0.1:*")
+	if err != nil {
+		log.Fatal(err)
+	}
+	push, err := f.NewPush(zmq.WithPlainClient("carol", "from-the-vault"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := push.Connect(endpoint); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := push.Send(ctx, zmq.NewMsgString("hello")); err != nil {
+		log.Fatal(err)
+	}
+	m, err := pull.Recv(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s from %s\n", m.Frames[0], m.UserID())
+	// Output:
+	// hello from carol
+}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -235,56 +236,74 @@ type rules struct {
 	dir         string
 	dirKeys     map[string]struct{} // from dir
 	passwords   map[string]string
+	decider     Decider
 }
 
-type request struct {
-	domain, address, mechanism string
-	creds                      [][]byte
-}
-
-type decision struct {
-	ok     bool
-	userID string
+// verdict is a decision and, for the log, why it was made.
+type verdict struct {
+	Decision
 	reason string
 }
 
-func (s *snapshot) decide(req request) decision {
+func approve(userID, reason string) verdict {
+	return verdict{Decision{Status: StatusOK, StatusText: "OK", UserID: userID}, reason}
+}
+
+func deny(reason string) verdict {
+	return verdict{Decision{Status: StatusDenied, StatusText: reason}, reason}
+}
+
+// decide applies the policy of q's domain: the address rules, then its
+// Decider if it has one, else its rules on credentials.
+func (s *snapshot) decide(ctx context.Context, q *Request) verdict {
 	r := s.def
-	if dr, ok := s.domains[req.domain]; ok {
+	if dr, ok := s.domains[q.Domain]; ok {
 		r = dr
 	}
-	if why := r.checkAddress(req.address); why != "" {
-		return decision{reason: why}
+	if why := r.checkAddress(q.Address); why != "" {
+		return deny(why)
 	}
-	switch req.mechanism {
+	byRules := r.checkCredentials(q)
+	if r.decider == nil {
+		return byRules
+	}
+	q.ByRules = byRules.Decision
+	d := r.decider(ctx, q)
+	if why := checkDecision(d); why != "" {
+		return verdict{Decision{Status: StatusInternalError, StatusText: "internal error"}, "Decider: " + why}
+	}
+	if d.Status != StatusOK {
+		d.UserID, d.Metadata = "", nil
+	}
+	return verdict{d, "Decider: " + d.StatusText}
+}
+
+// checkCredentials applies the rules on keys, certificates and passwords.
+func (r *rules) checkCredentials(q *Request) verdict {
+	switch q.Mechanism {
 	case "NULL":
-		return decision{ok: true, reason: "NULL"}
+		return approve("", "NULL")
 	case "PLAIN":
-		user, pass := string(req.creds[0]), req.creds[1]
-		want, known := r.passwords[user]
+		want, known := r.passwords[q.UserName]
 		// Compare even for unknown users, so timing tells nothing.
-		match := subtle.ConstantTimeCompare([]byte(want), pass) == 1
+		match := subtle.ConstantTimeCompare([]byte(want), []byte(q.Password)) == 1
 		if !known || !match {
-			return decision{reason: "bad user name or password"}
+			return deny("bad user name or password")
 		}
-		return decision{ok: true, userID: user, reason: "password"}
+		return approve(q.UserName, "password")
 	case "CURVE":
-		key, err := zmq.Z85Encode(req.creds[0])
-		if err != nil {
-			return decision{reason: "bad key"}
-		}
 		if r.anyCurve {
-			return decision{ok: true, userID: key, reason: "any CURVE key allowed"}
+			return approve(q.CurveKey, "any CURVE key allowed")
 		}
-		if _, ok := r.keys[key]; ok {
-			return decision{ok: true, userID: key, reason: "allowed key"}
+		if _, ok := r.keys[q.CurveKey]; ok {
+			return approve(q.CurveKey, "allowed key")
 		}
-		if _, ok := r.dirKeys[key]; ok {
-			return decision{ok: true, userID: key, reason: "certificate"}
+		if _, ok := r.dirKeys[q.CurveKey]; ok {
+			return approve(q.CurveKey, "certificate")
 		}
-		return decision{reason: "CURVE key not allowed"}
+		return deny("CURVE key not allowed")
 	}
-	return decision{reason: "mechanism not supported"}
+	return deny("mechanism not supported")
 }
 
 // checkAddress applies the address rules; it returns why the address is
