@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -644,6 +645,8 @@ func FuzzLoadCertificate(f *testing.F) {
 		"curve\n    public-key = \"" + kp.Public + "\"\n    secret-key = \n",
 		"curve\n        public-key = \"" + kp.Public + "\"\n",
 		"metadata\n    name = \"x\"\n",
+		"metadata\n    name = two words # and a comment\n    q = 'say \"hi\"'\n    both = a\"b'c\n    bad name = x\n" +
+			"curve\n    public-key = \"" + kp.Public + "\"\n",
 		"#   ZeroMQ CURVE public certificate\n\n",
 		"",
 		"curve\n    public-key = \"" + strings.Repeat("#", 40) + "\"\n",
@@ -657,7 +660,7 @@ func FuzzLoadCertificate(f *testing.F) {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		got, err := func() (kp zmq.CurveKeyPair, err error) {
+		got, err := func() (c auth.Certificate, err error) {
 			defer func() {
 				if p := recover(); p != nil {
 					t.Fatalf("LoadCertificate panicked on %q: %v", text, p)
@@ -691,18 +694,35 @@ func FuzzLoadCertificate(f *testing.F) {
 				t.Fatalf("LoadCertificate returned a secret key that does not belong to public key %q (%q, %v)", got.Public, pub, err)
 			}
 		}
-		// Round trip through WriteCertificate.
+		// Round trip through WriteCertificate, metadata included, unless a
+		// value holds both kinds of quotes or a control character that
+		// ends a line, which ZPL cannot write.
+		unwritable := false
+		for _, v := range got.Metadata {
+			unwritable = unwritable || strings.Contains(v, `"`) && strings.Contains(v, "'") || strings.ContainsAny(v, "\r\n\x00")
+		}
 		pubFile, secFile, err := auth.WriteCertificate(dir, "rt", got)
+		if unwritable {
+			if err == nil {
+				t.Fatalf("WriteCertificate wrote metadata %q, which ZPL cannot hold", got.Metadata)
+			}
+			return
+		}
 		if err != nil {
-			t.Fatalf("WriteCertificate of a loaded key pair: %v", err)
+			t.Fatalf("WriteCertificate of a loaded certificate: %v", err)
 		}
-		file := pubFile
-		if got.Secret != "" {
-			file = secFile
-		}
-		again, err := auth.LoadCertificate(file)
-		if err != nil || again != got {
-			t.Fatalf("LoadCertificate(WriteCertificate(%q)) = %q, %v", got.Public, again.Public, err)
+		for _, file := range []string{pubFile, secFile} {
+			if file == "" {
+				continue
+			}
+			again, err := auth.LoadCertificate(file)
+			want := got.CurveKeyPair
+			if file == pubFile {
+				want.Secret = ""
+			}
+			if err != nil || again.CurveKeyPair != want || !maps.Equal(again.Metadata, got.Metadata) {
+				t.Fatalf("LoadCertificate(WriteCertificate(%q, %q)) = %q, %q, %v", got.Public, got.Metadata, again.Public, again.Metadata, err)
+			}
 		}
 	})
 }

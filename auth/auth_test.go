@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -432,7 +433,7 @@ func TestNullAddressFilter(t *testing.T) {
 // quoted key, four-space indent).
 func writeCert(t *testing.T, dir, name string, kp zmq.CurveKeyPair) string {
 	t.Helper()
-	pub, _, err := auth.WriteCertificate(dir, name, zmq.CurveKeyPair{Public: kp.Public})
+	pub, _, err := auth.WriteCertificate(dir, name, auth.Certificate{CurveKeyPair: zmq.CurveKeyPair{Public: kp.Public}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +448,7 @@ func TestCurveDirReload(t *testing.T) {
 	a := startAuth(t, f)
 	dir := t.TempDir()
 	alice, bob := keyPair(t), keyPair(t)
-	alicePub, aliceSecret, err := auth.WriteCertificate(dir, "alice", alice)
+	alicePub, aliceSecret, err := auth.WriteCertificate(dir, "alice", auth.Certificate{CurveKeyPair: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,11 +531,11 @@ func TestCertificateFiles(t *testing.T) {
 		return p
 	}
 	got, err := auth.LoadCertificate(write("py.key_secret", pyzmqSecret))
-	if err != nil || got != kp {
-		t.Fatalf("pyzmq secret certificate: %v", err)
+	if err != nil || got.CurveKeyPair != kp || !maps.Equal(got.Metadata, map[string]string{"name": "x"}) {
+		t.Fatalf("pyzmq secret certificate: metadata %q, %v", got.Metadata, err)
 	}
 	got, err = auth.LoadCertificate(write("cz", czmqPublic))
-	if err != nil || got.Public != kp.Public || got.Secret != "" {
+	if err != nil || got.Public != kp.Public || got.Secret != "" || !maps.Equal(got.Metadata, map[string]string{"email": "a@example.com"}) {
 		t.Fatalf("CZMQ public certificate: %+v, %v", got, err)
 	}
 	other := keyPair(t)
@@ -555,12 +556,54 @@ func TestCertificateFiles(t *testing.T) {
 			t.Errorf("%s: the error quotes the secret key: %v", name, err)
 		}
 	}
-	if _, _, err := auth.WriteCertificate(dir, "../x", kp); err == nil {
+	if _, _, err := auth.WriteCertificate(dir, "../x", auth.Certificate{CurveKeyPair: kp}); err == nil {
 		t.Error("WriteCertificate with a path as name succeeded")
 	}
-	if _, _, err := auth.WriteCertificate(dir, "x", zmq.CurveKeyPair{Public: kp.Public, Secret: other.Secret}); err == nil ||
+	if _, _, err := auth.WriteCertificate(dir, "x", auth.Certificate{CurveKeyPair: zmq.CurveKeyPair{Public: kp.Public, Secret: other.Secret}}); err == nil ||
 		strings.Contains(err.Error(), other.Secret) {
 		t.Errorf("WriteCertificate with a mismatched pair: %v", err)
+	}
+}
+
+// Certificates keep their metadata: WriteCertificate writes it in both
+// files, LoadCertificate reads it back, whatever the values hold that ZPL
+// can hold; what it cannot hold is refused by name.
+func TestCertificateMetadataRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	kp := keyPair(t)
+	md := map[string]string{
+		"email":          "a@example.com",
+		"name":           "Ada Lovelace",
+		"quote":          `say "hi"`,
+		"apostrophe":     "it's",
+		"hash":           "#1 # not a comment",
+		"empty":          "",
+		"spaces":         "  padded  ",
+		"x-$weird@name+": "ok",
+	}
+	pub, sec, err := auth.WriteCertificate(dir, "meta", auth.Certificate{CurveKeyPair: kp, Metadata: md})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]zmq.CurveKeyPair{pub: {Public: kp.Public}, sec: kp} {
+		got, err := auth.LoadCertificate(file)
+		if err != nil || got.CurveKeyPair != want || !maps.Equal(got.Metadata, md) {
+			t.Errorf("%s: %+v, %v; want metadata %q", filepath.Base(file), got, err, md)
+		}
+	}
+	for _, bad := range []map[string]string{
+		{"bad name": "x"},
+		{"": "x"},
+		{"n": "line\nbreak"},
+		{"n": `both " and '`},
+		{"n": "nul\x00"},
+	} {
+		if _, _, err := auth.WriteCertificate(dir, "bad", auth.Certificate{CurveKeyPair: kp, Metadata: bad}); err == nil || strings.Contains(err.Error(), kp.Secret) {
+			t.Errorf("WriteCertificate with metadata %q: %v, want an error without the secret key", bad, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.key")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused certificate left a file behind: %v", err)
 	}
 }
 

@@ -54,6 +54,20 @@
 // first: a peer whose address is denied, or not in a non-empty allow list,
 // is refused whatever its credentials.
 //
+// # Deciding in code
+//
+// A Decider (SetDecider, per policy) decides instead of the rules on keys,
+// certificates and passwords: it gets the whole ZAP request (domain,
+// address, identity, mechanism, credentials, and what the rules would
+// decide) and returns the status, the user id and metadata for the peer's
+// connection. Address rules still apply first.
+//
+// # Certificates
+//
+// LoadCertificate and WriteCertificate read and write certificate files in
+// the format pyzmq and CZMQ use, metadata section included: a Certificate
+// is a key pair and its metadata, kept as loaded and written back.
+//
 // # Domains
 //
 // Each authenticating socket has a ZAP domain: the one given with

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -186,5 +188,103 @@ func TestInteropPyzmqServer(t *testing.T) {
 	}
 	if got.Body != "hello from Go" || got.UserID != kp.Public {
 		t.Fatalf("pyzmq received %+v, want our message from %q", got, kp.Public)
+	}
+}
+
+const pyCreateCertsWithMetadata = `
+import sys, zmq.auth
+dir, name = sys.argv[1:3]
+zmq.auth.create_certificates(dir, name, metadata=dict(kv.split("=", 1) for kv in sys.argv[3:]))
+`
+
+// pyCurveClientReport connects a CURVE client, reports how its handshake
+// ended ("succeeded", or "failed EVENT STATUS") and, when it succeeded,
+// sends one message naming the client.
+const pyCurveClientReport = `
+import sys, zmq, zmq.auth
+from zmq.utils.monitor import recv_monitor_message
+endpoint, server_public_file, client_secret_file, name = sys.argv[1:5]
+server_public, _ = zmq.auth.load_certificate(server_public_file)
+client_public, client_secret = zmq.auth.load_certificate(client_secret_file)
+ctx = zmq.Context()
+push = ctx.socket(zmq.PUSH)
+push.curve_publickey = client_public
+push.curve_secretkey = client_secret
+push.curve_serverkey = server_public
+mon = push.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH |
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+push.connect(endpoint)
+linger = 0
+if not mon.poll(20000):
+    print("timeout", flush=True)
+else:
+    ev = recv_monitor_message(mon)
+    if ev["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+        push.send(b"hello from " + name.encode())
+        linger = 10000
+        print("succeeded", flush=True)
+    else:
+        print("failed", ev["event"], ev["value"], flush=True)
+push.disable_monitor()
+mon.close()
+push.close(linger=linger)
+ctx.term()
+`
+
+// A Decider admits pyzmq CURVE clients by the metadata of their
+// certificates, which pyzmq's create_certificates wrote and
+// LoadCertificate kept, and passes it on as connection metadata; pyzmq
+// reads the server certificate WriteCertificate wrote, metadata and all.
+func TestInteropDeciderWithPyzmqCertificateMetadata(t *testing.T) {
+	needPyzmq(t)
+	clients, servers := t.TempDir(), t.TempDir()
+	runPython(t, pyCreateCertsWithMetadata, clients, "admin", "role=admin", "team=blue team")
+	runPython(t, pyCreateCertsWithMetadata, clients, "guest", "role=guest")
+	serverKP := keyPair(t)
+	serverPublic, _, err := auth.WriteCertificate(servers, "server",
+		auth.Certificate{CurveKeyPair: serverKP, Metadata: map[string]string{"owner": `the "go" test`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	roles := map[string]map[string]string{} // public key: certificate metadata
+	for name, want := range map[string]map[string]string{
+		"admin": {"role": "admin", "team": "blue team"}, // pyzmq writes values unquoted
+		"guest": {"role": "guest"},
+	} {
+		cert, err := auth.LoadCertificate(filepath.Join(clients, name+".key_secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(cert.Metadata, want) {
+			t.Fatalf("metadata of pyzmq's %s certificate: %q, want %q", name, cert.Metadata, want)
+		}
+		roles[cert.Public] = cert.Metadata
+	}
+
+	f := newFactory(t)
+	a := startAuth(t, f)
+	a.SetDecider(func(_ context.Context, q *auth.Request) auth.Decision {
+		md := roles[q.CurveKey]
+		if q.Mechanism != "CURVE" || md["role"] != "admin" {
+			return auth.Decision{Status: auth.StatusDenied, StatusText: "admins only"}
+		}
+		return auth.Decision{Status: auth.StatusOK, UserID: md["role"], Metadata: map[string]string{"Team": md["team"]}}
+	})
+	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret))
+
+	guest := python(t, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "guest.key_secret"), "guest")
+	if !guest.Scan() || guest.Text() != fmt.Sprintf("failed %d 400", zmq.EventHandshakeFailedAuth) {
+		t.Fatalf("pyzmq guest: %q, %v; want its handshake refused with 400", guest.Text(), guest.Err())
+	}
+	admin := python(t, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "admin.key_secret"), "admin")
+	if !admin.Scan() || admin.Text() != "succeeded" {
+		t.Fatalf("pyzmq admin: %q, %v; want its handshake to succeed", admin.Text(), admin.Err())
+	}
+	if m := srv.recv(t); m.UserID() != "admin" || m.Strings()[0] != "hello from admin" {
+		t.Fatalf("got %v from %q, want the admin's message", m, m.UserID())
+	}
+	if st := a.Stats(); st.Accepted != 1 || st.Denied != 1 {
+		t.Errorf("stats %+v, want 1 accepted and 1 denied", st)
 	}
 }

@@ -133,14 +133,14 @@ func secretKeyArg(name, v string) (zmq.CurveKeyPair, error) {
 			}
 			return zmq.CurveKeyPair{}, usagef("bad %s @FILE (name not shown, in case it is a mistyped key): %v", name, err)
 		}
-		kp, err := auth.LoadCertificate(path)
+		cert, err := auth.LoadCertificate(path)
 		if err != nil {
 			return zmq.CurveKeyPair{}, usagef("bad %s @%s: %s", name, path, certError(err, path))
 		}
-		if kp.Secret == "" {
+		if cert.Secret == "" {
 			return zmq.CurveKeyPair{}, usagef("bad %s @%s: a public certificate, with no secret-key (give the secret one, such as NAME.key_secret)", name, path)
 		}
-		return kp, nil
+		return cert.CurveKeyPair, nil
 	}
 	if why := checkKey(v, false); why != "" {
 		return zmq.CurveKeyPair{}, usagef("bad %s (value not shown): %s", name, why)
@@ -156,11 +156,11 @@ func secretKeyArg(name, v string) (zmq.CurveKeyPair, error) {
 // a certificate, public or secret, whose public key it returns.
 func publicKeyArg(name, v string) (string, error) {
 	if path, ok := certArg(v); ok {
-		kp, err := auth.LoadCertificate(path)
+		cert, err := auth.LoadCertificate(path)
 		if err != nil {
 			return "", usagef("bad %s @%s: %s", name, path, certError(err, path))
 		}
-		return kp.Public, nil
+		return cert.Public, nil
 	}
 	if why := checkKey(v, true); why != "" {
 		return "", usagef("bad %s %q: %s", name, v, why)
@@ -359,7 +359,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("keygen: %w", err)
 		}
-		pub, sec, err := auth.WriteCertificate(dir, name, kp)
+		pub, sec, err := auth.WriteCertificate(dir, name, auth.Certificate{CurveKeyPair: kp})
 		if err != nil {
 			return fmt.Errorf("keygen: %w", err)
 		}

@@ -76,10 +76,10 @@ func TestKeygen(t *testing.T) {
 		if strings.Contains(errs[0], kp.Secret) {
 			t.Fatalf("stderr %q shows the secret key", errs)
 		}
-		if got, err := auth.LoadCertificate(secFile); err != nil || got != kp {
+		if got, err := auth.LoadCertificate(secFile); err != nil || got.CurveKeyPair != kp {
 			t.Fatalf("LoadCertificate(%s) = %+v, %v; want the pair printed", secFile, got, err)
 		}
-		if got, err := auth.LoadCertificate(pubFile); err != nil || got != (zmq.CurveKeyPair{Public: kp.Public}) {
+		if got, err := auth.LoadCertificate(pubFile); err != nil || got.CurveKeyPair != (zmq.CurveKeyPair{Public: kp.Public}) {
 			t.Fatalf("LoadCertificate(%s) = %+v, %v; want the public key alone", pubFile, got, err)
 		}
 		if fi, err := os.Stat(secFile); err != nil || fi.Mode().Perm() != 0o600 {
@@ -132,7 +132,7 @@ func TestCurvePushPull(t *testing.T) {
 	srv, cli := newKeys(t), newKeys(t)
 	// The server reads its secret key from a certificate file, the client
 	// takes its own on the command line.
-	_, srvFile, err := auth.WriteCertificate(t.TempDir(), "server", srv)
+	_, srvFile, err := auth.WriteCertificate(t.TempDir(), "server", auth.Certificate{CurveKeyPair: srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestCurveBadInput(t *testing.T) {
 	dashSec, dashEqSec := "-"+sec[1:], "-"+sec[1:3]+"="+sec[4:]
 	secrets := []string{sec, dashSec, dashEqSec}
 	dir := t.TempDir()
-	pubFile, _, err := auth.WriteCertificate(dir, "c", kp)
+	pubFile, _, err := auth.WriteCertificate(dir, "c", auth.Certificate{CurveKeyPair: kp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestCurveFlags(t *testing.T) {
 	t.Parallel()
 	srv, cli := newKeys(t), newKeys(t)
 	dir := t.TempDir()
-	pubFile, secFile, err := auth.WriteCertificate(dir, "srv", srv)
+	pubFile, secFile, err := auth.WriteCertificate(dir, "srv", auth.Certificate{CurveKeyPair: srv})
 	if err != nil {
 		t.Fatal(err)
 	}
