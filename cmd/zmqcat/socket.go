@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/brief"
 )
 
 type wirer interface {
@@ -265,10 +266,10 @@ func (e *endpointError) Error() string {
 		cause = op.Err
 	}
 	msg := strings.TrimPrefix(cause.Error(), "zmq: ")
-	if errors.Is(cause, zmq.ErrInvalidEndpoint) {
-		return msg // it names the endpoint already
+	if why, ok := strings.CutPrefix(msg, "invalid endpoint: "); ok {
+		return "invalid endpoint " + brief.Quote(e.endpoint) + ": " + why
 	}
-	return fmt.Sprintf("cannot %s %s: %s", e.op, e.endpoint, msg)
+	return fmt.Sprintf("cannot %s %s: %s", e.op, brief.Show(e.endpoint), msg)
 }
 
 func (e *endpointError) Unwrap() error { return e.err }
