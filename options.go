@@ -428,8 +428,11 @@ func WithXPubNoDrop(on bool) XPubOnlyOption {
 	return XPubOnlyOption{optSpec: boolOpt("WithXPubNoDrop", engine.OptXPubNoDrop, on, true)}
 }
 
-// WithXPubManual makes subscriptions take effect only when the application
-// applies them with Subscribe (ZMQ_XPUB_MANUAL). Default false.
+// WithXPubManual hands every subscription and unsubscription to the
+// application and applies none by itself (ZMQ_XPUB_MANUAL): a subscriber
+// gets what the application grants it with XPub.Subscribe and
+// XPub.Unsubscribe, which apply to the subscriber of the subscription
+// received last. Default false.
 func WithXPubManual(on bool) XPubOnlyOption {
 	return XPubOnlyOption{optSpec: boolOpt("WithXPubManual", engine.OptXPubManual, on, false)}
 }
