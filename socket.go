@@ -126,7 +126,7 @@ func (s *socket) setEngineOption(st setting) error {
 	switch st.opt {
 	case engine.OptSubscribe, engine.OptUnsubscribe:
 		if s.kind != "SUB" {
-			return nil // an XPub's applies to one subscriber; an XSub has none
+			return nil // an XPub's applies to one subscriber, not to the socket
 		}
 		if s.subs == nil {
 			s.subs = make(map[string]int)
