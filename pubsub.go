@@ -244,13 +244,7 @@ func (p *XPub) SetOption(opts ...XPubOption) error { return p.setOptions(asOptio
 // next one, from the goroutine that receives. Before any subscription has
 // been received it does nothing. Without manual mode it fails with an
 // error wrapping ErrInvalidOption. It never waits.
-//
-// Known limitation: the engines take several waiting messages out of a
-// socket at once, and the subscriber they apply this to is the one of the
-// last subscription taken out, which is not the last one received when
-// the subscriptions of several subscribers were waiting together. It is
-// exact with one subscriber, or when each subscription is handled before
-// the next arrives.
+
 func (p *XPub) Subscribe(prefix string) error {
 	return p.manual("subscribe", engine.OptSubscribe, prefix)
 }

@@ -354,3 +354,51 @@ func TestWithTopicFramingRefusesUnknownForms(t *testing.T) {
 	err = pub.SetOption(zmq.WithTopicFraming(zmq.TwoFrames))
 	badWant(t, "SetOption(WithTopicFraming)", err, []error{zmq.ErrInvalidOption}, "WithTopicFraming(TwoFrames)", "when the socket is made")
 }
+
+// In manual mode each subscription is applied to the subscriber it came
+// from, also when several subscribers' subscriptions wait in the XPub
+// together: over inproc both arrive before the XPub's first receive.
+func TestXPubManualGrantsEachWaitingSubscriber(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	f := newFactory(t)
+	xpub := must[*zmq.XPub](t)(f.NewXPub(zmq.WithXPubManual(true)))
+	ep := bind(t, xpub, "inproc")
+	subs := map[string]*zmq.Sub{}
+	for _, prefix := range []string{"a", "b"} {
+		sub := must[*zmq.Sub](t)(f.NewSub())
+		if err := sub.Subscribe(prefix); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Connect(ep); err != nil {
+			t.Fatal(err)
+		}
+		subs[prefix] = sub
+	}
+	for range subs {
+		m, err := xpub.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subscribe, prefix, ok := zmq.ParseSubscription(m)
+		if !ok || !subscribe {
+			t.Fatalf("XPub received %s, want a subscription", m)
+		}
+		if err := xpub.Subscribe(prefix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for prefix, sub := range subs {
+		if err := xpub.Send(ctx, zmq.NewMsgString(prefix+"-for-its-subscriber")); err != nil {
+			t.Fatal(err)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		m, err := sub.Recv(rctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("the subscriber to %q got nothing: its grant went to the other subscriber (%v)", prefix, err)
+		}
+		if got := string(m.Frames[0]); got != prefix+"-for-its-subscriber" {
+			t.Fatalf("the subscriber to %q got %q", prefix, got)
+		}
+	}
+}

@@ -141,6 +141,11 @@ type Socket struct {
 	// leave the socket.
 	held *scratch
 	meta bool // capture each message's User-Id and Peer-Address
+	// oneByOne takes messages out of libzmq one at a time: on an XPUB in
+	// manual mode, a subscription set by the application applies to the
+	// subscriber of the last message libzmq handed out, which must be the
+	// last one the application received.
+	oneByOne bool
 	// The last user id and peer address received, reused while they repeat.
 	lastUserID, lastPeerAddress string
 
@@ -973,7 +978,11 @@ func (s *Socket) fillLocked(borrow bool) error {
 		if held {
 			s.held = sc
 		}
-		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, maxBatchMsgs-len(s.ready), s.meta)
+		limit := maxBatchMsgs - len(s.ready)
+		if s.oneByOne {
+			limit = 1
+		}
+		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, limit, s.meta)
 		s.takeFrames(sc, frames, big, held)
 		if !held {
 			scratchPool.Put(sc)

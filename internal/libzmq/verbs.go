@@ -21,6 +21,11 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 	if !ok {
 		return syscall.EINVAL
 	}
+	if o == engine.OptXPubManual && s.typ == engine.XPUB {
+		s.mu.Lock()
+		s.oneByOne = v.Int != 0
+		s.mu.Unlock()
+	}
 	return s.Do(func(zs capi.Socket) error {
 		switch o.Kind() {
 		case engine.KindBytes:
@@ -49,10 +54,15 @@ func (s *Socket) Option(o engine.Option) (engine.Value, error) {
 		var err error
 		switch o.Kind() {
 		case engine.KindBytes:
+			// libzmq gives CURVE keys in Z85 only to a buffer of exactly
+			// 41 bytes (40 and a NUL); 256 holds any other string option.
+			size := 256
+			switch o {
+			case engine.OptCurvePublicKey, engine.OptCurveSecretKey, engine.OptCurveServerKey:
+				size = 41
+			}
 			var b []byte
-			// Keys come back as 41 bytes of Z85 with a NUL; 256 covers the
-			// other string options' limits.
-			b, err = zs.GetBytes(n, 1<<16+1)
+			b, err = zs.GetBytes(n, size)
 			v.Bytes = trimNUL(b)
 		case engine.KindInt64:
 			v.Int, err = zs.GetInt64(n)
