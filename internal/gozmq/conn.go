@@ -50,9 +50,9 @@ type conn struct {
 func (s *Socket) newConn(nc net.Conn, endpoint string, l *listener) *conn {
 	c := &conn{
 		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc),
-		wake: make(chan struct{}, 1),
-		room: make(chan struct{}, 1),
-		done: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		room:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
 		listener: l,
 	}
 	s.mu.Lock()

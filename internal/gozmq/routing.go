@@ -177,9 +177,9 @@ func (x *push) send(m msg) error {
 // pull fair-queues; it cannot send.
 type pull struct{ fq fq }
 
-func (x *pull) attach(p *pipe)   { x.fq.add(p) }
-func (x *pull) detach(p *pipe)   { x.fq.remove(p) }
-func (x *pull) send(msg) error   { return errNotSup }
+func (x *pull) attach(p *pipe) { x.fq.add(p) }
+func (x *pull) detach(p *pipe) { x.fq.remove(p) }
+func (x *pull) send(msg) error { return errNotSup }
 func (x *pull) recv() (msg, error) {
 	m, _, err := x.fq.recv()
 	return m, err

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	
+
 	"github.com/zmqx/zmq/internal/engine"
 )
 
