@@ -45,8 +45,8 @@ type conn struct {
 	ttlArmed bool // reader only
 }
 
-// newConn registers a new connection of s; nil if s has closed (nc is
-// then closed).
+// newConn registers a new connection of s; nil if s has stopped
+// lingering after its close (nc is then closed).
 func (s *Socket) newConn(nc net.Conn, endpoint string, l *listener) *conn {
 	c := &conn{
 		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc),
@@ -57,9 +57,11 @@ func (s *Socket) newConn(nc net.Conn, endpoint string, l *listener) *conn {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	select {
+	case <-s.lingerStop:
 		nc.Close()
 		return nil
+	default:
 	}
 	s.conns[c] = struct{}{}
 	if l != nil {
@@ -381,12 +383,12 @@ func (c *conn) write() {
 				return
 			}
 		}
-		batch = c.p.out.popBatch(batch[:0], maxBatch, batchBytes)
-		for i, m := range batch {
+		var first uint64
+		batch, first = c.p.out.peekBatch(batch[:0], maxBatch, batchBytes)
+		for _, m := range batch {
 			if buf, bufs, err = c.encode(enc, buf, bufs, m); err != nil {
 				return
 			}
-			batch[i] = msg{}
 		}
 		if len(buf) > 0 || len(bufs) > 0 {
 			if len(bufs) > 0 {
@@ -400,6 +402,8 @@ func (c *conn) write() {
 			if err != nil {
 				return
 			}
+			c.p.out.discard(first, len(batch))
+			clear(batch)
 			if cap(buf) > 4*batchBytes {
 				buf = make([]byte, 0, 4096)
 			}

@@ -36,6 +36,7 @@ type queue struct {
 	mu       sync.Mutex
 	buf      []msg // ring
 	head, n  int
+	headSeq  uint64 // how many messages have left the queue, ever
 	hwm      int
 	conflate bool // keep only the last message
 	// writerDone: no more messages will come; readerDone: nobody will read,
@@ -138,6 +139,7 @@ func (q *queue) clearLocked() {
 		q.buf[q.head] = msg{}
 		q.head = (q.head + 1) % len(q.buf)
 		q.n--
+		q.headSeq++
 	}
 }
 
@@ -155,6 +157,7 @@ func (q *queue) pop() (m msg, ok, done bool) {
 	q.buf[q.head] = msg{}
 	q.head = (q.head + 1) % len(q.buf)
 	q.n--
+	q.headSeq++
 	if q.n == 0 && len(q.buf) > 64 {
 		q.buf, q.head = nil, 0 // an idle queue keeps no large ring
 	}
@@ -169,19 +172,36 @@ func (q *queue) pop() (m msg, ok, done bool) {
 	return m, true, false
 }
 
-// popBatch moves up to max messages, or about maxBytes, into dst.
-func (q *queue) popBatch(dst []msg, max, maxBytes int) []msg {
+// peekBatch appends up to max messages, or about maxBytes, from the head
+// to dst without taking them out, and returns the sequence number of the
+// first. A connection's writer takes them out (discard) once written, so
+// that until then they count as queued: for the bound, and for linger.
+func (q *queue) peekBatch(dst []msg, max, maxBytes int) ([]msg, uint64) {
 	q.mu.Lock()
-	wasFull := q.fullLocked()
+	defer q.mu.Unlock()
 	bytes := 0
-	for q.n > 0 && max > 0 && bytes < maxBytes {
-		m := q.buf[q.head]
-		q.buf[q.head] = msg{}
-		q.head = (q.head + 1) % len(q.buf)
-		q.n--
+	for i := 0; i < q.n && max > 0 && bytes < maxBytes; i++ {
+		m := q.buf[(q.head+i)%len(q.buf)]
 		dst = append(dst, m)
 		bytes += m.size()
 		max--
+	}
+	return dst, q.headSeq
+}
+
+// discard takes out the n messages peeked from sequence number first,
+// those of them still queued (a conflating queue may have replaced them).
+func (q *queue) discard(first uint64, n int) {
+	q.mu.Lock()
+	wasFull := q.fullLocked()
+	for q.n > 0 && q.headSeq < first+uint64(n) {
+		q.buf[q.head] = msg{}
+		q.head = (q.head + 1) % len(q.buf)
+		q.n--
+		q.headSeq++
+	}
+	if q.n == 0 && len(q.buf) > 64 {
+		q.buf, q.head = nil, 0
 	}
 	var f func()
 	if wasFull && !q.fullLocked() {
@@ -191,7 +211,6 @@ func (q *queue) popBatch(dst []msg, max, maxBytes int) []msg {
 	if f != nil {
 		f()
 	}
-	return dst
 }
 
 // len returns how many messages wait.
