@@ -146,9 +146,10 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	c.p = p
 	if keep == nil {
 		s.attachLocked(p)
-	} else if h, ok := s.pat.(hiccuper); ok {
-		h.hiccup(p)
+	} else if h, ok := s.pat.(hiccuper); ok && p.connected {
+		h.hiccup(p) // the subscriptions sent before went to the lost peer
 	}
+	p.connected = true
 	s.mu.Unlock()
 
 	var wg sync.WaitGroup

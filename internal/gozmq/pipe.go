@@ -18,6 +18,10 @@ type pipe struct {
 	// routingID is the id a ROUTER knows this peer by; guarded by s.mu.
 	routingID []byte
 
+	// connected says a connection has served this pipe before: a new one
+	// is a reconnect. Guarded by s.mu.
+	connected bool
+
 	// mark is the dist scratch of a PUB or XPUB; guarded by s.mu.
 	mark uint64
 

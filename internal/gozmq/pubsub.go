@@ -6,7 +6,7 @@ import (
 
 // subscriber is a pattern that takes ZMQ_SUBSCRIBE and ZMQ_UNSUBSCRIBE.
 type subscriber interface {
-	subscribe(topic []byte, on bool)
+	subscribe(topic []byte, on bool) error
 }
 
 // hiccuper is a pattern that must know when a kept pipe got a new
@@ -113,16 +113,17 @@ func (x *xsub) detach(p *pipe) {
 
 // subscribe sends SUBSCRIBE on every call, CANCEL when the last
 // reference to the topic goes, as libzmq does.
-func (x *xsub) subscribe(topic []byte, on bool) {
+func (x *xsub) subscribe(topic []byte, on bool) error {
 	if on {
 		x.subs.add(topic)
 	} else if _, gone := x.subs.remove(topic); !gone {
-		return
+		return nil
 	}
 	m := subMsg(topic, on)
 	for _, p := range x.pipes {
 		p.out.push(m, true)
 	}
+	return nil
 }
 
 func (x *xsub) send(m msg) error {
@@ -130,8 +131,7 @@ func (x *xsub) send(m msg) error {
 		return errNotSup
 	}
 	if len(m.frames) == 1 && len(m.frames[0]) > 0 && m.frames[0][0] <= 1 {
-		x.subscribe(m.frames[0][1:], m.frames[0][0] == 1)
-		return nil
+		return x.subscribe(m.frames[0][1:], m.frames[0][0] == 1)
 	}
 	for _, p := range x.pipes {
 		p.out.push(m, false) // a full publisher loses it
@@ -218,20 +218,22 @@ func (x *xpub) recomputeMaxLen() {
 	}
 }
 
-// optionChanged applies XPUB options that act at once.
-func (x *xpub) optionChanged(engine.Option, engine.Value) {}
-
 // subscribe is XPUB_MANUAL's: it changes the subscriptions of the pipe
-// that sent the last notice.
-func (x *xpub) subscribe(topic []byte, on bool) {
+// that sent the last notice. Without XPUB_MANUAL it is refused, as libzmq
+// refuses it.
+func (x *xpub) subscribe(topic []byte, on bool) error {
+	if !x.isX || !x.s.opts.bool(engine.OptXPubManual) {
+		return errInvalid
+	}
 	if x.last == nil {
-		return
+		return nil
 	}
 	if on {
 		x.add(topic, x.last)
 	} else {
 		x.remove(topic, x.last)
 	}
+	return nil
 }
 
 // add subscribes p to topic and reports whether the topic is new.
@@ -333,7 +335,7 @@ func (x *xpub) send(m msg) error {
 	x.process()
 	targets := x.match(m.frames[0])
 	defer func() { clear(x.targets); x.targets = x.targets[:0] }()
-	if x.isX && x.s.opts.bool(engine.OptXPubNoDrop) {
+	if x.s.opts.bool(engine.OptXPubNoDrop) {
 		for _, p := range targets {
 			if p.out.full() {
 				return errAgain

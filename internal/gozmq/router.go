@@ -130,6 +130,9 @@ func newReq(s *Socket) *req { return &req{s: s, fq: fq{s: s}, reqID: rand.Uint32
 func (x *req) attach(p *pipe) {
 	x.lb.add(p)
 	x.fq.add(p)
+	if x.s.opts.bool(engine.OptProbeRouter) {
+		p.out.push(msg{frames: [][]byte{{}}}, true)
+	}
 }
 
 func (x *req) detach(p *pipe) {

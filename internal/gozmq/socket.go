@@ -100,10 +100,13 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 		if !ok {
 			return syscall.EINVAL
 		}
-		sub.subscribe(v.Bytes, o == engine.OptSubscribe)
-		return nil
-	case engine.OptRouterMandatory, engine.OptRouterHandover, engine.OptProbeRouter:
+		return sub.subscribe(v.Bytes, o == engine.OptSubscribe)
+	case engine.OptRouterMandatory, engine.OptRouterHandover:
 		if s.typ != engine.ROUTER {
+			return syscall.EINVAL
+		}
+	case engine.OptProbeRouter:
+		if s.typ != engine.ROUTER && s.typ != engine.DEALER && s.typ != engine.REQ {
 			return syscall.EINVAL
 		}
 	case engine.OptReqCorrelate, engine.OptReqRelaxed:
@@ -112,7 +115,7 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 		}
 	case engine.OptXPubVerbose, engine.OptXPubVerboser, engine.OptXPubNoDrop,
 		engine.OptXPubManual, engine.OptXPubWelcomeMsg:
-		if s.typ != engine.XPUB {
+		if s.typ != engine.XPUB && s.typ != engine.PUB { // PUB is an XPUB in libzmq
 			return syscall.EINVAL
 		}
 	}
@@ -124,9 +127,6 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 	switch o {
 	case engine.OptSendHWM, engine.OptRecvHWM:
 		s.applyHWMLocked()
-	}
-	if xp, ok := s.pat.(*xpub); ok {
-		xp.optionChanged(o, v)
 	}
 	return nil
 }
