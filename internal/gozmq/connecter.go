@@ -20,6 +20,8 @@ type connecter struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	cur    *conn // the connection up now, if any; guarded by s.mu
+	// finished is closed when run has returned: no more attempts.
+	finished chan struct{}
 }
 
 // run connects, serves the connection, and reconnects after a lost
@@ -28,6 +30,7 @@ type connecter struct {
 func (c *connecter) run() {
 	s := c.s
 	defer s.goroutines.Done()
+	defer close(c.finished)
 	defer c.cancel()
 	defer c.end()
 	s.mu.Lock()

@@ -127,7 +127,7 @@ func (s *Socket) Connect(endpoint string) error {
 	if err != nil {
 		return err
 	}
-	c := &connecter{s: s, endpoint: endpoint, addr: a}
+	c := &connecter{s: s, endpoint: endpoint, addr: a, finished: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(s.dialCtx)
 	// With IMMEDIATE off, the pipe exists at once: sends queue to it
 	// before the connection is up, and the queue survives reconnects.

@@ -17,3 +17,8 @@ var (
 
 // isAgain reports whether err means "not now".
 func isAgain(err error) bool { return errors.Is(err, syscall.EAGAIN) }
+
+var (
+	errAddrInUse = syscall.EADDRINUSE
+	errNoEnt     = syscall.ENOENT
+)
