@@ -37,13 +37,14 @@ func (c *connecter) run() {
 	base := s.opts.int(engine.OptReconnectIvl)
 	maxIvl := s.opts.int(engine.OptReconnectIvlMax)
 	timeout := s.opts.int(engine.OptConnectTimeout)
+	so := s.sockoptsLocked()
 	s.mu.Unlock()
 	current := base
 	for {
 		if !c.wanted() {
 			return
 		}
-		nc, err := c.dial(timeout)
+		nc, err := c.dial(timeout, so)
 		if err == nil {
 			s.emit(engine.EventConnected, c.endpoint, fdOf(nc))
 			conn := s.newConn(nc, c.endpoint, nil)
@@ -125,8 +126,8 @@ func (c *connecter) wanted() bool {
 }
 
 // dial makes one connection attempt.
-func (c *connecter) dial(timeoutMs int) (net.Conn, error) {
-	d := net.Dialer{}
+func (c *connecter) dial(timeoutMs int, so sockopts) (net.Conn, error) {
+	d := net.Dialer{KeepAlive: keepAliveOff, Control: so.control}
 	if timeoutMs > 0 {
 		d.Timeout = time.Duration(timeoutMs) * time.Millisecond
 	}
@@ -140,7 +141,11 @@ func (c *connecter) dial(timeoutMs int) (net.Conn, error) {
 	if c.addr.network != "unix" {
 		c.s.emit(engine.EventConnectDelayed, c.endpoint, 0)
 	}
-	return d.DialContext(c.ctx, c.addr.network, c.addr.addr)
+	nc, err := d.DialContext(c.ctx, c.addr.network, c.addr.addr)
+	if err == nil {
+		so.applyKeepAlive(nc)
+	}
+	return nc, err
 }
 
 // end drops the kept pipe once the connecter is done with it.

@@ -45,9 +45,8 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 	}
 	s.mu.Lock()
 	ipv6 := s.opts.bool(engine.OptIPv6)
-	backlog := s.opts.int(engine.OptBacklog)
+	so := s.sockoptsLocked() // ZMQ_BACKLOG has no effect: Go listens with the system's maximum
 	s.mu.Unlock()
-	_ = backlog // Go's listen uses the system's maximum backlog
 	var a address
 	var tmpDir string
 	if scheme == "tcp" {
@@ -64,7 +63,7 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 	if a.network == "unix" && !strings.HasPrefix(a.addr, "@") {
 		os.Remove(a.addr) // a stale file from an earlier listener, as libzmq does
 	}
-	ln, err := listen(a)
+	ln, err := listen(a, so)
 	if err != nil {
 		if tmpDir != "" {
 			os.RemoveAll(tmpDir)
@@ -77,7 +76,7 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 	if ul, ok := ln.(*net.UnixListener); ok {
 		ul.SetUnlinkOnClose(false) // removed by us, on unbind or close
 	}
-	l := &listener{s: s, ln: ln, endpoint: bound, conns: make(map[*conn]struct{})}
+	l := &listener{s: s, ln: ln, endpoint: bound, conns: make(map[*conn]struct{}), so: so}
 	if a.network == "unix" && !strings.HasPrefix(a.addr, "@") {
 		l.path = a.addr
 		l.tmpDir = tmpDir
@@ -96,8 +95,8 @@ func (s *Socket) Bind(endpoint string) (string, error) {
 	return bound, nil
 }
 
-func listen(a address) (net.Listener, error) {
-	var lc net.ListenConfig
+func listen(a address, so sockopts) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: keepAliveOff, Control: so.control}
 	return lc.Listen(context.Background(), a.network, a.addr)
 }
 

@@ -19,6 +19,7 @@ type listener struct {
 	path     string // an ipc file to remove on close
 	tmpDir   string // the directory made for ipc://*
 	conns    map[*conn]struct{}
+	so       sockopts // accepted connections inherit the others from the listener
 	once     sync.Once
 }
 
@@ -58,6 +59,7 @@ func (l *listener) accept() {
 			continue
 		}
 		backoff = 0
+		l.so.applyKeepAlive(nc)
 		l.s.emit(engine.EventAccepted, l.endpoint, fdOf(nc))
 		c := l.s.newConn(nc, l.endpoint, l)
 		if c == nil {

@@ -89,6 +89,12 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 	if err := checkOption(o, v); err != nil {
 		return err
 	}
+	if platformUnsupported[o] && (v.Int != defaults[o] || len(v.Bytes) > 0) {
+		return notSupported(o.String() + " on this platform")
+	}
+	if o == engine.OptSocksProxy && len(v.Bytes) > 0 {
+		return notSupported(o.String())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
