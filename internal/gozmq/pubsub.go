@@ -133,6 +133,7 @@ func (x *xsub) send(m msg) error {
 	if len(m.frames) == 1 && len(m.frames[0]) > 0 && m.frames[0][0] <= 1 {
 		return x.subscribe(m.frames[0][1:], m.frames[0][0] == 1)
 	}
+	m.shared = len(x.pipes) > 1
 	for _, p := range x.pipes {
 		p.out.push(m, false) // a full publisher loses it
 	}
