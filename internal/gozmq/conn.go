@@ -345,27 +345,9 @@ func (c *conn) write() {
 	defer c.close()
 	s := c.s
 	s.mu.Lock()
-	hbIvl := time.Duration(s.opts.int(engine.OptHeartbeatIvl)) * time.Millisecond
-	hbTTL := time.Duration(s.opts.int(engine.OptHeartbeatTTL)) * time.Millisecond
-	hbTimeout := time.Duration(s.opts.int(engine.OptHeartbeatTimeout)) * time.Millisecond
+	hb := newHeartbeat(s.opts.int(engine.OptHeartbeatIvl), s.opts.int(engine.OptHeartbeatTTL), s.opts.int(engine.OptHeartbeatTimeout))
 	s.mu.Unlock()
-	if hbTimeout < 0 {
-		hbTimeout = hbIvl
-	}
-	var ping, pingTimeout <-chan time.Time
-	var pingTicker *time.Ticker
-	var timeoutTimer *time.Timer
-	var pingSent int64
-	if hbIvl > 0 {
-		pingTicker = time.NewTicker(hbIvl)
-		defer pingTicker.Stop()
-		ping = pingTicker.C
-	}
-	defer func() {
-		if timeoutTimer != nil {
-			timeoutTimer.Stop()
-		}
-	}()
+	defer hb.stop()
 	enc := c.sess.Encoder
 	buf := make([]byte, 0, 4096)
 	var batch []msg
@@ -408,15 +390,30 @@ func (c *conn) write() {
 			if cap(buf) > 4*batchBytes {
 				buf = make([]byte, 0, 4096)
 			}
-			if len(batch) > 0 {
-				continue // more may be queued: look again before waiting
-			}
 		}
 		if closing == nil || c.isClosing() {
 			closing = nil
 			if c.p.out.len() == 0 || c.lingerOver() {
 				return
 			}
+		}
+		if len(batch) > 0 {
+			// More may be queued: look again, but let the heartbeat in
+			// first, so steady traffic cannot starve it.
+			select {
+			case <-c.done:
+				return
+			case <-hb.tick:
+				if !c.ping(enc, hb) {
+					return
+				}
+			case <-hb.timeout:
+				if !hb.heard(c.lastRecv.Load()) {
+					return
+				}
+			default:
+			}
+			continue
 		}
 		select {
 		case <-c.wake:
@@ -427,25 +424,29 @@ func (c *conn) write() {
 			if c.isClosing() {
 				return
 			}
-		case <-ping:
-			if buf, err = enc.AppendPing(buf[:0], hbTTL, nil); err == nil {
-				_, err = c.nc.Write(buf)
-			}
-			if err != nil {
+		case <-hb.tick:
+			if !c.ping(enc, hb) {
 				return
 			}
-			if timeoutTimer == nil {
-				pingSent = time.Now().UnixNano()
-				timeoutTimer = time.NewTimer(hbTimeout)
-				pingTimeout = timeoutTimer.C
-			}
-		case <-pingTimeout:
-			if c.lastRecv.Load() < pingSent {
+		case <-hb.timeout:
+			if !hb.heard(c.lastRecv.Load()) {
 				return // nothing heard since the PING: the peer is gone
 			}
-			timeoutTimer, pingTimeout = nil, nil
 		}
 	}
+}
+
+// ping sends a PING and starts waiting for any frame in reply.
+func (c *conn) ping(enc *zmtp.Encoder, hb *heartbeat) bool {
+	buf, err := enc.AppendPing(nil, hb.ttl, nil)
+	if err == nil {
+		_, err = c.nc.Write(buf)
+	}
+	if err != nil {
+		return false
+	}
+	hb.sent()
+	return true
 }
 
 func (c *conn) isClosing() bool {

@@ -71,6 +71,16 @@ func TestPingIsAnsweredWithPong(t *testing.T) {
 }
 
 func TestHeartbeatTimeoutDropsSilentPeer(t *testing.T) {
+	for _, busy := range []bool{false, true} {
+		t.Run(map[bool]string{false: "idle", true: "while-sending"}[busy], func(t *testing.T) {
+			heartbeatTimeout(t, busy)
+		})
+	}
+}
+
+// heartbeatTimeout checks that a peer that answers nothing is dropped, also
+// while messages keep the connection's writer busy.
+func heartbeatTimeout(t *testing.T, busy bool) {
 	e := newEngine(t)
 	release := make(chan struct{})
 	ep := rawPeer(t, zmtp.Pull, func(net.Conn, *zmtp.Session) { <-release }) // never answers
@@ -83,7 +93,23 @@ func TestHeartbeatTimeoutDropsSilentPeer(t *testing.T) {
 	}
 	defer mon.Close()
 	connect(t, push, ep)
-	if ev, err := mon.Recv(ctxT(t)); err != nil || ev.Type != engine.EventDisconnected {
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for busy {
+			select {
+			case <-stop:
+				return
+			default:
+				push.TrySend([][]byte{[]byte("traffic")})
+			}
+		}
+	}()
+	ev, err := mon.Recv(ctxT(t))
+	close(stop)
+	<-sent
+	if err != nil || ev.Type != engine.EventDisconnected {
 		t.Fatalf("got %+v, %v; want a disconnect after the heartbeat timeout", ev, err)
 	}
 }
