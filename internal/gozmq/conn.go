@@ -378,7 +378,9 @@ func (c *conn) write() {
 				if len(buf) > 0 {
 					bufs = append(bufs, buf)
 				}
-				_, err = bufs.WriteTo(c.nc)
+				wb := bufs // WriteTo consumes the slice it is called on
+				_, err = wb.WriteTo(c.nc)
+				clear(bufs) // let written bodies go
 			} else {
 				_, err = c.nc.Write(buf)
 			}
@@ -386,6 +388,11 @@ func (c *conn) write() {
 				return
 			}
 			c.p.out.discard(first, len(batch))
+			for _, m := range batch {
+				if !m.shared {
+					m.backing.release() // written: nobody else reads it
+				}
+			}
 			clear(batch)
 			if cap(buf) > 4*batchBytes {
 				buf = make([]byte, 0, 4096)

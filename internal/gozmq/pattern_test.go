@@ -275,3 +275,22 @@ func TestOptionDefaultsAreLibzmqs(t *testing.T) {
 		}
 	}
 }
+
+func TestRepEnvelopeSurvivesRecvInto(t *testing.T) {
+	e := newEngine(t)
+	rep := newSock(t, e, engine.REP)
+	dealer := newSock(t, e, engine.DEALER)
+	connect(t, dealer, bindAny(t, rep, "inproc"))
+	send(t, dealer, "hop-id", "", "q")
+	var dst engine.Message
+	if err := rep.RecvInto(ctxT(t), &dst); err != nil {
+		t.Fatal(err)
+	}
+	// The request's memory went back to the pool; a message of the same
+	// size is likely to get it now.
+	send(t, dealer, "XXXXXX", "", "q")
+	send(t, rep, "answer")
+	if got := recv(t, dealer); got[0] != "hop-id" || got[2] != "answer" {
+		t.Fatalf("reply %q, want it addressed to hop-id", got)
+	}
+}

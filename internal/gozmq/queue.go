@@ -14,6 +14,8 @@ type msg struct {
 	shared bool
 	// The properties of the connection it came from.
 	userID, peerAddr string
+	// backing is the pooled memory of frames, if they live in some.
+	backing *backing
 }
 
 func (m msg) size() int {

@@ -85,7 +85,7 @@ func (x *router) send(m msg) error {
 	if len(rest) == 0 {
 		return nil
 	}
-	switch p.out.push(msg{frames: rest}, false) {
+	switch p.out.push(msg{frames: rest, backing: m.backing}, false) {
 	case pushFull:
 		if mandatory {
 			return errAgain
@@ -227,7 +227,9 @@ func (x *rep) recv() (msg, error) {
 		if i < 0 || i == len(m.frames)-1 {
 			continue // no envelope delimiter, or nothing after it: dropped
 		}
-		x.envelope = m.frames[:i+1]
+		// The envelope outlives the request, whose memory a RecvInto
+		// recycles: keep a copy.
+		x.envelope = copyOut(m.frames[:i+1])
 		m.frames = m.frames[i+1:]
 		x.from = p
 		x.sending = true

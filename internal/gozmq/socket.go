@@ -221,18 +221,46 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	return s.sendLocked(m)
 }
 
+// sendLocked hands m to the pattern. Once queued, m belongs to its reader
+// (who may recycle its memory at once), so it is measured before.
 func (s *Socket) sendLocked(m msg) error {
+	size := m.size()
 	if err := s.pat.send(m); err != nil {
 		return err
 	}
 	s.stats.MsgsOut++
-	s.stats.BytesOut += uint64(m.size())
+	s.stats.BytesOut += uint64(size)
 	return nil
 }
 
-// copyIn copies a caller's frames into memory of the engine's own, one
-// allocation for all the bytes.
+// copyIn copies a caller's frames into memory of the engine's own, from
+// the pool when a message of that size was recycled (backing.go).
 func copyIn(frames [][]byte) msg {
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	b := getBacking(total, len(frames))
+	off := 0
+	for i, f := range frames {
+		n := copy(b.data[off:], f)
+		b.frames[i] = b.data[off : off+n : off+n]
+		off += n
+	}
+	return msg{frames: b.frames, backing: b}
+}
+
+// own returns m's frames for the user to keep: its memory no longer goes
+// back to the pool.
+func own(m msg) [][]byte {
+	if m.shared {
+		return copyOut(m.frames)
+	}
+	return m.frames
+}
+
+// copyOut copies frames into memory that is nobody else's.
+func copyOut(frames [][]byte) [][]byte {
 	total := 0
 	for _, f := range frames {
 		total += len(f)
@@ -245,7 +273,7 @@ func copyIn(frames [][]byte) msg {
 		out[i] = buf[off : off+n : off+n]
 		off += n
 	}
-	return msg{frames: out}
+	return out
 }
 
 // Recv receives one whole message, waiting until one arrives.
@@ -304,6 +332,9 @@ func (s *Socket) RecvInto(ctx context.Context, dst *engine.Message) error {
 	}
 	dst.Frames = frames[:len(m.frames)]
 	dst.UserID, dst.PeerAddress = s.metadata(m)
+	if !m.shared {
+		m.backing.release()
+	}
 	return nil
 }
 
@@ -336,12 +367,8 @@ func (s *Socket) recvLocked() (msg, error) {
 // toMessage hands m to the caller: frames that another receiver may also
 // hold are copied first.
 func (s *Socket) toMessage(m msg) engine.Message {
-	frames := m.frames
-	if m.shared {
-		frames = copyIn(frames).frames
-	}
 	uid, addr := s.metadata(m)
-	return engine.Message{Frames: frames, UserID: uid, PeerAddress: addr}
+	return engine.Message{Frames: own(m), UserID: uid, PeerAddress: addr}
 }
 
 func (s *Socket) metadata(m msg) (string, string) {
