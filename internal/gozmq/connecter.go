@@ -98,13 +98,14 @@ func (c *connecter) run() {
 			t.Stop()
 			return
 		case <-s.closing:
-			t.Stop()
 			if !c.wanted() {
+				t.Stop()
 				return
 			}
 			select { // lingering with messages queued: keep trying
 			case <-t.C:
 			case <-s.lingerStop:
+				t.Stop()
 				return
 			}
 		}
