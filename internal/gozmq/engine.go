@@ -31,6 +31,8 @@ type Engine struct {
 	mu      sync.Mutex
 	closed  bool
 	sockets map[*Socket]struct{}
+	// reserved counts the room taken by monitors (see monitorSockets).
+	reserved int
 	// inproc endpoints: bound names, and connects waiting for a bind.
 	bound   map[string]*Socket
 	pending map[string][]*inprocPending
@@ -71,16 +73,36 @@ func (e *Engine) NewSocket(t engine.SocketType) (engine.Socket, error) {
 	if e.closed {
 		return nil, engine.ETERM
 	}
-	limit := e.cfg.MaxSockets
-	if limit <= 0 {
-		limit = maxSocketsDefault
-	}
-	if len(e.sockets) >= limit {
+	if len(e.sockets)+e.reserved >= e.limit() {
 		return nil, errTooManySockets
 	}
 	s := newSocket(e, t)
 	e.sockets[s] = struct{}{}
 	return s, nil
+}
+
+func (e *Engine) limit() int {
+	if e.cfg.MaxSockets > 0 {
+		return e.cfg.MaxSockets
+	}
+	return maxSocketsDefault
+}
+
+// reserve takes room for n sockets' worth in the limit, if there is.
+func (e *Engine) reserve(n int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.sockets)+e.reserved+n > e.limit() {
+		return false
+	}
+	e.reserved += n
+	return true
+}
+
+func (e *Engine) release(n int) {
+	e.mu.Lock()
+	e.reserved -= n
+	e.mu.Unlock()
 }
 
 func (e *Engine) forget(s *Socket) {

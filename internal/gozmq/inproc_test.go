@@ -68,8 +68,9 @@ func TestMonitorDropsWhenFullAndStopsLast(t *testing.T) {
 	if d := m.Dropped(); d != 10 {
 		t.Fatalf("dropped %d, want 10", d)
 	}
+	s.emit(engine.EventListening, "newest", 0)
 	s.Close()
-	var last engine.Event
+	var last, newest engine.Event
 	for {
 		ev, err := m.Recv(ctxT(t))
 		if errors.Is(err, engine.ErrClosed) {
@@ -78,9 +79,38 @@ func TestMonitorDropsWhenFullAndStopsLast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		last = ev
+		newest, last = last, ev
 	}
-	if last.Type != engine.EventMonitorStopped {
-		t.Fatalf("last event %v, want monitor-stopped", last.Type)
+	if last.Type != engine.EventMonitorStopped || newest.Endpoint != "newest" {
+		t.Fatalf("last events %+v, %+v; want the newest kept, then monitor-stopped", newest, last)
+	}
+}
+
+func TestMonitorTakesRoomOfTwoSockets(t *testing.T) {
+	ei, err := Open(engine.Config{MaxSockets: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ei.(*Engine)
+	defer e.Close()
+	s := newSock(t, e, engine.PUSH)
+	m, err := s.Monitor(engine.EventAll)
+	if err != nil {
+		t.Fatalf("Monitor with room for two sockets: %v", err)
+	}
+	if _, err := e.NewSocket(engine.PULL); !errors.Is(err, errTooManySockets) {
+		t.Fatalf("NewSocket while a monitor takes the room: %v, want EMFILE", err)
+	}
+	m.Close()
+	other, err := e.NewSocket(engine.PULL)
+	if err != nil {
+		t.Fatalf("NewSocket after the monitor closed: %v", err)
+	}
+	other.Close()
+	if _, err := s.Monitor(engine.EventAll); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.NewSocket(engine.PULL); !errors.Is(err, errTooManySockets) {
+		t.Fatalf("a second monitor did not take the room again: %v", err)
 	}
 }

@@ -7,12 +7,17 @@ import (
 	"github.com/zmqx/zmq/internal/engine"
 )
 
-// monitorCapacity is how many events a monitor holds for its reader;
-// later ones are dropped and counted.
+// monitorCapacity is how many events a monitor holds for its reader; when
+// it is full, the oldest is dropped (and counted) for each new one.
 const monitorCapacity = 1024
 
+// monitorSockets is how many sockets' room in the engine's limit
+// (MaxSockets) a monitor takes: libzmq's monitor is two sockets, and a
+// program's socket budget should not depend on the engine.
+const monitorSockets = 2
+
 // monitor holds a socket's events for its reader. The socket never waits
-// for it: emit drops what does not fit.
+// for it: emit makes room by dropping the oldest event.
 type monitor struct {
 	s    *Socket
 	mask engine.EventType
@@ -35,6 +40,9 @@ func (s *Socket) Monitor(mask engine.EventType) (engine.Monitor, error) {
 	}
 	if s.mon.Load() != nil {
 		return nil, engine.ErrMonitorActive
+	}
+	if !s.eng.reserve(monitorSockets) {
+		return nil, errTooManySockets
 	}
 	m := &monitor{s: s, mask: mask, events: make([]engine.Event, monitorCapacity), ready: make(chan struct{}, 1)}
 	s.mon.Store(m)
@@ -63,12 +71,8 @@ func (m *monitor) put(ev engine.Event, last bool) {
 		}
 		return
 	}
-	if m.n == len(m.events) {
-		if !last {
-			m.dropped++
-			return
-		}
-		// The stop event must arrive: it replaces the newest.
+	if m.n == len(m.events) { // the newest events matter most: drop the oldest
+		m.head = (m.head + 1) % len(m.events)
 		m.n--
 		m.dropped++
 	}
@@ -130,6 +134,7 @@ func (m *monitor) Close() error {
 func (m *monitor) stop() {
 	m.once.Do(func() {
 		m.s.mon.CompareAndSwap(m, nil)
+		m.s.eng.release(monitorSockets)
 		m.put(engine.Event{Type: engine.EventMonitorStopped}, true)
 	})
 }
