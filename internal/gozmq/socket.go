@@ -170,14 +170,14 @@ func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
 		return syscall.EINVAL
 	}
 	m := copyIn(frames)
-	return s.wait(ctx, &s.sendD, func() error { return s.sendLocked(m) })
+	return s.wait(ctx, &s.sendD, s.sendKey(m), func() error { return s.sendLocked(m) })
 }
 
 // SendMany sends n messages in order, waiting whenever the socket is full.
 func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) (int, error) {
 	sent := 0
 	for sent < n {
-		err := s.wait(ctx, &s.sendD, func() error {
+		err := s.wait(ctx, &s.sendD, nil, func() error {
 			k := 0
 			for sent < n && k < maxBatch {
 				fr := msgFn(sent)
@@ -200,6 +200,15 @@ func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) 
 		}
 	}
 	return sent, nil
+}
+
+// sendKey is what a send of m waits for when that depends on the message:
+// on a ROUTER, the peer it is addressed to.
+func (s *Socket) sendKey(m msg) []byte {
+	if s.typ == engine.ROUTER {
+		return m.frames[0]
+	}
+	return nil
 }
 
 // maxBatch bounds the messages moved under one hold of the socket lock, so
@@ -279,7 +288,7 @@ func copyOut(frames [][]byte) [][]byte {
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
 	var m msg
-	err := s.wait(ctx, &s.recvD, func() error {
+	err := s.wait(ctx, &s.recvD, nil, func() error {
 		var err error
 		m, err = s.recvLocked()
 		return err
@@ -294,7 +303,7 @@ func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
 // behind it, up to max in all.
 func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Message)) (int, error) {
 	n := 0
-	err := s.wait(ctx, &s.recvD, func() error {
+	err := s.wait(ctx, &s.recvD, nil, func() error {
 		m, err := s.recvLocked()
 		if err != nil {
 			return err
@@ -315,7 +324,7 @@ func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Mes
 // RecvInto receives like Recv into dst, reusing its memory.
 func (s *Socket) RecvInto(ctx context.Context, dst *engine.Message) error {
 	var m msg
-	err := s.wait(ctx, &s.recvD, func() error {
+	err := s.wait(ctx, &s.recvD, nil, func() error {
 		var err error
 		m, err = s.recvLocked()
 		return err

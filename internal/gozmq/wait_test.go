@@ -138,3 +138,56 @@ func (d *direction) waiting() int {
 	defer d.mu.Unlock()
 	return d.n
 }
+
+func TestRouterSendToFullPeerHoldsNoOtherBack(t *testing.T) {
+	e := newEngine(t)
+	r := newSock(t, e, engine.ROUTER, opt(engine.OptRouterMandatory, engine.Bool(true)), opt(engine.OptSendHWM, engine.Int(1)))
+	ep := bindAny(t, r, "inproc")
+	peer := func(id string) *Socket {
+		d := newSock(t, e, engine.DEALER, opt(engine.OptRoutingID, engine.Bytes([]byte(id))), opt(engine.OptRecvHWM, engine.Int(1)))
+		connect(t, d, ep)
+		send(t, d, "hi")
+		recv(t, r)
+		return d
+	}
+	slow, busy, free := peer("slow"), peer("busy"), peer("free")
+	for _, id := range []string{"slow", "busy"} {
+		for r.TrySend([][]byte{[]byte(id), []byte("fill")}) == nil {
+		}
+	}
+	slowDone := make(chan error, 3)
+	for i := range 3 {
+		go func() { slowDone <- r.Send(ctxT(t), [][]byte{[]byte("slow"), {byte('0' + i)}}) }()
+		waitFor(t, func() bool { return r.sendD.waiting() == i+1 })
+	}
+	send(t, r, "free", "now") // room there: the waiters for slow do not hold it back
+	if got := recv(t, free); got[0] != "now" {
+		t.Fatalf("got %q", got)
+	}
+	busyDone := make(chan error, 1)
+	go func() { busyDone <- r.Send(ctxT(t), [][]byte{[]byte("busy"), []byte("after")}) }()
+	waitFor(t, func() bool { return r.sendD.waiting() == 4 })
+	for recv(t, busy)[0] != "after" { // reading makes room: the turn reaches it
+	}
+	if err := <-busyDone; err != nil {
+		t.Fatal(err)
+	}
+	got := recv(t, slow)
+	for got[0] == "fill" {
+		got = recv(t, slow)
+	}
+	// The sends to slow keep their order.
+	if got[0] != "0" {
+		t.Fatalf("slow got %q first, want \"0\"", got)
+	}
+	for _, want := range []string{"1", "2"} {
+		if got := recv(t, slow); got[0] != want {
+			t.Fatalf("slow got %q, want %q: sends to one peer overtook each other", got, want)
+		}
+	}
+	for range 3 {
+		if err := <-slowDone; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
