@@ -20,8 +20,9 @@ import (
 // Name is the engine's name.
 const Name = "go"
 
-// Version is what Engine.Version reports.
-const Version = "go (ZMTP 3.1)"
+// Version is what Engine.Version reports: the engine's name and the
+// newest protocol it speaks, one word each, as "libzmq 4.3.4" is.
+const Version = "go ZMTP/3.1"
 
 // Engine is the namespace of a factory's sockets: its inproc endpoints,
 // and the sockets Close waits for.
