@@ -38,13 +38,14 @@ func (c *connecter) run() {
 	maxIvl := s.opts.int(engine.OptReconnectIvlMax)
 	timeout := s.opts.int(engine.OptConnectTimeout)
 	so := s.sockoptsLocked()
+	proxy := string(s.opts.bytes[engine.OptSocksProxy])
 	s.mu.Unlock()
 	current := base
 	for {
 		if !c.wanted() {
 			return
 		}
-		nc, err := c.dial(timeout, so)
+		nc, err := c.dial(timeout, so, proxy)
 		if err == nil {
 			s.emit(engine.EventConnected, c.endpoint, fdOf(nc))
 			conn := s.newConn(nc, c.endpoint, nil)
@@ -126,8 +127,9 @@ func (c *connecter) wanted() bool {
 	return c.keep != nil && c.keep.out.len() > 0
 }
 
-// dial makes one connection attempt.
-func (c *connecter) dial(timeoutMs int, so sockopts) (net.Conn, error) {
+// dial makes one connection attempt, through the SOCKS5 proxy at proxy
+// (host:port) when one is set for a tcp endpoint.
+func (c *connecter) dial(timeoutMs int, so sockopts, proxy string) (net.Conn, error) {
 	d := net.Dialer{KeepAlive: keepAliveOff, Control: so.control}
 	if timeoutMs > 0 {
 		d.Timeout = time.Duration(timeoutMs) * time.Millisecond
@@ -142,11 +144,32 @@ func (c *connecter) dial(timeoutMs int, so sockopts) (net.Conn, error) {
 	if c.addr.network != "unix" {
 		c.s.emit(engine.EventConnectDelayed, c.endpoint, 0)
 	}
-	nc, err := d.DialContext(c.ctx, c.addr.network, c.addr.addr)
-	if err == nil {
-		so.applyKeepAlive(nc)
+	if proxy == "" || c.addr.network == "unix" {
+		nc, err := d.DialContext(c.ctx, c.addr.network, c.addr.addr)
+		if err == nil {
+			so.applyKeepAlive(nc)
+		}
+		return nc, err
 	}
-	return nc, err
+	nc, err := d.DialContext(c.ctx, c.addr.network, proxy)
+	if err != nil {
+		return nil, err
+	}
+	var deadline time.Time
+	if d.Timeout > 0 {
+		deadline = time.Now().Add(d.Timeout)
+	}
+	stop := context.AfterFunc(c.ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	err = socksConnect(nc, c.addr.addr, deadline)
+	if !stop() || err != nil {
+		nc.Close()
+		if err == nil {
+			err = c.ctx.Err()
+		}
+		return nil, err
+	}
+	so.applyKeepAlive(nc)
+	return nc, nil
 }
 
 // end drops the kept pipe once the connecter is done with it.

@@ -92,9 +92,6 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 	if platformUnsupported[o] && (v.Int != defaults[o] || len(v.Bytes) > 0) {
 		return notSupported(o.String() + " on this platform")
 	}
-	if o == engine.OptSocksProxy && len(v.Bytes) > 0 {
-		return notSupported(o.String())
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
