@@ -1,24 +1,18 @@
 package gozmq
 
 import (
-	"errors"
 	"syscall"
 
 	"github.com/zmqx/zmq/internal/engine"
 )
 
+// The errors the engine reports, as libzmq numbers them.
 var (
 	errClosed         = engine.ErrClosed
 	errInvalid        = syscall.EINVAL
-	errAgain          = syscall.EAGAIN
-	errNotSup         = syscall.ENOTSUP
-	errTooManySockets = syscall.EMFILE
-)
-
-// isAgain reports whether err means "not now".
-func isAgain(err error) bool { return errors.Is(err, syscall.EAGAIN) }
-
-var (
-	errAddrInUse = syscall.EADDRINUSE
-	errNoEnt     = syscall.ENOENT
+	errAgain          = syscall.EAGAIN  // cannot send or receive now
+	errNotSup         = syscall.ENOTSUP // the socket type has no such direction
+	errTooManySockets = syscall.EMFILE  // the engine's MaxSockets is reached
+	errAddrInUse      = syscall.EADDRINUSE
+	errNoEnt          = syscall.ENOENT // unbind or disconnect of an unknown endpoint
 )
