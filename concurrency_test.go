@@ -57,7 +57,8 @@ func concStacks() []byte {
 // (a test function or helper, e.g. "TestConcFIFOWaiters") that are parked
 // in the engine: blocked in the select of libzmq.(*Socket).wait or in the
 // netpoller under libzmq.(*Socket).pollFor, which a caller only reaches
-// after it has queued itself as a waiter.
+// after it has queued itself as a waiter, or, on the go engine, in the
+// select of gozmq.(*Socket).wait.
 func concParkedIn(fn string) int {
 	created := []byte("created by github.com/zmqx/zmq_test." + fn)
 	n := 0
@@ -65,7 +66,8 @@ func concParkedIn(fn string) int {
 		header, _, _ := bytes.Cut(g, []byte("\n"))
 		// A waiter sleeps on a channel, or, the one that watches the
 		// socket's fd, in the netpoller.
-		onChannel := bytes.Contains(header, []byte("[select")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait("))
+		onChannel := bytes.Contains(header, []byte("[select")) &&
+			(bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait(")) || bytes.Contains(g, []byte("internal/gozmq.(*Socket).wait(")))
 		inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor("))
 		if !onChannel && !inNetpoller {
 			continue

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/zmqx/zmq/internal/engine"
+	"github.com/zmqx/zmq/internal/gozmq"
 	"github.com/zmqx/zmq/internal/libzmq"
 )
 
@@ -73,7 +74,7 @@ func openEngine(e Engine, cfg engine.Config) (engine.Engine, error) {
 	case EngineLibzmq:
 		eng, err = libzmq.Open(cfg)
 	case EngineGo:
-		err = fmt.Errorf("not built yet")
+		eng, err = gozmq.Open(cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("zmq: opening the %s engine: %w", e, wrapErr(err))

@@ -1,0 +1,62 @@
+package gozmq
+
+import "testing"
+
+func TestQueueBoundCountsWholeMessages(t *testing.T) {
+	q := newQueue(2, false)
+	big := msg{frames: [][]byte{make([]byte, 1000), []byte("b")}}
+	if q.push(big, false) != pushed || q.push(big, false) != pushed {
+		t.Fatal("a queue of two messages refused one of the first two")
+	}
+	if got := q.push(big, false); got != pushFull {
+		t.Fatalf("third push: %v, want full", got)
+	}
+	if q.push(big, true) != pushed {
+		t.Fatal("a forced push was refused")
+	}
+}
+
+func TestQueueNotifiesOnEdges(t *testing.T) {
+	q := newQueue(1, false)
+	var readable, writable int
+	q.setHooks(func() { readable++ }, func() { writable++ })
+	q.push(msg{frames: [][]byte{nil}}, false)
+	q.push(msg{frames: [][]byte{nil}}, false) // full: refused, no notice
+	if readable != 1 {
+		t.Fatalf("readable notices %d, want 1", readable)
+	}
+	q.pop()
+	if writable != 1 {
+		t.Fatalf("writable notices %d, want 1 after room appeared", writable)
+	}
+}
+
+func TestQueueConflateKeepsLast(t *testing.T) {
+	q := newQueue(1, true)
+	for _, s := range []string{"a", "b", "c"} {
+		if q.push(msg{frames: [][]byte{[]byte(s)}}, false) != pushed {
+			t.Fatal("a conflating queue refused a message")
+		}
+	}
+	m, ok, _ := q.pop()
+	if !ok || string(m.frames[0]) != "c" || q.len() != 0 {
+		t.Fatalf("got %q (ok %v, left %d), want only the last", m.frames, ok, q.len())
+	}
+}
+
+func TestQueueDoneAfterWriterCloses(t *testing.T) {
+	q := newQueue(0, false)
+	q.push(msg{frames: [][]byte{[]byte("x")}}, false)
+	q.closeWriter()
+	if _, ok, done := q.pop(); !ok || done {
+		t.Fatal("a queued message was lost when the writer closed")
+	}
+	if _, ok, done := q.pop(); ok || !done {
+		t.Fatal("an empty queue whose writer closed is not done")
+	}
+	q2 := newQueue(0, false)
+	q2.closeReader()
+	if q2.push(msg{frames: [][]byte{nil}}, false) != pushClosed {
+		t.Fatal("a push after the reader left was accepted")
+	}
+}

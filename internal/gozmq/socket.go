@@ -1,0 +1,446 @@
+package gozmq
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/zmqx/zmq/internal/engine"
+)
+
+// pattern is what a socket type does with its pipes. Every method runs
+// under the socket lock. send and recv fail with EAGAIN when they cannot
+// proceed now; the socket then waits for a signal of its direction.
+type pattern interface {
+	attach(p *pipe)
+	detach(p *pipe)
+	send(m msg) error
+	recv() (msg, error)
+}
+
+// Socket is one socket of the Go engine. It is safe for concurrent use.
+type Socket struct {
+	eng *Engine
+	typ engine.SocketType
+
+	mu         sync.Mutex
+	closed     bool
+	closing    chan struct{} // closed when Close starts
+	closedDone chan struct{} // closed when Close has finished
+	opts       options
+	pat        pattern
+	pipes      map[*pipe]struct{}
+	stats      engine.Stats
+	sendWaits  atomic.Uint64
+
+	// Pipes whose peer went away, reported by any goroutine and detached
+	// under the socket lock by the next operation (reapLocked).
+	deadMu sync.Mutex
+	dead   []*pipe
+	deadN  atomic.Int32
+
+	sendD, recvD direction
+
+	// Endpoints, guarded by mu.
+	listeners  map[string]*listener
+	connecters map[string][]*connecter
+	inprocBind map[string]bool
+	inprocConn map[string][]*pipe
+
+	mon atomic.Pointer[monitor]
+
+	// goroutines counts the socket's goroutines (listeners, connections);
+	// Close waits for them unless they linger (then the engine does).
+	goroutines sync.WaitGroup
+	conns      map[*conn]struct{} // guarded by mu
+	lingerStop chan struct{}      // closed when lingering ends
+	stopOnce   sync.Once
+	// dialCtx ends with lingering: connects in progress give up.
+	dialCtx    context.Context
+	dialCancel context.CancelFunc
+}
+
+func newSocket(e *Engine, t engine.SocketType) *Socket {
+	s := &Socket{
+		eng:        e,
+		typ:        t,
+		closing:    make(chan struct{}),
+		closedDone: make(chan struct{}),
+		lingerStop: make(chan struct{}),
+		opts:       defaultOptions(),
+		pipes:      make(map[*pipe]struct{}),
+		listeners:  make(map[string]*listener),
+		connecters: make(map[string][]*connecter),
+		inprocBind: make(map[string]bool),
+		inprocConn: make(map[string][]*pipe),
+		conns:      make(map[*conn]struct{}),
+	}
+	s.dialCtx, s.dialCancel = context.WithCancel(context.Background())
+	s.pat = newPattern(s, t)
+	return s
+}
+
+// SetOption sets option o to v.
+func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
+	if unsupportedOptions[o] {
+		return notSupported(o.String() + " (security is not yet on the go engine)")
+	}
+	if err := checkOption(o, v); err != nil {
+		return err
+	}
+	if platformUnsupported[o] && (v.Int != defaults[o] || len(v.Bytes) > 0) {
+		return notSupported(o.String() + " on this platform")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	switch o {
+	case engine.OptSubscribe, engine.OptUnsubscribe:
+		sub, ok := s.pat.(subscriber)
+		if !ok {
+			return syscall.EINVAL
+		}
+		return sub.subscribe(v.Bytes, o == engine.OptSubscribe)
+	case engine.OptRouterMandatory, engine.OptRouterHandover:
+		if s.typ != engine.ROUTER {
+			return syscall.EINVAL
+		}
+	case engine.OptProbeRouter:
+		if s.typ != engine.ROUTER && s.typ != engine.DEALER && s.typ != engine.REQ {
+			return syscall.EINVAL
+		}
+	case engine.OptReqCorrelate, engine.OptReqRelaxed:
+		if s.typ != engine.REQ {
+			return syscall.EINVAL
+		}
+	case engine.OptXPubVerbose, engine.OptXPubVerboser, engine.OptXPubNoDrop,
+		engine.OptXPubManual, engine.OptXPubWelcomeMsg:
+		if s.typ != engine.XPUB && s.typ != engine.PUB { // PUB is an XPUB in libzmq
+			return syscall.EINVAL
+		}
+	}
+	if o.Kind() == engine.KindBytes {
+		s.opts.bytes[o] = append([]byte(nil), v.Bytes...)
+	} else {
+		s.opts.ints[o] = v.Int
+	}
+	switch o {
+	case engine.OptSendHWM, engine.OptRecvHWM:
+		s.applyHWMLocked()
+	}
+	return nil
+}
+
+// Option reads the effective value of option o.
+func (s *Socket) Option(o engine.Option) (engine.Value, error) {
+	if !o.Valid() || writeOnly[o] {
+		return engine.Value{}, syscall.EINVAL
+	}
+	if unsupportedOptions[o] {
+		return engine.Value{}, notSupported(o.String() + " (security is not yet on the go engine)")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return engine.Value{}, errClosed
+	}
+	if o.Kind() == engine.KindBytes {
+		return engine.Bytes(append([]byte(nil), s.opts.bytes[o]...)), nil
+	}
+	return engine.Value{Int: s.opts.ints[o]}, nil
+}
+
+// applyHWMLocked gives the socket's pipes their new bounds.
+func (s *Socket) applyHWMLocked() {
+	for p := range s.pipes {
+		p.applyHWM()
+	}
+	s.sendD.signal()
+}
+
+// Send sends one whole message, waiting while the socket cannot take it.
+func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
+	if len(frames) == 0 {
+		return syscall.EINVAL
+	}
+	m := copyIn(frames)
+	return s.wait(ctx, &s.sendD, s.sendKey(m), func() error { return s.sendLocked(m) })
+}
+
+// SendMany sends n messages in order, waiting whenever the socket is full.
+func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) (int, error) {
+	sent := 0
+	for sent < n {
+		err := s.wait(ctx, &s.sendD, nil, func() error {
+			k := 0
+			for sent < n && k < maxBatch {
+				fr := msgFn(sent)
+				if len(fr) == 0 {
+					return syscall.EINVAL
+				}
+				if err := s.sendLocked(copyIn(fr)); err != nil {
+					if k > 0 && err == syscall.EAGAIN {
+						return nil
+					}
+					return err
+				}
+				sent++
+				k++
+			}
+			return nil
+		})
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// sendKey is what a send of m waits for when that depends on the message:
+// on a ROUTER, the peer it is addressed to.
+func (s *Socket) sendKey(m msg) []byte {
+	if s.typ == engine.ROUTER {
+		return m.frames[0]
+	}
+	return nil
+}
+
+// maxBatch bounds the messages moved under one hold of the socket lock, so
+// a busy socket lets others in.
+const maxBatch = 256
+
+// TrySend sends one whole message or fails with EAGAIN at once.
+func (s *Socket) TrySend(frames [][]byte) error {
+	if len(frames) == 0 {
+		return syscall.EINVAL
+	}
+	m := copyIn(frames)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	s.reapLocked()
+	return s.sendLocked(m)
+}
+
+// sendLocked hands m to the pattern. Once queued, m belongs to its reader
+// (who may recycle its memory at once), so it is measured before.
+func (s *Socket) sendLocked(m msg) error {
+	size := m.size()
+	if err := s.pat.send(m); err != nil {
+		return err
+	}
+	s.stats.MsgsOut++
+	s.stats.BytesOut += uint64(size)
+	return nil
+}
+
+// copyIn copies a caller's frames into memory of the engine's own, from
+// the pool when a message of that size was recycled (backing.go).
+func copyIn(frames [][]byte) msg {
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	b := getBacking(total, len(frames))
+	off := 0
+	for i, f := range frames {
+		n := copy(b.data[off:], f)
+		b.frames[i] = b.data[off : off+n : off+n]
+		off += n
+	}
+	return msg{frames: b.frames, backing: b}
+}
+
+// own returns m's frames for the user to keep: its memory no longer goes
+// back to the pool.
+func own(m msg) [][]byte {
+	if m.shared {
+		return copyOut(m.frames)
+	}
+	return m.frames
+}
+
+// copyOut copies frames into memory that is nobody else's.
+func copyOut(frames [][]byte) [][]byte {
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	buf := make([]byte, total)
+	out := make([][]byte, len(frames))
+	off := 0
+	for i, f := range frames {
+		n := copy(buf[off:], f)
+		out[i] = buf[off : off+n : off+n]
+		off += n
+	}
+	return out
+}
+
+// Recv receives one whole message, waiting until one arrives.
+func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
+	var m msg
+	err := s.wait(ctx, &s.recvD, nil, func() error {
+		var err error
+		m, err = s.recvLocked()
+		return err
+	})
+	if err != nil {
+		return engine.Message{}, err
+	}
+	return s.toMessage(m), nil
+}
+
+// RecvMany waits for a first message, then takes those already queued
+// behind it, up to max in all.
+func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Message)) (int, error) {
+	n := 0
+	err := s.wait(ctx, &s.recvD, nil, func() error {
+		m, err := s.recvLocked()
+		if err != nil {
+			return err
+		}
+		put(0, s.toMessage(m))
+		for n = 1; n < max && n < maxBatch; n++ {
+			m, err = s.recvLocked()
+			if err != nil {
+				break
+			}
+			put(n, s.toMessage(m))
+		}
+		return nil
+	})
+	return n, err
+}
+
+// RecvInto receives like Recv into dst, reusing its memory.
+func (s *Socket) RecvInto(ctx context.Context, dst *engine.Message) error {
+	var m msg
+	err := s.wait(ctx, &s.recvD, nil, func() error {
+		var err error
+		m, err = s.recvLocked()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	frames := dst.Frames[:cap(dst.Frames)]
+	if len(frames) < len(m.frames) {
+		frames = append(frames, make([][]byte, len(m.frames)-len(frames))...)
+	}
+	for i, f := range m.frames {
+		frames[i] = append(frames[i][:0], f...)
+	}
+	dst.Frames = frames[:len(m.frames)]
+	dst.UserID, dst.PeerAddress = s.metadata(m)
+	if !m.shared {
+		m.backing.release()
+	}
+	return nil
+}
+
+// TryRecv receives one whole message or fails with EAGAIN at once.
+func (s *Socket) TryRecv() (engine.Message, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return engine.Message{}, errClosed
+	}
+	s.reapLocked()
+	m, err := s.recvLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return engine.Message{}, err
+	}
+	return s.toMessage(m), nil
+}
+
+func (s *Socket) recvLocked() (msg, error) {
+	m, err := s.pat.recv()
+	if err != nil {
+		return msg{}, err
+	}
+	s.stats.MsgsIn++
+	s.stats.BytesIn += uint64(m.size())
+	return m, nil
+}
+
+// toMessage hands m to the caller: frames that another receiver may also
+// hold are copied first.
+func (s *Socket) toMessage(m msg) engine.Message {
+	uid, addr := s.metadata(m)
+	return engine.Message{Frames: own(m), UserID: uid, PeerAddress: addr}
+}
+
+func (s *Socket) metadata(m msg) (string, string) {
+	if s.opts.ints[engine.OptMessageMetadata] == 0 {
+		return "", ""
+	}
+	return m.userID, m.peerAddr
+}
+
+// Stats returns a snapshot of the socket's counters.
+func (s *Socket) Stats() engine.Stats {
+	s.mu.Lock()
+	st := s.stats
+	s.mu.Unlock()
+	st.SendWaits = s.sendWaits.Load()
+	return st
+}
+
+// attachLocked adds p to the socket's pattern.
+func (s *Socket) attachLocked(p *pipe) {
+	s.pipes[p] = struct{}{}
+	p.attached = true
+	s.pat.attach(p)
+	s.sendD.signal()
+	s.recvD.signal()
+}
+
+// detachLocked removes p from the socket: the socket neither writes to it
+// nor reads from it any more.
+func (s *Socket) detachLocked(p *pipe) {
+	if !p.attached {
+		return
+	}
+	p.attached = false
+	delete(s.pipes, p)
+	s.pat.detach(p)
+	p.in.closeReader()
+	p.out.closeWriter()
+}
+
+// pipeDone reports that p's peer went away. Any goroutine may call it,
+// holding no socket lock but maybe its own.
+func (s *Socket) pipeDone(p *pipe) {
+	s.deadMu.Lock()
+	s.dead = append(s.dead, p)
+	s.deadN.Add(1)
+	s.deadMu.Unlock()
+	s.sendD.signal()
+	s.recvD.signal()
+}
+
+// reapLocked detaches the pipes whose peer went away, once the socket has
+// read everything they delivered. Pipes with messages still queued stay
+// until the pattern drains them.
+func (s *Socket) reapLocked() {
+	if s.deadN.Load() == 0 {
+		return
+	}
+	s.deadMu.Lock()
+	dead := s.dead
+	s.dead = nil
+	s.deadN.Store(0)
+	s.deadMu.Unlock()
+	for _, p := range dead {
+		if p.in.drained() {
+			s.detachLocked(p)
+		}
+	}
+}
