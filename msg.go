@@ -3,6 +3,8 @@ package zmq
 import (
 	"strconv"
 	"strings"
+
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // Msg is one whole ZeroMQ message: one or more frames, sent and received
@@ -10,18 +12,18 @@ import (
 type Msg struct {
 	Frames [][]byte
 
-	userID, peerAddress string
+	meta engine.Metadata
 }
 
 // UserID returns the user id that the authenticator gave the sending peer
 // (ZAP, see WithCurveServer), or "" when there is none or the socket does
 // not authenticate peers.
-func (m Msg) UserID() string { return m.userID }
+func (m Msg) UserID() string { return m.meta.UserID }
 
 // PeerAddress returns the address of the connection the message came
 // from, on sockets that authenticate peers or were made
 // WithMessageMetadata(true); "" otherwise.
-func (m Msg) PeerAddress() string { return m.peerAddress }
+func (m Msg) PeerAddress() string { return m.meta.PeerAddress }
 
 // NewMsg returns a message made of frames. The frames are not copied.
 func NewMsg(frames ...[]byte) Msg { return Msg{Frames: frames} }

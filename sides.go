@@ -91,11 +91,9 @@ func (x recvSide) RecvInto(ctx context.Context, m *Msg) error {
 	if m == nil {
 		return &OpError{Op: "recv", Socket: x.s.kind, Err: fmt.Errorf("%w: RecvInto into a nil *Msg", ErrInvalidOption)}
 	}
-	em := engine.Message{Frames: m.Frames, UserID: m.userID, PeerAddress: m.peerAddress}
-	if err := x.s.e.RecvInto(ctx, &em); err != nil {
+	if err := x.s.e.RecvInto(ctx, &m.Frames, &m.meta); err != nil {
 		return opErr("recv", x.s.kind, "", err)
 	}
-	*m = toMsg(em)
 	return nil
 }
 

@@ -317,7 +317,7 @@ func (s *socket) tryRecv() (Msg, error) {
 }
 
 func toMsg(m engine.Message) Msg {
-	return Msg{Frames: m.Frames, userID: m.UserID, peerAddress: m.PeerAddress}
+	return Msg{Frames: m.Frames, meta: m.Metadata}
 }
 
 func isCtxErr(err error) bool {

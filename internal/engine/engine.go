@@ -74,9 +74,11 @@ type Socket interface {
 	// messages already received behind it, up to max in all, handing
 	// each to put with its index. It returns how many it took.
 	RecvMany(ctx context.Context, max int, put func(int, Message)) (int, error)
-	// RecvInto receives like Recv into dst, reusing dst.Frames and each
-	// frame's backing array where large enough.
-	RecvInto(ctx context.Context, dst *Message) error
+	// RecvInto receives like Recv into *frames and *meta, reusing the
+	// frame table and each frame's backing array where large enough (see
+	// CopyFrames). Two pointers rather than one *Message: they point into
+	// the caller's own message, so that receiving allocates nothing.
+	RecvInto(ctx context.Context, frames *[][]byte, meta *Metadata) error
 	// TryRecv receives one whole message or fails with EAGAIN at once.
 	TryRecv() (Message, error)
 
@@ -94,10 +96,31 @@ type Socket interface {
 // Message is one whole message.
 type Message struct {
 	Frames [][]byte
-	// Properties of the connection it came from, when the socket asked
-	// for them (OptMessageMetadata): the user id an authenticator gave the
-	// peer, and the peer's address.
-	UserID, PeerAddress string
+	Metadata
+}
+
+// Metadata is the properties of the connection a message came from, when
+// the socket asked for them (OptMessageMetadata).
+type Metadata struct {
+	// UserID is the user id an authenticator gave the peer.
+	UserID string
+	// PeerAddress is the peer's address.
+	PeerAddress string
+}
+
+// CopyFrames copies src into *dst, reusing dst's frame table and each
+// frame's backing array (up to the table's capacity) where large enough.
+// Frames of *dst are capped slices, so writing within them never reaches
+// memory that another message shares.
+func CopyFrames(dst *[][]byte, src [][]byte) {
+	frames := (*dst)[:cap(*dst)]
+	if len(frames) < len(src) {
+		frames = append(frames, make([][]byte, len(src)-len(frames))...)
+	}
+	for i, f := range src {
+		frames[i] = append(frames[i][:0], f...)
+	}
+	*dst = frames[:len(src)]
 }
 
 // Stats are a socket's counters.

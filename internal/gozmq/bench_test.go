@@ -25,7 +25,7 @@ func BenchmarkPushPull(b *testing.B) {
 			b.SetBytes(16)
 			var dst engine.Message
 			for range b.N {
-				if err := pull.RecvInto(ctx, &dst); err != nil {
+				if err := pull.RecvInto(ctx, &dst.Frames, &dst.Metadata); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -283,7 +283,7 @@ func TestRepEnvelopeSurvivesRecvInto(t *testing.T) {
 	connect(t, dealer, bindAny(t, rep, "inproc"))
 	send(t, dealer, "hop-id", "", "q")
 	var dst engine.Message
-	if err := rep.RecvInto(ctxT(t), &dst); err != nil {
+	if err := rep.RecvInto(ctxT(t), &dst.Frames, &dst.Metadata); err != nil {
 		t.Fatal(err)
 	}
 	// The request's memory went back to the pool; a message of the same

@@ -319,7 +319,7 @@ func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Mes
 }
 
 // RecvInto receives like Recv into dst, reusing its memory.
-func (s *Socket) RecvInto(ctx context.Context, dst *engine.Message) error {
+func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Metadata) error {
 	var m msg
 	err := s.wait(ctx, &s.recvD, nil, func() error {
 		var err error
@@ -329,15 +329,8 @@ func (s *Socket) RecvInto(ctx context.Context, dst *engine.Message) error {
 	if err != nil {
 		return err
 	}
-	frames := dst.Frames[:cap(dst.Frames)]
-	if len(frames) < len(m.frames) {
-		frames = append(frames, make([][]byte, len(m.frames)-len(frames))...)
-	}
-	for i, f := range m.frames {
-		frames[i] = append(frames[i][:0], f...)
-	}
-	dst.Frames = frames[:len(m.frames)]
-	dst.UserID, dst.PeerAddress = s.metadata(m)
+	engine.CopyFrames(frames, m.frames)
+	meta.UserID, meta.PeerAddress = s.metadata(m)
 	if !m.shared {
 		m.backing.release()
 	}
@@ -374,7 +367,7 @@ func (s *Socket) recvLocked() (msg, error) {
 // hold are copied first.
 func (s *Socket) toMessage(m msg) engine.Message {
 	uid, addr := s.metadata(m)
-	return engine.Message{Frames: own(m), UserID: uid, PeerAddress: addr}
+	return engine.Message{Frames: own(m), Metadata: engine.Metadata{UserID: uid, PeerAddress: addr}}
 }
 
 func (s *Socket) metadata(m msg) (string, string) {

@@ -125,7 +125,7 @@ func TestRecvIntoReusesMemory(t *testing.T) {
 	send(t, push, "hello", "world")
 	dst := engine.Message{Frames: [][]byte{make([]byte, 0, 16), make([]byte, 0, 16)}}
 	first := &dst.Frames[0][:1][0]
-	if err := pull.RecvInto(ctxT(t), &dst); err != nil {
+	if err := pull.RecvInto(ctxT(t), &dst.Frames, &dst.Metadata); err != nil {
 		t.Fatal(err)
 	}
 	if string(dst.Frames[0]) != "hello" || string(dst.Frames[1]) != "world" || &dst.Frames[0][0] != first {

@@ -516,7 +516,7 @@ func TestEngineBatchBoundedInBytes(t *testing.T) {
 		if i%2 == 0 {
 			_, err = pull.Recv(ctx)
 		} else {
-			err = pull.RecvInto(ctx, &into)
+			err = pull.RecvInto(ctx, &into.Frames, &into.Metadata)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -879,13 +879,14 @@ func (s *Socket) TryRecv() (Message, error) {
 // enough. Messages taken out of libzmq for RecvInto stay in a pooled
 // scratch buffer until copied, so a caller that reuses dst allocates
 // nothing.
-func (s *Socket) RecvInto(ctx context.Context, dst *Message) error {
+func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Metadata) error {
 	return s.wait(ctx, &s.recvQ, capi.PollIn, nil, func() error {
 		m, err := s.nextLocked(true)
 		if err != nil {
 			return err
 		}
-		copyMessage(dst, m)
+		engine.CopyFrames(frames, m.Frames)
+		*meta = m.Metadata
 		s.consumeNextLocked()
 		return nil
 	})
@@ -943,15 +944,8 @@ func (s *Socket) consumeNextLocked() {
 // dst are capped slices, so writing within them never reaches memory that
 // another message shares.
 func copyMessage(dst *Message, m Message) {
-	frames := dst.Frames[:cap(dst.Frames)]
-	if len(frames) < len(m.Frames) {
-		frames = append(frames, make([][]byte, len(m.Frames)-len(frames))...)
-	}
-	for i, f := range m.Frames {
-		frames[i] = append(frames[i][:0], f...)
-	}
-	dst.Frames = frames[:len(m.Frames)]
-	dst.UserID, dst.PeerAddress = m.UserID, m.PeerAddress
+	engine.CopyFrames(&dst.Frames, m.Frames)
+	dst.Metadata = m.Metadata
 }
 
 // fillLocked takes up to maxBatchMsgs whole messages out of libzmq in as few
