@@ -55,21 +55,12 @@ func concStacks() []byte {
 
 // concParkedIn counts the goroutines started by function fn of this package
 // (a test function or helper, e.g. "TestConcFIFOWaiters") that are parked
-// in the engine: blocked in the select of libzmq.(*Socket).wait or in the
-// netpoller under libzmq.(*Socket).pollFor, which a caller only reaches
-// after it has queued itself as a waiter, or, on the go engine, in the
-// select of gozmq.(*Socket).wait.
+// in the engine (see parkedInEngine).
 func concParkedIn(fn string) int {
 	created := []byte("created by github.com/zmqx/zmq_test." + fn)
 	n := 0
 	for _, g := range bytes.Split(concStacks(), []byte("\n\n")) {
-		header, _, _ := bytes.Cut(g, []byte("\n"))
-		// A waiter sleeps on a channel, or, the one that watches the
-		// socket's fd, in the netpoller.
-		onChannel := bytes.Contains(header, []byte("[select")) &&
-			(bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait(")) || bytes.Contains(g, []byte("internal/gozmq.(*Socket).wait(")))
-		inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor("))
-		if !onChannel && !inNetpoller {
+		if !parkedInEngine(g) {
 			continue
 		}
 		i := bytes.Index(g, created)
@@ -82,6 +73,19 @@ func concParkedIn(fn string) int {
 		n++
 	}
 	return n
+}
+
+// parkedInEngine reports whether goroutine g (its stack, as runtime.Stack
+// prints it) waits in an engine, which a caller reaches only after it has
+// queued itself as a waiter: on a channel in the wait of either engine's
+// socket, or, for the libzmq engine's one waiter that watches the socket's
+// fd, in the netpoller.
+func parkedInEngine(g []byte) bool {
+	header, _, _ := bytes.Cut(g, []byte("\n"))
+	onChannel := bytes.Contains(header, []byte("[select")) &&
+		(bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait(")) || bytes.Contains(g, []byte("internal/gozmq.(*Socket).wait(")))
+	inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor("))
+	return onChannel || inNetpoller
 }
 
 // concWaitParked waits until at least n goroutines started by fn are parked

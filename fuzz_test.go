@@ -580,7 +580,7 @@ func FuzzCurveKey(f *testing.F) {
 		// string, so a NUL byte would cut the key short; and it decodes a
 		// shorter key too, leaving the rest of the secret uninitialized:
 		// that is why CurvePublicKey checks the key before libzmq sees it.
-		if len(key) != 40 || strings.IndexByte(key, 0) >= 0 {
+		if len(key) != 40 || strings.IndexByte(key, 0) >= 0 || !libzmq.Available {
 			return
 		}
 		pub, cerr := libzmq.CurvePublic(key)

@@ -37,6 +37,22 @@ func newFactory(t testing.TB, opts ...zmq.FactoryOption) *zmq.Factory {
 
 var transports = []string{"inproc", "ipc", "tcp"}
 
+// libzmqOnly skips t unless it runs on the libzmq engine: for tests of
+// what libzmq does and the go engine cannot (why says what).
+func libzmqOnly(t testing.TB, why string) {
+	t.Helper()
+	if e := engineUnderTest(t); e != zmq.EngineLibzmq {
+		t.Skipf("on the %s engine: %s", e, why)
+	}
+}
+
+// engineUnderTest returns the engine the tests run on: the one ZMQ_ENGINE
+// names, else the default.
+func engineUnderTest(t testing.TB) zmq.Engine {
+	t.Helper()
+	return newFactory(t).Engine()
+}
+
 var endpointSeq atomic.Int64
 
 // bindEndpoint returns an endpoint to bind for a transport: an ephemeral

@@ -16,6 +16,7 @@ import (
 // delivered), and the next peer receives whole messages only, never the
 // rest of the torn one.
 func TestPairPeerGoneMidMessage(t *testing.T) {
+	libzmqOnly(t, "a message is queued whole before any of it goes out, so none can be torn; a PAIR whose peer left waits for the next one")
 	for _, tr := range []string{"inproc", "tcp"} {
 		t.Run(tr, func(t *testing.T) {
 			f := newFactory(t)

@@ -5,6 +5,7 @@ package zmq_test
 // pending requests, and handler failures.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -979,11 +980,8 @@ func TestReqReportsMalformedReplyAsItsOwnError(t *testing.T) {
 // rrParkedIn reports whether a goroutine is parked in the engine (see
 // concParkedIn) inside function fn, e.g. "zmq.(*socket).send".
 func rrParkedIn(fn string) bool {
-	for _, g := range strings.Split(string(concStacks()), "\n\n") {
-		header, _, _ := strings.Cut(g, "\n")
-		parked := strings.Contains(header, "[select") && strings.Contains(g, "internal/libzmq.(*Socket).wait(") ||
-			strings.Contains(header, "[IO wait") && strings.Contains(g, "internal/libzmq.(*Socket).pollFor(")
-		if parked && strings.Contains(g, fn+"(") {
+	for _, g := range bytes.Split(concStacks(), []byte("\n\n")) {
+		if parkedInEngine(g) && bytes.Contains(g, []byte(fn+"(")) {
 			return true
 		}
 	}

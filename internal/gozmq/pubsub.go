@@ -165,11 +165,23 @@ type xpub struct {
 	// often it subscribed the prefix (libzmq's mtrie).
 	subs    map[string]map[*pipe]struct{}
 	maxLen  int
-	pending []msg // notices and upstream messages for the application
-	last    *pipe // the pipe of the last notice (XPUB_MANUAL)
+	// pending holds notices and upstream messages for the application,
+	// each with the pipe it came from.
+	pending []pending
+	// last is the pipe of the last notice handed to the application:
+	// XPUB_MANUAL's Subscribe applies to it.
+	last *pipe
 	// scratch for dist
 	mark    uint64
 	targets []*pipe
+}
+
+// pending is a message waiting for an XPUB's application, with the pipe
+// of the subscriber that sent it (nil for messages from no pipe, and once
+// that pipe is gone).
+type pending struct {
+	m msg
+	p *pipe
 }
 
 func newXPub(s *Socket, t engine.SocketType) *xpub {
@@ -203,12 +215,17 @@ func (x *xpub) detach(p *pipe) {
 			delete(x.subs, t)
 		}
 		if x.isX && (gone || verboser) && len(x.pending) < maxPending {
-			x.pending = append(x.pending, subMsg([]byte(t), false))
+			x.pending = append(x.pending, pending{m: subMsg([]byte(t), false)})
 		}
 	}
 	x.recomputeMaxLen()
 	if x.last == p {
 		x.last = nil
+	}
+	for i := range x.pending {
+		if x.pending[i].p == p {
+			x.pending[i].p = nil
+		}
 	}
 }
 
@@ -286,15 +303,14 @@ func (x *xpub) process() bool {
 		f := m.frames
 		if len(f) != 1 || len(f[0]) == 0 || f[0][0] > 1 {
 			if x.isX {
-				x.pending = append(x.pending, m)
+				x.pending = append(x.pending, pending{m: m})
 				found = true
 			}
 			continue
 		}
 		on, topic := f[0][0] == 1, f[0][1:]
 		if manual && x.isX {
-			x.pending = append(x.pending, msg{frames: [][]byte{f[0]}})
-			x.last = p
+			x.pending = append(x.pending, pending{m: msg{frames: [][]byte{f[0]}}, p: p})
 			found = true
 			continue
 		}
@@ -305,8 +321,7 @@ func (x *xpub) process() bool {
 			unique = x.remove(topic, p)
 		}
 		if x.isX && (unique || (on && (verbose || verboser)) || (!on && verboser)) {
-			x.pending = append(x.pending, msg{frames: [][]byte{f[0]}})
-			x.last = p
+			x.pending = append(x.pending, pending{m: msg{frames: [][]byte{f[0]}}, p: p})
 			found = true
 		}
 	}
@@ -323,13 +338,16 @@ func (x *xpub) recv() (msg, error) {
 	if len(x.pending) == 0 {
 		return msg{}, errAgain
 	}
-	m := x.pending[0]
-	x.pending[0] = msg{}
+	next := x.pending[0]
+	x.pending[0] = pending{}
 	x.pending = x.pending[1:]
 	if len(x.pending) == 0 {
 		x.pending = nil
 	}
-	return m, nil
+	if next.p != nil {
+		x.last = next.p
+	}
+	return next.m, nil
 }
 
 func (x *xpub) send(m msg) error {
