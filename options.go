@@ -533,4 +533,37 @@ func WithMessageMetadata(on bool) CommonOption {
 	return common(s)
 }
 
+// maxMessageProperties is how many names WithMessageProperties takes: the
+// libzmq engine captures at most 16 properties, two of them User-Id and
+// Peer-Address.
+const maxMessageProperties = 14
+
+// WithMessageProperties makes received messages carry the named properties
+// of the connection they came from, read with Msg.Property: what the peer
+// announced in its handshake (Socket-Type, Identity, application
+// properties X-...) and what the authenticator attached for it (a Decider's
+// metadata). It turns WithMessageMetadata on. Names are compared without
+// regard to case; at most 14, each 1 to 255 bytes. Default none.
+//
+// The libzmq engine can only read properties by name, so it captures
+// those named here, each value cut to 1,024 bytes. The go engine captures
+// every property whatever the names.
+func WithMessageProperties(names ...string) CommonOption {
+	s := &optSpec{name: "WithMessageProperties(" + brief.Quote(strings.Join(names, ", ")) + ")", createOnly: true}
+	s.apply = func(c *sockConfig) error {
+		if len(names) > maxMessageProperties {
+			return optErr(s.name, fmt.Sprintf("%d names, at most %d", len(names), maxMessageProperties))
+		}
+		for _, n := range names {
+			if len(n) == 0 || len(n) > 255 || strings.IndexByte(n, 0) >= 0 {
+				return optErr(s.name, fmt.Sprintf("property name %s: want 1 to 255 bytes, no NUL", brief.Quote(n)))
+			}
+		}
+		c.metadata = true
+		c.sets = append(c.sets, setting{opt: engine.OptMessageProperties, val: engine.Bytes([]byte(strings.Join(names, "\x00")))})
+		return nil
+	}
+	return common(s)
+}
+
 func clone(b []byte) []byte { return append([]byte(nil), b...) }

@@ -231,9 +231,11 @@ func (c *conn) read() error {
 	meta := s.opts.bool(engine.OptMessageMetadata)
 	s.mu.Unlock()
 	var userID, peerAddr string
+	var props *engine.Properties
 	if meta {
 		userID = c.sess.UserID
 		peerAddr = peerAddress(c.nc)
+		props = sessionProperties(c.sess)
 	}
 	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
 	var frames [][]byte
@@ -273,7 +275,7 @@ func (c *conn) read() error {
 		if f.More {
 			continue
 		}
-		m := msg{frames: frames, userID: userID, peerAddr: peerAddr}
+		m := msg{frames: frames, userID: userID, peerAddr: peerAddr, props: props}
 		frames = nil
 		if !c.deliver(m) {
 			return nil
@@ -497,6 +499,23 @@ func (c *conn) encode(enc *zmtp.Encoder, buf []byte, bufs net.Buffers, m msg) ([
 		}
 	}
 	return buf, bufs, nil
+}
+
+// sessionProperties returns the connection's properties as messages carry
+// them: what the peer's READY (or INITIATE) said, then what the
+// authenticator added, as libzmq merges them; nil if there are none.
+func sessionProperties(sess *zmtp.Session) *engine.Properties {
+	var names, values []string
+	for _, md := range []zmtp.Metadata{sess.Properties, sess.ZAPProperties} {
+		for _, p := range md {
+			names = append(names, p.Name)
+			values = append(values, string(p.Value))
+		}
+	}
+	if names == nil {
+		return nil
+	}
+	return engine.NewProperties(names, values)
 }
 
 // peerAddress is the Peer-Address property libzmq gives messages: the

@@ -1,6 +1,10 @@
 package gozmq
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/zmqx/zmq/internal/engine"
+)
 
 // msg is one whole message inside the engine.
 type msg struct {
@@ -14,6 +18,7 @@ type msg struct {
 	shared bool
 	// The properties of the connection it came from.
 	userID, peerAddr string
+	props            *engine.Properties
 	// backing is the pooled memory of frames, if they live in some.
 	backing *backing
 }

@@ -172,7 +172,7 @@ func (s *Socket) fillLocked(borrow bool) error {
 		if s.oneByOne {
 			limit = 1
 		}
-		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, limit, s.meta)
+		frames, _, big, err := s.zs.Recv(sc.arena, sc.words, limit)
 		s.takeFrames(sc, frames, big, held)
 		if !held {
 			scratchPool.Put(sc)
@@ -227,7 +227,7 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 	nframes := 0
 	for _, w := range sc.words[:frames] {
 		used += int(w & capi.SizeMask)
-		if w&(capi.MetaUser|capi.MetaPeer) == 0 {
+		if w&capi.Prop == 0 {
 			nframes++
 		}
 	}
@@ -262,15 +262,14 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 			off += size
 		}
 		switch {
-		case w&capi.MetaUser != 0:
-			s.partial.UserID = intern(&s.lastUserID, b)
-		case w&capi.MetaPeer != 0:
-			s.partial.PeerAddress = intern(&s.lastPeerAddress, b)
+		case w&capi.Prop != 0:
+			s.takeProperty(int(w>>capi.PropShift&0x3f), b)
 		default:
 			table = append(table, b)
 			if w&capi.More != 0 {
 				continue
 			}
+			s.settlePropsLocked()
 			m := s.partial
 			if m.Frames == nil {
 				m.Frames = table[start:len(table):len(table)]
@@ -291,6 +290,67 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 	if held {
 		sc.table = table
 	}
+}
+
+// takeProperty records the value of the message's property number i (see
+// applyPropertiesLocked).
+func (s *Socket) takeProperty(i int, b []byte) {
+	switch {
+	case i == 0:
+		s.partial.UserID = intern(&s.lastUserID, b)
+	case i == 1:
+		s.partial.PeerAddress = intern(&s.lastPeerAddress, b)
+	case i-2 < len(s.propValues):
+		s.propValues[i-2] = intern(&s.propValues[i-2], b)
+		s.propSet[i-2] = true
+	}
+}
+
+// settlePropsLocked gives the message being taken in the properties its
+// property words carried: the last message's, when they are the same (as
+// they are on every message of a connection), which allocates nothing.
+func (s *Socket) settlePropsLocked() {
+	n := 0
+	for _, set := range s.propSet {
+		if set {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if !s.sameAsLastProps(n) {
+		names, values := make([]string, 0, n), make([]string, 0, n)
+		for i, set := range s.propSet {
+			if set {
+				names = append(names, s.extraProps[i])
+				values = append(values, s.propValues[i])
+			}
+		}
+		s.lastProps = engine.NewProperties(names, values)
+	}
+	s.partial.Props = s.lastProps
+	clear(s.propSet)
+}
+
+// sameAsLastProps reports whether the n properties set now are those of
+// the last message.
+func (s *Socket) sameAsLastProps(n int) bool {
+	last := s.lastProps
+	if last.Len() != n {
+		return false
+	}
+	j := 0
+	for i, set := range s.propSet {
+		if !set {
+			continue
+		}
+		if name, v := last.At(j); name != s.extraProps[i] || v != s.propValues[i] {
+			return false
+		}
+		j++
+	}
+	return true
 }
 
 // allocFrames returns an empty frame table with room for nframes frames and

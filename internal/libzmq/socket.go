@@ -88,14 +88,21 @@ type Socket struct {
 	// were taken out for RecvInto; such messages are copied before they
 	// leave the socket.
 	held *scratch
-	meta bool // capture each message's User-Id and Peer-Address
+	// meta captures each message's User-Id and Peer-Address; extraProps
+	// names the other connection properties it captures (Props).
+	meta       bool
+	extraProps []string
 	// oneByOne takes messages out of libzmq one at a time: on an XPUB in
 	// manual mode, a subscription set by the application applies to the
 	// subscriber of the last message libzmq handed out, which must be the
 	// last one the application received.
 	oneByOne bool
-	// The last user id and peer address received, reused while they repeat.
+	// The last user id, peer address and properties received, reused
+	// while they repeat (a connection's are the same on every message).
 	lastUserID, lastPeerAddress string
+	lastProps                   *engine.Properties
+	propValues                  []string // of the message being taken in
+	propSet                     []bool
 
 	stage      []byte
 	stageWords []uint64
@@ -152,9 +159,24 @@ func New(ctx capi.Context, typ int, setup func(*Socket) error) (*Socket, error) 
 	return s, nil
 }
 
-// SetMetadata makes received messages carry their connection's properties.
-// Call it before the socket is used (in New's setup).
-func (s *Socket) SetMetadata(on bool) { s.meta = on }
+// SetMetadata makes received messages carry their connection's User-Id and
+// Peer-Address. Call it before the socket is used (in New's setup).
+func (s *Socket) SetMetadata(on bool) {
+	s.meta = on
+	s.applyPropertiesLocked()
+}
+
+// applyPropertiesLocked tells libzmq which properties to copy per message:
+// User-Id and Peer-Address (indices 0 and 1), then extraProps.
+func (s *Socket) applyPropertiesLocked() {
+	if !s.meta {
+		s.zs.SetProperties(nil)
+		return
+	}
+	s.zs.SetProperties(append([]string{"User-Id", "Peer-Address"}, s.extraProps...))
+	s.propValues = make([]string, len(s.extraProps))
+	s.propSet = make([]bool, len(s.extraProps))
+}
 
 // Do runs f with exclusive access to the libzmq socket, then applies the
 // re-check rule. It is for calls that never wait: options, bind, connect.
