@@ -293,3 +293,12 @@ func checkLinger(name string, d time.Duration) error {
 	}
 	return nil
 }
+
+// asOptions converts a slice of pattern options to plain Options.
+func asOptions[T Option](opts []T) []Option {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
+}
