@@ -2,23 +2,19 @@ package zmq_test
 
 // The matrix's remote sides: sockets of another ZeroMQ implementation in a
 // process of their own, driven over stdin with the protocol of
-// testdata/interop/remote.py (pyzmq, that is libzmq 4.3.4) and
-// testdata/interop/Remote.java (JeroMQ 0.3.6). Our side is the engine under
-// test (ZMQ_ENGINE).
+// testdata/interop/remote.py (pyzmq, that is libzmq 4.3.4; see
+// interop_pyzmq_test.go) and testdata/interop/Remote.java (JeroMQ 0.3.6; see
+// interop_jeromq_test.go).
 
 import (
 	"bufio"
 	"context"
 	"encoding/hex"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -277,115 +273,4 @@ func (e *remoteEnd) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	e.h.do(e.t, ctx, "close", e.name)
-}
-
-// ---------------------------------------------------------------- pyzmq
-
-// remoteKindsPyzmq are the socket kinds remote.py makes.
-var remoteKindsPyzmq = []string{"PUSH", "PULL", "PAIR", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB", "XPUB", "XSUB"}
-
-// startPyzmqHost starts remote.py, or skips t without pyzmq.
-func startPyzmqHost(t *testing.T) *remoteHost {
-	t.Helper()
-	requirePyModules(t, "zmq")
-	script, err := filepath.Abs(filepath.Join("testdata", "interop", "remote.py"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startRemote(t, "pyzmq", remoteKindsPyzmq, true, interopPython, script)
-}
-
-// mxApplicable reports whether row has a case where the remote side,
-// which makes sockets of kinds, plays one end and our side the other.
-func mxApplicable(row mxRow, kinds []string) bool {
-	return slices.Contains(kinds, row.ka) || slices.Contains(kinds, row.kb)
-}
-
-// TestInteropMatrixPyzmq runs the matrix against libzmq 4.3.4 in Python:
-// every row whose socket kinds pyzmq has (not our Req and Rep), with
-// pyzmq on either end, over tcp and ipc, each end binding.
-func TestInteropMatrixPyzmq(t *testing.T) {
-	ours := localSide{engineUnderTest(t)}
-	for _, row := range mxRows {
-		t.Run(row.name, func(t *testing.T) {
-			if !mxApplicable(row, remoteKindsPyzmq) {
-				t.Skipf("not applicable: pyzmq has neither %s nor %s", row.ka, row.kb)
-			}
-			runMatrix(t, row, ours, startPyzmqHost(t), []string{"tcp", "ipc"})
-		})
-	}
-}
-
-// ---------------------------------------------------------------- JeroMQ
-
-const interopJeroMQJar = "/usr/share/java/jeromq-0.3.6.jar"
-
-// remoteKindsJeroMQ are the socket kinds the JeroMQ host takes part with.
-var remoteKindsJeroMQ = []string{"PUSH", "PULL", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB"}
-
-var jeromqBuild struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// startJeroMQHost compiles Remote.java (once per test binary) and starts
-// it, or skips t when java, javac or JeroMQ 0.3.6 is missing.
-func startJeroMQHost(t *testing.T) *remoteHost {
-	t.Helper()
-	for _, tool := range []string{"java", "javac"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("interop: no %s on PATH (install Debian's default-jdk-headless): %v", tool, err)
-		}
-	}
-	if _, err := os.Stat(interopJeroMQJar); err != nil {
-		t.Skipf("interop: no JeroMQ 0.3.6 (install Debian's libjeromq-java): %v", err)
-	}
-	jeromqBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "zmq-jeromq")
-		if err != nil {
-			jeromqBuild.err = err
-			return
-		}
-		jeromqBuild.dir = dir
-		src := filepath.Join("testdata", "interop", "Remote.java")
-		if out, err := exec.Command("javac", "-cp", interopJeroMQJar, "-d", dir, src).CombinedOutput(); err != nil {
-			jeromqBuild.err = fmt.Errorf("javac %s: %v\n%s", src, err, out)
-		}
-	})
-	if jeromqBuild.err != nil {
-		t.Fatal(jeromqBuild.err)
-	}
-	cp := interopJeroMQJar + string(filepath.ListSeparator) + jeromqBuild.dir
-	return startRemote(t, "jeromq", remoteKindsJeroMQ, false, "java", "-cp", cp, "Remote")
-}
-
-// mxRowsJeroMQ are the rows played against JeroMQ: the patterns JeroMQ
-// 0.3.6 shares with us over ZMTP/2.0. Rows that wait for a handshake
-// event are left out, as JeroMQ 0.3.6 reports none.
-var mxRowsJeroMQ = []string{
-	"PUSH-PULL", "REQ-REP", "Req-REP", "REQ-Rep", "DEALER-REP", "REQ-ROUTER", "Req-ROUTER",
-	"DEALER-ROUTER", "DEALER-DEALER", "PUB-SUB",
-}
-
-// TestInteropMatrixJeroMQ runs the rows of mxRowsJeroMQ against JeroMQ
-// 0.3.6, which speaks ZMTP/2.0, over tcp (its ipc is tcp underneath).
-// libzmq 4.3.4 drops a ZMTP/2.0 connection when its handshake interval
-// (30 s) runs out, even after a good handshake (libzmq#4106): each case
-// here lasts far less, so that the libzmq engine's cases never see it.
-func TestInteropMatrixJeroMQ(t *testing.T) {
-	ours := localSide{engineUnderTest(t)}
-	rows := make(map[string]mxRow)
-	for _, r := range mxRows {
-		rows[r.name] = r
-	}
-	for _, name := range mxRowsJeroMQ {
-		row, ok := rows[name]
-		if !ok {
-			t.Fatalf("no matrix row %q", name)
-		}
-		t.Run(row.name, func(t *testing.T) {
-			runMatrix(t, row, ours, startJeroMQHost(t), []string{"tcp"})
-		})
-	}
 }
