@@ -72,7 +72,7 @@ var mxRowsJeroMQ = []string{
 // (30 s) runs out, even after a good handshake (libzmq#4106): each case
 // here lasts far less, so that the libzmq engine's cases never see it.
 func TestInteropMatrixJeroMQ(t *testing.T) {
-	ours := localSide{engineUnderTest(t)}
+	ours, host := localSide{engineUnderTest(t)}, startJeroMQHost(t)
 	rows := make(map[string]mxRow)
 	for _, r := range mxRows {
 		rows[r.name] = r
@@ -83,7 +83,7 @@ func TestInteropMatrixJeroMQ(t *testing.T) {
 			t.Fatalf("no matrix row %q", name)
 		}
 		t.Run(row.name, func(t *testing.T) {
-			runMatrix(t, row, ours, startJeroMQHost(t), []string{"tcp"})
+			runMatrix(t, row, ours, host, []string{"tcp"})
 		})
 	}
 }

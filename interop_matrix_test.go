@@ -255,6 +255,7 @@ func TestInteropMatrixEngines(t *testing.T) {
 
 // mxBig is a 1 MiB frame whose bytes depend on their offset, so that a
 // frame cut, padded or reassembled out of order does not compare equal.
+// The remote hosts know the pattern too (remote.py's docstring).
 var mxBig = func() []byte {
 	b := make([]byte, 1<<20)
 	for i := range b {

@@ -32,13 +32,13 @@ func mxApplicable(row mxRow, kinds []string) bool {
 // every row whose socket kinds pyzmq has (not our Req and Rep), with
 // pyzmq on either end, over tcp and ipc, each end binding.
 func TestInteropMatrixPyzmq(t *testing.T) {
-	ours := localSide{engineUnderTest(t)}
+	ours, host := localSide{engineUnderTest(t)}, startPyzmqHost(t)
 	for _, row := range mxRows {
 		t.Run(row.name, func(t *testing.T) {
 			if !mxApplicable(row, remoteKindsPyzmq) {
 				t.Skipf("not applicable: pyzmq has neither %s nor %s", row.ka, row.kb)
 			}
-			runMatrix(t, row, ours, startPyzmqHost(t), []string{"tcp", "ipc"})
+			runMatrix(t, row, ours, host, []string{"tcp", "ipc"})
 		})
 	}
 }

@@ -8,6 +8,7 @@ package zmq_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"io"
@@ -21,8 +22,8 @@ import (
 	"github.com/zmqx/zmq"
 )
 
-// remoteHost is a running remote.py or Remote.java: one process per row
-// of the matrix, whose cases open and close sockets in it in turn.
+// remoteHost is a running remote.py or Remote.java: one process for a
+// whole matrix, whose cases open and close sockets in it in turn.
 type remoteHost struct {
 	name     string
 	kinds    []string // the socket kinds it makes
@@ -178,12 +179,22 @@ func (e *remoteEnd) send(frames ...[]byte) {
 	e.t.Helper()
 	words := make([]string, len(frames))
 	for i, f := range frames {
-		words[i] = "-"
-		if len(f) > 0 {
-			words[i] = hex.EncodeToString(f)
-		}
+		words[i] = remoteFrameWord(f)
 	}
 	e.do("send", words...)
+}
+
+// remoteFrameWord writes a frame as the remote protocol does: hex, "-"
+// when empty, "*N" when it is the first N bytes of mxBig, the pattern the
+// hosts make themselves (so a 1 MiB frame is not 2 MiB of hex each way).
+func remoteFrameWord(f []byte) string {
+	switch {
+	case len(f) == 0:
+		return "-"
+	case len(f) > 64 && len(f) <= len(mxBig) && bytes.Equal(f, mxBig[:len(f)]):
+		return "*" + strconv.Itoa(len(f))
+	}
+	return hex.EncodeToString(f)
 }
 
 func (e *remoteEnd) recv() [][]byte {
@@ -209,6 +220,14 @@ func (e *remoteEnd) frames(words []string) [][]byte {
 	for i, w := range words {
 		if w == "-" {
 			out[i] = []byte{}
+			continue
+		}
+		if n, ok := strings.CutPrefix(w, "*"); ok {
+			size, err := strconv.Atoi(n)
+			if err != nil || size < 0 || size > len(mxBig) {
+				e.t.Fatalf("%s: frame %d: bad pattern length %q", e, i, w)
+			}
+			out[i] = mxBig[:size:size]
 			continue
 		}
 		f, err := hex.DecodeString(w)

@@ -1,6 +1,7 @@
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import org.zeromq.ZMQ;
 /**
  * A host of JeroMQ sockets driven line by line from stdin, with the protocol
  * of testdata/interop/remote.py (read its docstring): "SEQ VERB NAME ARG..."
- * in, "SEQ ok [WORD...]" or "SEQ err REASON" out. JeroMQ 0.3.6 speaks
+ * in, "SEQ ok [WORD...]" or "SEQ err REASON" out, frames in hex or as a
+ * length of the test pattern. JeroMQ 0.3.6 speaks
  * ZMTP/2.0 and has no handshake events, so "event" always fails, and it
  * binds tcp only ("bind NAME tcp://127.0.0.1:*" picks a free port).
  *
@@ -213,9 +215,29 @@ public class Remote {
         }
     }
 
+    static final int PATTERN_MAX = 1 << 20;
+    static byte[] pattern;
+
+    /** The first n bytes of remote.py's test pattern. */
+    static byte[] pattern(int n) {
+        if (n < 0 || n > PATTERN_MAX) {
+            throw new IllegalArgumentException("pattern of " + n + " bytes: at most " + PATTERN_MAX);
+        }
+        if (pattern == null) {
+            pattern = new byte[PATTERN_MAX];
+            for (int i = 0; i < PATTERN_MAX; i++) {
+                pattern[i] = (byte) (7 * i + (i >> 12));
+            }
+        }
+        return Arrays.copyOf(pattern, n);
+    }
+
     static byte[] fromHex(String h) {
         if (h.equals("-")) {
             return new byte[0];
+        }
+        if (h.startsWith("*")) {
+            return pattern(Integer.parseInt(h.substring(1)));
         }
         byte[] b = new byte[h.length() / 2];
         for (int i = 0; i < b.length; i++) {
@@ -233,6 +255,9 @@ public class Remote {
     static String toHex(byte[] b) {
         if (b.length == 0) {
             return "-";
+        }
+        if (b.length > 64 && b.length <= PATTERN_MAX && Arrays.equals(b, pattern(b.length))) {
+            return "*" + b.length;
         }
         char[] c = new char[2 * b.length];
         for (int i = 0; i < b.length; i++) {

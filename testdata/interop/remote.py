@@ -9,7 +9,11 @@ Each command is one line, "SEQ VERB NAME ARG...", and gets exactly one
 answer line, "SEQ ok [WORD...]" or "SEQ err REASON". SEQ lets the driver
 skip the late answer of a command it gave up on. NAME names a socket; each
 socket has a context of its own, so that closing it frees its endpoints at
-once, as if a process had exited. A frame is written in hex, "-" when empty.
+once, as if a process had exited. A frame is written in hex, "-" when empty,
+or "*N" for the first N bytes of the test pattern, byte i being
+(7*i + i//4096) mod 256, N up to 1 MiB: answers write a frame longer than 64
+bytes that way when it is one, so that large frames cross stdin and stdout
+as a few bytes.
 
   new NAME TYPE [id=HEX] [mandatory=1] [monitor=1]
                         create a socket of TYPE (PUSH, ROUTER, ...) with a
@@ -120,11 +124,28 @@ class Sock:
         return self.flood_count
 
 
+PATTERN_MAX = 1 << 20
+_pattern = []
+
+
+def pattern(n):
+    """The first n bytes of the test pattern."""
+    if not 0 <= n <= PATTERN_MAX:
+        raise ValueError("pattern of %d bytes: at most %d" % (n, PATTERN_MAX))
+    if not _pattern:
+        _pattern.append(bytes((7 * i + (i >> 12)) & 0xFF for i in range(PATTERN_MAX)))
+    return _pattern[0][:n]
+
+
 def frame_out(f):
+    if len(f) > 64 and len(f) <= PATTERN_MAX and f == pattern(len(f)):
+        return "*%d" % len(f)
     return f.hex() if f else "-"
 
 
 def frame_in(word):
+    if word.startswith("*"):
+        return pattern(int(word[1:]))
     return b"" if word == "-" else bytes.fromhex(word)
 
 
