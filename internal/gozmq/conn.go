@@ -85,15 +85,28 @@ func signalChan(ch chan struct{}) {
 	}
 }
 
-// handshakeConfig describes this side for zmtp.Handshake. The security
-// mechanism goes in Config.Mechanism (nil: NULL) when it is wired in.
-func (s *Socket) handshakeConfigLocked() *zmtp.Config {
-	cfg := &zmtp.Config{SocketType: zmtp.SocketType(s.typ)}
+// handshakeConfigLocked describes this side for zmtp.Handshake: its
+// security mechanism, and on a side that authenticates its peers, a ZAP
+// callback that asks the engine's handler, bounded by deadline (zero: no
+// bound) and by the connection's end.
+func (c *conn) handshakeConfigLocked(deadline time.Time) *zmtp.Config {
+	s := c.s
+	cfg := &zmtp.Config{
+		SocketType:  zmtp.SocketType(s.typ),
+		Mechanism:   s.mechanismLocked(),
+		ZAPDomain:   string(s.opts.bytes[engine.OptZAPDomain]),
+		PeerAddress: peerAddress(c.nc),
+	}
 	if id := s.opts.bytes[engine.OptRoutingID]; len(id) > 0 {
 		cfg.Identity = append([]byte(nil), id...)
 	}
 	if n := s.opts.ints[engine.OptMaxMsgSize]; n > 0 {
 		cfg.MaxMessageSize = n
+	}
+	if s.authenticatesLocked() {
+		cfg.ZAP = func(req zmtp.ZAPRequest) (zmtp.ZAPReply, error) {
+			return s.askZAP(req, deadline, c.done)
+		}
 	}
 	return cfg
 }
@@ -111,17 +124,23 @@ func (e *stopError) Unwrap() error { return e.err }
 func (c *conn) run(keep *pipe) (bool, error) {
 	s := c.s
 	s.mu.Lock()
-	cfg := s.handshakeConfigLocked()
-	ivl := s.opts.int(engine.OptHandshakeIvl)
-	s.mu.Unlock()
-	if ivl > 0 {
-		c.nc.SetDeadline(time.Now().Add(time.Duration(ivl) * time.Millisecond))
+	var deadline time.Time
+	if ivl := s.opts.int(engine.OptHandshakeIvl); ivl > 0 {
+		deadline = time.Now().Add(time.Duration(ivl) * time.Millisecond)
 	}
+	cfg := c.handshakeConfigLocked(deadline)
+	s.mu.Unlock()
+	c.nc.SetDeadline(deadline)
 	sess, err := zmtp.Handshake(c.nc, cfg)
 	if err != nil {
+		err = c.handshakeFailed(err)
+		var nh *noHandlerError
+		if errors.As(err, &nh) {
+			c.idleUntil(deadline)
+		}
 		c.close()
 		c.forget()
-		return false, c.handshakeFailed(err)
+		return false, err
 	}
 	c.nc.SetDeadline(time.Time{})
 	c.sess = sess
@@ -193,6 +212,23 @@ func (c *conn) forget() {
 		delete(c.listener.conns, c)
 	}
 	c.s.mu.Unlock()
+}
+
+// idleUntil keeps a connection whose handshake found no ZAP handler open
+// and silent until the handshake deadline, as libzmq does: its client
+// learns of the refusal at the server's handshake interval, not at once,
+// so it does not retry at its reconnect interval. Without a deadline it
+// returns at once.
+func (c *conn) idleUntil(deadline time.Time) {
+	if deadline.IsZero() {
+		return
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.done:
+	}
 }
 
 // handshakeFailed reports a failed handshake to the monitor and returns
