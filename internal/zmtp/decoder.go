@@ -164,7 +164,7 @@ func (d *Decoder) tooLarge(size uint64) error {
 // body returns the size octets after a header of hdr octets, and consumes
 // header and body.
 func (d *Decoder) body(hdr, size int) ([]byte, error) {
-	if hdr+size <= len(d.buf) {
+	if size <= len(d.buf)-hdr { // not hdr+size, which a peer's size can overflow
 		if err := d.fill(hdr + size); err != nil {
 			return nil, err
 		}
