@@ -180,6 +180,12 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	err = c.read()
 	c.close()
 	wg.Wait()
+	var pe *zmtp.ProtocolError
+	if errors.As(err, &pe) && isSealError(cfg.Mechanism, pe.Code) {
+		// libzmq reports a MESSAGE that does not open as a failed
+		// handshake, even after the handshake, then the disconnection.
+		s.emit(engine.EventHandshakeFailedProtocol, c.endpoint, uint32(pe.Code))
+	}
 
 	s.mu.Lock()
 	p.out.setReadable(nil)
@@ -197,11 +203,24 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	if !closed {
 		s.emit(engine.EventDisconnected, c.endpoint, c.fd)
 	}
-	var pe *zmtp.ProtocolError
-	if errors.As(err, &pe) {
+	if pe != nil {
 		return true, &stopError{err}
 	}
 	return true, err
+}
+
+// isSealError reports whether code is one that an encrypting mechanism's
+// frames fail with: a MESSAGE that is not one, too short, replayed or
+// reordered, or whose box does not open.
+func isSealError(m zmtp.Mechanism, code zmtp.ProtocolErrorCode) bool {
+	if m.Name() != "CURVE" {
+		return false
+	}
+	switch code {
+	case zmtp.CodeUnexpectedCommand, zmtp.CodeMalformedMessage, zmtp.CodeInvalidSequence, zmtp.CodeCryptographic:
+		return true
+	}
+	return false
 }
 
 // forget removes c from its socket's and its listener's connections.

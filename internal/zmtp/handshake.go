@@ -33,7 +33,8 @@ type Config struct {
 	// makes NULL authenticate too, and refuses ZMTP/2.0 peers.
 	ZAPDomain string
 	// PeerAddress is the address reported to ZAP. Default: the IP of the
-	// connection's remote TCP address, or the String of another address.
+	// connection's remote TCP address; empty for a Unix socket, as libzmq
+	// reports ipc peers; the String of any other address.
 	PeerAddress string
 	// ReadBufferSize is the decoder's buffer size; default (0) 64 KiB.
 	// Sizes under 64 octets are raised to 64.
@@ -344,7 +345,8 @@ func (cfg *Config) validate(m Mechanism) ([]byte, error) {
 }
 
 // remoteAddress returns what ZAP is told of the peer's address: the IP of
-// a TCP peer (as libzmq reports it, without the port), else the address.
+// a TCP peer (as libzmq reports it, without the port), nothing for a Unix
+// socket peer (libzmq has no address for one), else the address.
 func remoteAddress(conn io.ReadWriter) string {
 	c, ok := conn.(interface{ RemoteAddr() net.Addr })
 	if !ok {
@@ -358,6 +360,8 @@ func remoteAddress(conn io.ReadWriter) string {
 			return ""
 		}
 		return a.IP.String()
+	case *net.UnixAddr:
+		return ""
 	default:
 		return a.String()
 	}
