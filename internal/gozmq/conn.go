@@ -28,6 +28,7 @@ type conn struct {
 	nc       net.Conn
 	endpoint string
 	fd       uint32
+	peerAddr string    // the peer's address, as libzmq reports it
 	listener *listener // the listener that accepted it, if any
 
 	p    *pipe
@@ -49,7 +50,7 @@ type conn struct {
 // lingering after its close (nc is then closed).
 func (s *Socket) newConn(nc net.Conn, endpoint string, l *listener) *conn {
 	c := &conn{
-		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc),
+		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc), peerAddr: peerAddress(nc),
 		wake:     make(chan struct{}, 1),
 		room:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -95,7 +96,7 @@ func (c *conn) handshakeConfigLocked(deadline time.Time) *zmtp.Config {
 		SocketType:  zmtp.SocketType(s.typ),
 		Mechanism:   s.mechanismLocked(),
 		ZAPDomain:   string(s.opts.bytes[engine.OptZAPDomain]),
-		PeerAddress: peerAddress(c.nc),
+		PeerAddress: c.peerAddr,
 	}
 	if id := s.opts.bytes[engine.OptRoutingID]; len(id) > 0 {
 		cfg.Identity = append([]byte(nil), id...)
@@ -289,7 +290,7 @@ func (c *conn) read() error {
 	var props *engine.Properties
 	if meta {
 		userID = c.sess.UserID
-		peerAddr = peerAddress(c.nc)
+		peerAddr = c.peerAddr
 		props = sessionProperties(c.sess)
 	}
 	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
@@ -573,11 +574,15 @@ func sessionProperties(sess *zmtp.Session) *engine.Properties {
 	return engine.NewProperties(names, values)
 }
 
-// peerAddress is the Peer-Address property libzmq gives messages: the
-// remote IP for tcp, empty for ipc.
+// peerAddress is the address libzmq gives ZAP and messages (Peer-Address)
+// for a peer: the remote IP for tcp; for ipc, the peer's credentials where
+// libzmq reads them (see ipcPeerAddress).
 func peerAddress(nc net.Conn) string {
-	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		return ta.IP.String()
+	switch a := nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.String()
+	case *net.UnixAddr:
+		return ipcPeerAddress(nc)
 	}
 	return ""
 }
