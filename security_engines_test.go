@@ -130,6 +130,8 @@ func TestSecurityAcrossEngines(t *testing.T) {
 						ep := bind(t, router, transport)
 						dealer := must[*zmq.Socket](t)(cf.NewSocket(zmq.DEALER, mech.client(outcome.name),
 							zmq.WithReconnectInterval(time.Second)))
+						cmon := must[*zmq.Monitor](t)(dealer.Monitor(securityEvents))
+						t.Cleanup(func() { cmon.Close() })
 						if err := dealer.Connect(ep); err != nil {
 							t.Fatal(err)
 						}
@@ -138,6 +140,12 @@ func TestSecurityAcrossEngines(t *testing.T) {
 						}
 						if ev := firstEvent(t, mon); !outcome.want(ev) {
 							t.Fatalf("server on %s: %v, want %s", serverEngine, ev, outcome.name)
+						}
+						if outcome.name == "refused" || outcome.name == "admitted" {
+							// The client learns the same outcome.
+							if ev := firstEvent(t, cmon); !outcome.want(ev) {
+								t.Fatalf("client on %s: %v, want %s", otherEngine(serverEngine), ev, outcome.name)
+							}
 						}
 						if outcome.name != "admitted" {
 							if m, err := router.Recv(testCtx(t, 100*time.Millisecond)); err == nil {

@@ -285,3 +285,16 @@ func TestPeerVersionsAndIgnoredOctets(t *testing.T) {
 		}
 	}
 }
+
+// A PLAIN server refuses a client with ERROR spelt as libzmq's PLAIN spells
+// it: the only form a libzmq PLAIN client reads as a refusal.
+func TestPlainRefusalIsSpeltAsLibzmqs(t *testing.T) {
+	c := &scriptConn{peer: wire(signature(0), plainGreet31, helloAdmin)}
+	_, err := Handshake(c, &Config{SocketType: Rep, Mechanism: PlainServer{}, ZAP: refuseWith(400)})
+	if !isAuth(400, false)(err) {
+		t.Fatalf("got %v, want our refusal with 400", err)
+	}
+	if want := wire(signature(0), plainGreet31, "04 09 5e", lit("RROR"), "03", lit("400")); !bytes.Equal(c.out.Bytes(), want) {
+		t.Errorf("we sent\n%x\nlibzmq sends\n%x", c.out.Bytes(), want)
+	}
+}

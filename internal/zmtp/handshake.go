@@ -173,10 +173,14 @@ func (h *HandshakeConn) WriteCommand(body []byte) error {
 	return nil
 }
 
-// libzmqZAPError is how libzmq 4.3.4's PLAIN and CURVE servers start the
-// ERROR they send on a ZAP refusal: a C escape slip makes the name-length
-// octet and the E one octet, 0x5E, so the name reads "^RROR". It is read as
-// ERROR, so that such a refusal reports its status like any other.
+// libzmqZAPError is how libzmq's PLAIN mechanism (4.3.4, and every
+// release since) spells ERROR, on both sides: a C escape slip makes the
+// name-length octet and the E one octet, 0x5E, so the name reads "^RROR".
+// Its PLAIN server refuses a client with it, and its PLAIN client takes
+// nothing else for a refusal (a well-formed ERROR is an unexpected
+// command to it). So it is read as ERROR from any peer, and a PLAIN
+// server sends it (see Authenticate). libzmq's NULL and CURVE spell ERROR
+// right.
 var libzmqZAPError = []byte("\x5eRROR")
 
 // ReadCommand reads the peer's next command. A data frame is a protocol
@@ -269,8 +273,10 @@ func (h *HandshakeConn) checkPeerType(t SocketType, named bool) error {
 // mechanism's name and the credentials the peer presented. On 200 it
 // records the user id and metadata in the session. On 400 or 500 it sends
 // the peer ERROR with the status as reason (on 300 it sends nothing, as
-// libzmq does) and returns an *AuthError. Without a ZAP callback it
-// returns ErrNoAuthenticator: nobody is admitted.
+// libzmq does) and returns an *AuthError; under PLAIN the ERROR is spelt
+// as libzmq's PLAIN spells it (libzmqZAPError), the only form libzmq's
+// PLAIN clients understand. Without a ZAP callback it returns
+// ErrNoAuthenticator: nobody is admitted.
 func (h *HandshakeConn) Authenticate(mechanism string, credentials ...[]byte) error {
 	if h.cfg.ZAP == nil {
 		return fmt.Errorf("%w (mechanism %s, ZAP domain %q)", ErrNoAuthenticator, mechanism, h.cfg.ZAPDomain)
@@ -297,7 +303,15 @@ func (h *HandshakeConn) Authenticate(mechanism string, credentials ...[]byte) er
 	case 300:
 	case 400, 500:
 		status := strconv.Itoa(reply.Status)
-		_ = h.WriteCommand(CommandBody(CmdError, []byte{byte(len(status))}, []byte(status)))
+		reason := []byte{byte(len(status))}
+		if mechanism == "PLAIN" {
+			h.out = appendHeader(h.out, flagCommand, len(libzmqZAPError)+1+len(status))
+			h.write(libzmqZAPError)
+			h.write(reason)
+			h.write([]byte(status))
+		} else {
+			_ = h.WriteCommand(CommandBody(CmdError, reason, []byte(status)))
+		}
 		_ = h.flush() // the refusal stands even if the peer is gone
 	default:
 		return fmt.Errorf("zmtp: ZAP callback returned status %d, want 200, 300, 400 or 500", reply.Status)
