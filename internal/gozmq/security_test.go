@@ -525,7 +525,8 @@ func TestCurveServerDropsReplays(t *testing.T) {
 }
 
 // Before a valid INITIATE, a CURVE server has asked no handler and made no
-// pipe, whatever the number of clients that sent HELLO.
+// pipe, whatever the number of clients that sent HELLO, and each such
+// client costs it little memory.
 func TestCurveServerKeepsNothingBeforeInitiate(t *testing.T) {
 	e := newEngine(t)
 	h := zapHandler(t, e)
@@ -533,6 +534,8 @@ func TestCurveServerKeepsNothingBeforeInitiate(t *testing.T) {
 	srv := newSock(t, e, engine.PULL, curveServerOpts(kp)...)
 	ep := bindAny(t, srv, "tcp")
 	const clients = 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	for range clients {
 		nc, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
 		if err != nil {
@@ -560,6 +563,13 @@ func TestCurveServerKeepsNothingBeforeInitiate(t *testing.T) {
 		if _, err := ioReadFull(nc, buf); err != nil {
 			t.Fatalf("no WELCOME: %v", err)
 		}
+	}
+	runtime.ReadMemStats(&after)
+	// Both sides of every connection are in this process; the server's
+	// read buffer alone would be 64 KiB a connection if it took its full
+	// size before the handshake is done.
+	if per := (after.TotalAlloc - before.TotalAlloc) / clients; per > 32<<10 {
+		t.Errorf("%d octets allocated per connection that sent HELLO, want under 32 KiB", per)
 	}
 	srv.mu.Lock()
 	pipes := len(srv.pipes)

@@ -36,8 +36,10 @@ type Config struct {
 	// connection's remote TCP address; empty for a Unix socket, as libzmq
 	// reports ipc peers; the String of any other address.
 	PeerAddress string
-	// ReadBufferSize is the decoder's buffer size; default (0) 64 KiB.
-	// Sizes under 64 octets are raised to 64.
+	// ReadBufferSize is the decoder's buffer size after the handshake;
+	// default (0) 64 KiB. Sizes under 64 octets are raised to 64. During
+	// the handshake the buffer is 1 KiB, so that a peer that connects and
+	// stalls costs little.
 	ReadBufferSize int
 	// MaxMessageSize refuses messages (all frames together) and commands
 	// larger than this many octets; default (0) no limit.
@@ -86,7 +88,7 @@ func Handshake(conn io.ReadWriter, cfg *Config) (*Session, error) {
 	if h.peerAddress == "" {
 		h.peerAddress = remoteAddress(conn)
 	}
-	h.dec = NewDecoder(conn, ZMTP31, cfg.ReadBufferSize, cfg.MaxMessageSize)
+	h.dec = NewDecoder(conn, ZMTP31, handshakeBufferSize, cfg.MaxMessageSize)
 	// A failed write does not stop the reads: the peer may have refused us
 	// with an ERROR that is already on its way, and that is the better
 	// report. The write error is returned at the end if nothing else is.
@@ -126,6 +128,11 @@ func (h *HandshakeConn) run() (*Session, error) {
 		return nil, err
 	}
 	h.dec.cipher = cipher
+	size := h.cfg.ReadBufferSize
+	if size == 0 {
+		size = DefaultReadBufferSize
+	}
+	h.dec.setBufferSize(size)
 	s.Decoder = h.dec
 	s.Encoder = &Encoder{version: v, cipher: cipher}
 	return s, nil
