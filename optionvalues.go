@@ -113,18 +113,6 @@ func orNil(b []byte) []byte {
 	return b
 }
 
-// unsetCurveKey is how both engines read back a CURVE key never set: the
-// Z85 text of 32 zero octets, as libzmq gives it.
-const unsetCurveKey = "0000000000000000000000000000000000000000"
-
-// curveKeyText returns a CURVE key read back, "" for one never set.
-func curveKeyText(v engine.Value) string {
-	if string(v.Bytes) == unsetCurveKey {
-		return ""
-	}
-	return string(v.Bytes)
-}
-
 // readBacks covers every engine option a With function sets, but the
 // secret ones and subscriptions.
 var readBacks = []readBack{
@@ -164,8 +152,8 @@ var readBacks = []readBack{
 	{engine.OptMessageProperties, engine.Value{}, func(o *OptionValues, v engine.Value) { o.MessageProperties = splitNames(v.Bytes) }},
 	{engine.OptZAPDomain, engine.Value{}, func(o *OptionValues, v engine.Value) { o.ZAPDomain = string(v.Bytes) }},
 	{engine.OptCurveServer, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurveServer = v.Int != 0 }},
-	{engine.OptCurveServerKey, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurveServerKey = curveKeyText(v) }},
-	{engine.OptCurvePublicKey, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurvePublicKey = curveKeyText(v) }},
+	{engine.OptCurveServerKey, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurveServerKey = string(v.Bytes) }},
+	{engine.OptCurvePublicKey, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurvePublicKey = string(v.Bytes) }},
 	{engine.OptPlainServer, engine.Value{}, func(o *OptionValues, v engine.Value) { o.PlainServer = v.Int != 0 }},
 	{engine.OptPlainUsername, engine.Value{}, func(o *OptionValues, v engine.Value) { o.PlainUsername = string(v.Bytes) }},
 	{engine.OptInvertMatching, engine.Value{}, func(o *OptionValues, v engine.Value) { o.InvertMatching = v.Int != 0 }},

@@ -107,8 +107,8 @@ func parseCurveKey(b []byte) (curve.Key, bool) {
 }
 
 // securityOptionLocked reads a security option back as libzmq does: the
-// server flags are true only for their own mechanism, keys come in Z85
-// (all zeros when unset).
+// server flags are true only for their own mechanism, keys come in Z85.
+// A key never set reads back empty, as the libzmq engine reports it.
 func (s *Socket) securityOptionLocked(o engine.Option) engine.Value {
 	sec := &s.opts.sec
 	switch o {
@@ -117,13 +117,21 @@ func (s *Socket) securityOptionLocked(o engine.Option) engine.Value {
 	case engine.OptCurveServer:
 		return engine.Bool(sec.asServer && sec.mechanism == mechCurve)
 	case engine.OptCurvePublicKey:
-		return engine.Bytes([]byte(sec.curvePublic.Z85()))
+		return keyValue(&sec.curvePublic)
 	case engine.OptCurveSecretKey:
-		return engine.Bytes([]byte(sec.curveSecret.Z85()))
+		return keyValue(&sec.curveSecret)
 	case engine.OptCurveServerKey:
-		return engine.Bytes([]byte(sec.curveServer.Z85()))
+		return keyValue(&sec.curveServer)
 	}
 	return engine.Bytes(append([]byte(nil), s.opts.bytes[o]...))
+}
+
+// keyValue returns a key in Z85, or nothing for the zero key (not set).
+func keyValue(k *curve.Key) engine.Value {
+	if *k == (curve.Key{}) {
+		return engine.Value{}
+	}
+	return engine.Bytes([]byte(k.Z85()))
 }
 
 // authenticates reports whether a handshake of s asks a ZAP handler: a
