@@ -3,8 +3,11 @@ package zmq_test
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -97,21 +100,45 @@ func hostileClients(t *testing.T, f *zmq.Factory) {
 		t.Fatal(err)
 	}
 
-	attacks := [][]byte{
-		append(bytes.Clone(greeting), garbage...),                     // garbage after the greeting
-		append(bytes.Clone(greeting), hello()[:60]...),                // a HELLO cut short (the server waits, then drops it)
-		append(append(bytes.Clone(greeting), hello()...), hello()...), // HELLO twice
-		first.out.Bytes(), // the whole handshake replayed
+	attacks := []struct {
+		name string
+		data []byte
+	}{
+		{"garbage after the greeting", append(bytes.Clone(greeting), garbage...)},
+		{"a HELLO cut short", append(bytes.Clone(greeting), hello()[:60]...)}, // dropped at the handshake interval
+		{"HELLO twice", append(append(bytes.Clone(greeting), hello()...), hello()...)},
+		{"the whole handshake replayed", first.out.Bytes()},
 	}
-	for _, b := range attacks {
-		if _, err := dial().Write(b); err != nil {
+	conns := map[string]net.Conn{}
+	for _, a := range attacks {
+		nc := dial()
+		if _, err := nc.Write(a.data); err != nil {
 			t.Fatal(err)
 		}
+		conns[a.name] = nc
 	}
-	// One failure per attack, and one for the replayed MESSAGE.
-	for i := range len(attacks) + 1 {
-		if _, err := mon.Recv(testCtx(t, 10*time.Second)); err != nil {
-			t.Fatalf("failure event %d of %d: %v", i+1, len(attacks)+1, err)
+	// The server drops every one of them. (Not every drop is a monitor
+	// event: libzmq reports none for a frame whose declared size it
+	// cannot allocate, which random garbage may declare.)
+	for name, nc := range conns {
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, nc); err != nil && !isConnReset(err) {
+			t.Fatalf("%s: the server did not drop the connection: %v", name, err)
+		}
+	}
+	// The replayed MESSAGE is refused as out of sequence. (The go engine
+	// then drops that connection, as libzmq 4.3.4 does without a monitor;
+	// with one attached, libzmq stops reading the connection instead, it
+	// seems because sending the event leaves errno at EAGAIN, which it
+	// takes for a full pipe.)
+	for {
+		ev, err := mon.Recv(testCtx(t, 10*time.Second))
+		if err != nil {
+			t.Fatalf("no out-of-sequence event for the replayed MESSAGE: %v", err)
+		}
+		t.Logf("server: %v", ev)
+		if ev.Type == zmq.EventHandshakeFailedProtocol && errors.Is(ev.Err(), zmq.ProtocolError(zmtp.CodeInvalidSequence)) {
+			break
 		}
 	}
 
@@ -137,3 +164,7 @@ func hostileClients(t *testing.T, f *zmq.Factory) {
 		t.Fatalf("delivered %v, want the replayed MESSAGE once and the legitimate one", got)
 	}
 }
+
+// isConnReset reports a connection the peer reset rather than closed: a
+// server that closes with unread input resets it.
+func isConnReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
