@@ -653,3 +653,30 @@ func TestCurveHeartbeatsAndSubscriptions(t *testing.T) {
 		}
 	}
 }
+
+// A REP bound as the ZAP handler works too: the request's envelope is its
+// empty delimiter frame, as libzmq sends it to a REP.
+func TestZAPHandlerMayBeARep(t *testing.T) {
+	e := newEngine(t)
+	h := newSock(t, e, engine.REP)
+	if _, err := h.Bind(zapEndpoint); err != nil {
+		t.Fatal(err)
+	}
+	srv := newSock(t, e, engine.PULL, opt(engine.OptPlainServer, engine.Int(1)), opt(engine.OptMessageMetadata, engine.Int(1)))
+	ep := bindAny(t, srv, "tcp")
+	push := newSock(t, e, engine.PUSH, opt(engine.OptPlainUsername, engine.Bytes([]byte("admin"))))
+	connect(t, push, ep)
+	send(t, push, "hello")
+	req := recv(t, h)
+	if want := []string{"1.0", "1", "", "127.0.0.1", "", "PLAIN", "admin", ""}; fmt.Sprintf("%q", req) != fmt.Sprintf("%q", want) {
+		t.Fatalf("REP handler got %q, want %q", req, want)
+	}
+	send(t, h, "1.0", "1", "200", "OK", "admin-user", "")
+	m, err := srv.Recv(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m.Frames[0]) != "hello" || m.UserID != "admin-user" {
+		t.Fatalf("got %q from %q", m.Frames, m.UserID)
+	}
+}
