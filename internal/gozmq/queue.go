@@ -49,6 +49,9 @@ type queue struct {
 	// writerDone: no more messages will come; readerDone: nobody will read,
 	// pushes fail and the contents are gone.
 	writerDone, readerDone bool
+	// lastRing is the size of the ring given back when the queue last
+	// emptied: the next burst takes one as large at once (ring.go).
+	lastRing int
 
 	// readable runs when the queue goes from empty to not empty, or the
 	// writer is done; writable when it goes from full to not full, or the
@@ -131,14 +134,28 @@ func (q *queue) push(m msg, force bool) pushResult {
 
 func (q *queue) growLocked() {
 	size := max(2*len(q.buf), 8)
+	if len(q.buf) == 0 {
+		size = max(size, q.lastRing)
+	}
 	if q.hwm > 0 && size > q.hwm && q.n < q.hwm {
 		size = q.hwm
 	}
-	nb := make([]msg, size)
+	nb := getRing(size)
 	for i := range q.n {
 		nb[i] = q.buf[(q.head+i)%len(q.buf)]
 	}
+	clear(q.buf)
+	putRing(q.buf)
 	q.buf, q.head = nb, 0
+}
+
+// emptiedLocked gives a large ring back once the queue is empty.
+func (q *queue) emptiedLocked() {
+	if q.n == 0 && len(q.buf) > keptRing {
+		q.lastRing = len(q.buf)
+		putRing(q.buf) // every entry was zeroed as it left
+		q.buf, q.head = nil, 0
+	}
 }
 
 func (q *queue) clearLocked() {
@@ -165,9 +182,7 @@ func (q *queue) pop() (m msg, ok, done bool) {
 	q.head = (q.head + 1) % len(q.buf)
 	q.n--
 	q.headSeq++
-	if q.n == 0 && len(q.buf) > 64 {
-		q.buf, q.head = nil, 0 // an idle queue keeps no large ring
-	}
+	q.emptiedLocked()
 	var f func()
 	if wasFull && !q.fullLocked() {
 		f = q.writable
@@ -207,9 +222,7 @@ func (q *queue) discard(first uint64, n int) {
 		q.n--
 		q.headSeq++
 	}
-	if q.n == 0 && len(q.buf) > 64 {
-		q.buf, q.head = nil, 0
-	}
+	q.emptiedLocked()
 	var f func()
 	if wasFull && !q.fullLocked() {
 		f = q.writable
@@ -260,6 +273,7 @@ func (q *queue) closeReader() {
 	}
 	q.readerDone = true
 	q.clearLocked()
+	putRing(q.buf)
 	q.buf = nil
 	f := q.writable
 	q.mu.Unlock()

@@ -60,3 +60,32 @@ func TestQueueDoneAfterWriterCloses(t *testing.T) {
 		t.Fatal("a push after the reader left was accepted")
 	}
 }
+
+// An emptied queue holds no large ring; the next burst gets a ring as
+// large as the last one at once, and the messages come out in order.
+func TestQueueGivesBackItsRingAndTakesOneAsLarge(t *testing.T) {
+	q := newQueue(1000, false)
+	fill := func(n int) {
+		for i := range n {
+			if q.push(msg{frames: [][]byte{{byte(i)}}}, false) != pushed {
+				t.Fatalf("push %d refused", i)
+			}
+		}
+	}
+	fill(700)
+	for i := range 700 {
+		if m, ok, _ := q.pop(); !ok || m.frames[0][0] != byte(i) {
+			t.Fatalf("pop %d: %v %v", i, m.frames, ok)
+		}
+	}
+	if q.buf != nil {
+		t.Fatalf("an empty queue keeps a ring of %d entries", len(q.buf))
+	}
+	fill(1)
+	if len(q.buf) < 700 {
+		t.Fatalf("after a burst of 700, the next ring has %d entries: it will grow again", len(q.buf))
+	}
+	if m, ok, _ := q.pop(); !ok || m.frames[0][0] != 0 {
+		t.Fatalf("pop after the new burst: %v %v", m.frames, ok)
+	}
+}
