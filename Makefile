@@ -59,6 +59,9 @@ test:
 	ZMQ_ENGINE=libzmq $(GO) test $(TESTFLAGS) $(PKGS)
 	@# Every test that is not about one engine runs once more on the other.
 	ZMQ_ENGINE=go $(GO) test $(TESTFLAGS) $(ENGINE_PKGS)
+	@# zmqcat built without cgo, so with the go engine only (and no -race,
+	@# which needs cgo), passes its own tests against the same peers.
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 10m ./cmd/zmqcat/
 	@# Allocation counts mean nothing under the race detector, which makes
 	@# sync.Pool drop items: those tests run once more without it.
 	ZMQ_ENGINE=libzmq $(GO) test -count=1 -run 'Allocates' .
