@@ -34,7 +34,9 @@ import (
 // mandatory routing) cannot raise false alarms. The one false alarm left
 // is a command that lands in the microsecond between the fd check and the
 // ZMQ_EVENTS read of a probe; probes of a waiter that stays idle grow
-// rarer (every 100 ms, 200 ms, ... up to every 5 s) to keep that unlikely.
+// rarer (every 100 ms, 200 ms, ... up to every 5 s) to keep that unlikely,
+// and a probe that took longer than probeWindow (descheduled in between)
+// reports nothing.
 
 var watch struct {
 	on        atomic.Bool
@@ -45,6 +47,7 @@ var watch struct {
 	sockets map[*Socket]struct{}
 
 	ticks, probes, violations atomic.Uint64
+	inconclusive              atomic.Uint64 // probes that proved nothing (probeWindow)
 }
 
 // StartWatchdog starts auditing every socket created from now on until
@@ -63,6 +66,7 @@ func StartWatchdog(threshold time.Duration, report func(Violation)) (stop func()
 	watch.ticks.Store(0)
 	watch.probes.Store(0)
 	watch.violations.Store(0)
+	watch.inconclusive.Store(0)
 	done, started, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -95,7 +99,7 @@ func StartWatchdog(threshold time.Duration, report func(Violation)) (stop func()
 
 // WatchdogCounters returns the running watchdog's counters so far.
 func WatchdogCounters() WatchdogStats {
-	return WatchdogStats{Ticks: watch.ticks.Load(), Probes: watch.probes.Load(), Violations: watch.violations.Load()}
+	return WatchdogStats{Ticks: watch.ticks.Load(), Probes: watch.probes.Load(), Violations: watch.violations.Load(), Inconclusive: watch.inconclusive.Load()}
 }
 
 // WatchdogBuilt reports whether the watchdog is compiled in: only with
@@ -169,6 +173,7 @@ func (s *Socket) auditLocked(now time.Time) {
 			continue
 		}
 		watch.probes.Add(1)
+		probeStart := time.Now()
 		unpolled := capi.FDReadable(s.fd)
 		if unpolled {
 			if h.audit.readableSince.IsZero() {
@@ -182,6 +187,15 @@ func (s *Socket) auditLocked(now time.Time) {
 		}
 		ev, err := s.zs.Events()
 		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
+		if ready && time.Since(probeStart) > probeWindow {
+			// The probe was descheduled between the fd check and the
+			// ZMQ_EVENTS read, as happens on a loaded machine: a command
+			// that landed meanwhile would look like a lost wake-up, so
+			// this probe proves nothing. A lost wake-up lasts; a later
+			// one of another waiter finds it.
+			watch.inconclusive.Add(1)
+			ready = false
+		}
 		if ready {
 			typ, _ := s.zs.GetInt(zmqType)
 			h.audit.probe = &Violation{Dir: dirName(d.bit), Parked: now.Sub(h.audit.parkedAt), Unpolled: unpolled, SocketType: typ}
@@ -199,6 +213,10 @@ func (s *Socket) auditLocked(now time.Time) {
 const (
 	zmqType       = 16 // ZMQ_TYPE
 	maxAuditEvery = 5 * time.Second
+	// probeWindow bounds the time between a probe's fd check and its
+	// ZMQ_EVENTS read for the probe to count: a few microseconds when
+	// the probe runs undisturbed.
+	probeWindow = 200 * time.Microsecond
 )
 
 func dirName(bit int) string {
