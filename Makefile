@@ -33,7 +33,7 @@ help:
 	@echo "  make bench   every Go benchmark once, then bench/run.sh (C vs Go) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make crossbuild  CGO_ENABLED=0 go build ./... for $(CROSS)'
-	@echo '  make soak    opt-in soak tier (~20 min): R1 50 M msgs, R2 200 cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
+	@echo '  make soak    opt-in soak tier (~20 min): 50 M sequenced msgs, 200 kill/restart cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
 
@@ -54,7 +54,7 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags zmqwatchdog $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
-	@# The authenticator and the security rows once more on the go engine
+	@# The authenticator and its security tests once more on the go engine
 	@# (the suite above runs on the engine ZMQ_ENGINE names, libzmq by default).
 	ZMQ_ENGINE=go $(GO) test $(TESTFLAGS) ./auth/
 	@# Allocation counts mean nothing under the race detector, which makes
@@ -81,8 +81,8 @@ cgocheck:
 	@$(BOOTSTRAP)
 	GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
 
-# The soak tier (issue 6): long R1 and R2 runs, every fuzz target and a
-# LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.
+# The soak tier: long sequence and kill/restart runs, every fuzz target and
+# a LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.
 soak:
 	@$(BOOTSTRAP)
 	GO=$(GO) bash scripts/soak.sh

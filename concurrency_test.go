@@ -2,7 +2,7 @@ package zmq_test
 
 // Concurrency tests: lost wake-ups under load, many goroutines on one
 // socket, cancellation, Close with parked callers, idle threads, and a
-// ping-pong liveness watchdog (reliability plan R3, R4, R6).
+// ping-pong liveness watchdog.
 //
 // Parking is observed, not guessed: concParkedIn reads the goroutine dump and
 // counts goroutines blocked in the engine's wait, which a caller only
@@ -1297,7 +1297,7 @@ func TestConcIdleThreads(t *testing.T) {
 	}
 }
 
-// TestConcPingPongWatchdog is a lightweight R6: strict ping-pong where the
+// TestConcPingPongWatchdog is strict ping-pong where the
 // reply is known to be in flight once the request is sent, so each
 // iteration's receive gets its own 2 s deadline; a lost wake-up fails with
 // the iteration number.

@@ -16,10 +16,11 @@ import (
 	"github.com/zmqx/zmq/internal/watchtest"
 )
 
-// watchdogThreshold is R6's limit (see internal/watchtest).
+// watchdogThreshold is how long a goroutine may stay parked while its
+// socket could serve it (see internal/watchtest).
 const watchdogThreshold = watchtest.Threshold
 
-// TestMain runs the tests under the R6 watchdog and fails the run if it
+// TestMain runs the tests under the lost-wake-up watchdog and fails the run if it
 // saw a goroutine stay parked while its socket was ready, or if any
 // goroutine or file descriptor outlives the tests (see internal/watchtest).
 func TestMain(m *testing.M) { watchtest.Main(m) }
