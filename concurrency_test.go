@@ -1375,7 +1375,7 @@ func TestConcRouterMandatoryManyPeers(t *testing.T) {
 		if err := dealers[p].Send(ctx, zmq.NewMsgString("hi")); err != nil {
 			t.Fatal(err)
 		}
-		txExpectMsg(t, ctx, router.Recv, id, "hi")
+		expectMsg(t, ctx, router.Recv, id, "hi")
 	}
 	var wg sync.WaitGroup
 	// Sender s sends its messages to peers s%peers and (s+1)%peers in turn.

@@ -232,3 +232,230 @@ func closeWithQueue(t *testing.T, peer string, opts []zmq.FactoryOption, extras 
 	}
 	return elapsed
 }
+
+// TestFactoryCloseTwice: Close succeeds, a second Close succeeds too, and
+// afterwards the factory and its sockets refuse work with ErrClosed.
+func TestFactoryCloseTwice(t *testing.T) {
+	t.Parallel()
+	f, err := zmq.NewFactory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	push := must[*zmq.Push](t)(f.NewPush())
+	bind(t, push, "tcp")
+	if err := f.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	select {
+	case <-f.Done():
+	default:
+		t.Fatal("Done not closed after Close returned")
+	}
+	checkClosedFactory(t, f)
+	if err := push.TrySend(zmq.NewMsgString("x")); !errors.Is(err, zmq.ErrClosed) {
+		t.Fatalf("TrySend on a socket of a closed factory: %v, want ErrClosed", err)
+	}
+	if err := push.Close(); err != nil {
+		t.Fatalf("Close of a socket already closed by its factory: %v", err)
+	}
+}
+
+// TestFactoryCloseConcurrentWakesWaiters closes a factory from several goroutines at
+// once while its sockets have callers waiting in them: every Close returns
+// nil once the factory is closed, every waiter gets ErrClosed.
+func TestFactoryCloseConcurrentWakesWaiters(t *testing.T) {
+	t.Parallel()
+	f, err := zmq.NewFactory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := testCtx(t, 20*time.Second)
+
+	pull := must[*zmq.Pull](t)(f.NewPull())
+	bind(t, pull, "ipc")
+	rep := must[*zmq.Rep](t)(f.NewRep())
+	req := must[*zmq.Req](t)(f.NewReq())
+	if err := req.Connect(bind(t, rep, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{}, 1)
+	errs := make(chan error, 3)
+	go func() {
+		errs <- rep.Serve(ctx, func(ctx context.Context, q *zmq.Request) (zmq.Msg, error) {
+			got <- struct{}{}
+			return zmq.Msg{}, zmq.ErrReplyLater // never answered
+		})
+	}()
+	go func() {
+		_, err := pull.Recv(ctx)
+		errs <- err
+	}()
+	go func() {
+		_, err := req.Request(ctx, []byte("never answered"))
+		errs <- err
+	}()
+	select {
+	case <-got: // the request is in flight
+	case <-ctx.Done():
+		t.Fatal("the request never reached the Rep")
+	}
+
+	const closers = 8
+	start := make(chan struct{})
+	closeErrs := make(chan error, closers)
+	for range closers {
+		go func() {
+			<-start
+			closeErrs <- f.Close()
+		}()
+	}
+	close(start)
+	for range closers {
+		if err := <-closeErrs; err != nil {
+			t.Errorf("concurrent Close: %v", err)
+		}
+	}
+	select {
+	case <-f.Done():
+	default:
+		t.Fatal("Done not closed after every Close returned")
+	}
+	for range 3 {
+		if err := <-errs; !errors.Is(err, zmq.ErrClosed) {
+			t.Errorf("caller waiting while the factory closed: %v, want ErrClosed", err)
+		}
+	}
+	checkClosedFactory(t, f)
+	if _, err := req.Request(ctx, []byte("after")); !errors.Is(err, zmq.ErrClosed) {
+		t.Errorf("Request after Close: %v, want ErrClosed", err)
+	}
+	if p := req.Pending(); p != 0 {
+		t.Errorf("Req.Pending() = %d after Close failed its request", p)
+	}
+}
+
+// TestFactoryClosesWhenItsContextEnds: the factory closes itself when the context
+// given to CloseWhenDone ends (txZMQ's registerForShutdown), waking its
+// sockets' callers with ErrClosed; a later explicit Close is harmless
+// (txZMQ issue #58).
+func TestFactoryClosesWhenItsContextEnds(t *testing.T) {
+	t.Parallel()
+	f, err := zmq.NewFactory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	life, stop := context.WithCancel(context.Background())
+	defer stop()
+	f.CloseWhenDone(life)
+
+	pull := must[*zmq.Pull](t)(f.NewPull())
+	bind(t, pull, "tcp")
+	recvErr := make(chan error, 1)
+	go func() {
+		_, err := pull.Recv(context.Background())
+		recvErr <- err
+	}()
+	select {
+	case <-f.Done():
+		t.Fatal("factory closed before its context ended")
+	default:
+	}
+
+	stop()
+	select {
+	case <-f.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("factory not closed 10s after its context ended")
+	}
+	select {
+	case err := <-recvErr:
+		if !errors.Is(err, zmq.ErrClosed) {
+			t.Fatalf("Recv waiting while the factory closed: %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Recv still waiting 10s after the factory closed")
+	}
+	checkClosedFactory(t, f)
+	if err := f.Close(); err != nil {
+		t.Fatalf("explicit Close after CloseWhenDone closed the factory: %v", err)
+	}
+}
+
+// TestFactoryCloseRacesCloseWhenDone is txZMQ issue #58 the other way
+// round and concurrently: an explicit Close before, or at the same time as,
+// the end of the CloseWhenDone context.
+func TestFactoryCloseRacesCloseWhenDone(t *testing.T) {
+	t.Run("CloseFirst", func(t *testing.T) {
+		t.Parallel()
+		f, err := zmq.NewFactory()
+		if err != nil {
+			t.Fatal(err)
+		}
+		life, stop := context.WithCancel(context.Background())
+		defer stop()
+		f.CloseWhenDone(life)
+		bind(t, must[*zmq.Pub](t)(f.NewPub()), "inproc")
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		stop() // must not close again, nor fail
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		checkClosedFactory(t, f)
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		t.Parallel()
+		for range 20 {
+			f, err := zmq.NewFactory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			life, stop := context.WithCancel(context.Background())
+			f.CloseWhenDone(life)
+			f.CloseWhenDone(life) // registering twice is harmless too
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			bind(t, pull, "ipc")
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			wg.Go(stop)
+			for range 4 {
+				wg.Go(func() { errs <- f.Close() })
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("Close racing CloseWhenDone: %v", err)
+				}
+			}
+			<-f.Done()
+			if _, err := pull.TryRecv(); !errors.Is(err, zmq.ErrClosed) {
+				t.Fatalf("TryRecv after the factory closed: %v, want ErrClosed", err)
+			}
+		}
+	})
+}
+
+// checkClosedFactory checks that a closed factory makes no new socket.
+func checkClosedFactory(t *testing.T, f *zmq.Factory) {
+	t.Helper()
+	if s, err := f.NewPull(); !errors.Is(err, zmq.ErrClosed) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("NewPull on a closed factory: %v, want ErrClosed", err)
+	}
+	if s, err := f.NewReq(); !errors.Is(err, zmq.ErrClosed) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("NewReq on a closed factory: %v, want ErrClosed", err)
+	}
+}

@@ -300,3 +300,15 @@ func expectFairQueue(t *testing.T, tr string, r msgReceiver, n, m int, send func
 		}
 	}
 }
+
+// expectMsg receives one message and checks its frames.
+func expectMsg(t *testing.T, ctx context.Context, recv func(context.Context) (zmq.Msg, error), frames ...string) {
+	t.Helper()
+	m, err := recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.Strings(), frames) {
+		t.Fatalf("got %s, want %s", m, zmq.NewMsgString(frames...))
+	}
+}

@@ -1,6 +1,7 @@
 package zmq_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -474,5 +475,104 @@ func TestMultipartArrivesWholeAcrossReconnects(t *testing.T) {
 				t.Fatalf("sender: %v", err)
 			}
 		})
+	}
+}
+
+// TestPullBindsMoreEndpointsLater binds a second and a third endpoint after
+// the socket was created and bound once, connects to the third, and the
+// message arrives (txZMQ test_addEndpoints).
+func TestPullBindsMoreEndpointsLater(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			eps := []string{bind(t, pull, tr), bind(t, pull, tr), bind(t, pull, tr)}
+			if eps[0] == eps[1] || eps[1] == eps[2] || eps[0] == eps[2] {
+				t.Fatalf("three binds returned overlapping endpoints %q", eps)
+			}
+			push := must[*zmq.Push](t)(f.NewPush())
+			if err := push.Connect(eps[2]); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 20*time.Second)
+			if err := push.Send(ctx, zmq.NewMsgString("abcd")); err != nil {
+				t.Fatal(err)
+			}
+			expectMsg(t, ctx, pull.Recv, "abcd")
+		})
+	}
+}
+
+// TestPushPullOneMessageEachTransport sends one message over each transport (txZMQ
+// test_send_recv, over inproc; here over ipc and tcp too).
+func TestPushPullOneMessageEachTransport(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pull := must[*zmq.Pull](t)(f.NewPull())
+			push := must[*zmq.Push](t)(f.NewPush())
+			if err := push.Connect(bind(t, pull, tr)); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testCtx(t, 20*time.Second)
+			if err := push.Send(ctx, zmq.NewMsgString("abcd")); err != nil {
+				t.Fatal(err)
+			}
+			expectMsg(t, ctx, pull.Recv, "abcd")
+			// Nothing else arrived: exactly one message.
+			if m, err := pull.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
+				t.Fatalf("after the only message: TryRecv = %s, %v; want EAGAIN", m, err)
+			}
+		})
+	}
+}
+
+// TestPushPullTCPDeliversOnceInOrder sends 100 messages over tcp; they arrive
+// exactly once each, in order (txZMQ test_send_recv_tcp).
+func TestPushPullTCPDeliversOnceInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	pull := must[*zmq.Pull](t)(f.NewPull())
+	push := must[*zmq.Push](t)(f.NewPush())
+	if err := push.Connect(bind(t, pull, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 20*time.Second)
+	for i := range 100 {
+		if err := push.Send(ctx, zmq.NewMsgString(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 100 {
+		expectMsg(t, ctx, pull.Recv, strconv.Itoa(i))
+	}
+	if m, err := pull.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
+		t.Fatalf("after 100 messages: TryRecv = %s, %v; want EAGAIN", m, err)
+	}
+}
+
+// TestPushPullTCPLargeFrames sends two 10000-byte frames as one message
+// (txZMQ test_send_recv_tcp_large).
+func TestPushPullTCPLargeFrames(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	pull := must[*zmq.Pull](t)(f.NewPull())
+	push := must[*zmq.Push](t)(f.NewPush())
+	if err := push.Connect(bind(t, pull, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 20*time.Second)
+	a, b := bytes.Repeat([]byte("0"), 10000), bytes.Repeat([]byte("1"), 10000)
+	if err := push.Send(ctx, zmq.NewMsg(a, b)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := pull.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Frames) != 2 || !bytes.Equal(m.Frames[0], a) || !bytes.Equal(m.Frames[1], b) {
+		t.Fatalf("got %d frames of %d bytes in all, want the two 10000-byte frames as one message", len(m.Frames), m.Len())
 	}
 }

@@ -473,12 +473,12 @@ func TestRepEnvelopeRawDealer(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("X", "Y", "", "A")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "X", "Y", "", "re:A", "second part")
+	expectMsg(t, ctx, dealer.Recv, "X", "Y", "", "re:A", "second part")
 	// An envelope of the request id alone; parts may be empty frames.
 	if err := dealer.Send(ctx, zmq.NewMsgString("only-id", "", "B", "")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "only-id", "", "re:B", "second part")
+	expectMsg(t, ctx, dealer.Recv, "only-id", "", "re:B", "second part")
 	mu.Lock()
 	defer mu.Unlock()
 	if want := []string{"Y|A", "only-id|B,"}; !slices.Equal(seen, want) {
@@ -507,7 +507,7 @@ func TestRepWithPlainREQ(t *testing.T) {
 			if err := plain.Send(ctx, zmq.NewMsgString(body, "more")); err != nil {
 				t.Fatal(err)
 			}
-			txExpectMsg(t, ctx, plain.Recv, "REP: ", id, body, "more")
+			expectMsg(t, ctx, plain.Recv, "REP: ", id, body, "more")
 		}
 	}
 	if p := rep.Pending(); p != 0 {
@@ -640,8 +640,8 @@ func TestRepSameRequestIDTwoPeers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	txExpectMsg(t, ctx, dealers[0].Recv, "same-id", "", "re: from peer-a")
-	txExpectMsg(t, ctx, dealers[1].Recv, "same-id", "", "re: from peer-b")
+	expectMsg(t, ctx, dealers[0].Recv, "same-id", "", "re: from peer-a")
+	expectMsg(t, ctx, dealers[1].Recv, "same-id", "", "re: from peer-b")
 	if st := rep.Stats(); st.RequestsAbandoned != 0 || rep.Pending() != 0 {
 		t.Fatalf("after both replies: Pending=%d, stats %+v", rep.Pending(), st)
 	}
@@ -676,8 +676,8 @@ func TestRepSameEnvelopePipelined(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "dup", "", "re-b")
-	txExpectMsg(t, ctx, dealer.Recv, "dup", "", "re-a")
+	expectMsg(t, ctx, dealer.Recv, "dup", "", "re-b")
+	expectMsg(t, ctx, dealer.Recv, "dup", "", "re-a")
 }
 
 // TestRepReplyOnce: a request can be answered once; the second Reply fails
@@ -748,8 +748,8 @@ func TestRepMaxPendingRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "r3", "", "re-r3")
-	txExpectMsg(t, ctx, dealer.Recv, "r2", "", "re-r2")
+	expectMsg(t, ctx, dealer.Recv, "r3", "", "re-r3")
+	expectMsg(t, ctx, dealer.Recv, "r2", "", "re-r2")
 	if p, n := rep.Pending(), rep.Stats().RequestsAbandoned; p != 0 || n != 1 {
 		t.Fatalf("at the end: Pending=%d RequestsAbandoned=%d, want 0 and 1", p, n)
 	}
@@ -777,7 +777,7 @@ func TestRepPendingRequestTimeout(t *testing.T) {
 	if err := rrNext(t, ctx, reqs).Reply(ctx, []byte("in time")); err != nil {
 		t.Fatalf("Reply well within the timeout: %v", err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "fast", "", "in time")
+	expectMsg(t, ctx, dealer.Recv, "fast", "", "in time")
 
 	if err := dealer.Send(ctx, zmq.NewMsgString("slow", "", "b")); err != nil {
 		t.Fatal(err)

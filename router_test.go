@@ -58,7 +58,7 @@ func TestRouterSendToRecvFrom(t *testing.T) {
 				}
 			}
 			for id, d := range dealers {
-				txExpectMsg(t, ctx, d.Recv, "hi", id)
+				expectMsg(t, ctx, d.Recv, "hi", id)
 				if m, err := d.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
 					t.Fatalf("%s got a second message %s, %v", id, m, err)
 				}
@@ -67,11 +67,11 @@ func TestRouterSendToRecvFrom(t *testing.T) {
 			if err := dealers["alice"].Send(ctx, zmq.NewMsgString("raw")); err != nil {
 				t.Fatal(err)
 			}
-			txExpectMsg(t, ctx, router.Recv, "alice", "raw")
+			expectMsg(t, ctx, router.Recv, "alice", "raw")
 			if err := router.Send(ctx, zmq.NewMsgString("alice", "raw back")); err != nil {
 				t.Fatal(err)
 			}
-			txExpectMsg(t, ctx, dealers["alice"].Recv, "raw back")
+			expectMsg(t, ctx, dealers["alice"].Recv, "raw back")
 		})
 	}
 }
@@ -97,7 +97,7 @@ func TestRouterStatsCountTheRoutingID(t *testing.T) {
 	if err := router.SendTo(ctx, peer, []byte("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "hi")
+	expectMsg(t, ctx, dealer.Recv, "hi")
 	st := router.Stats()
 	if want := uint64(len("id-7") + len("hello")); st.BytesIn != want {
 		t.Errorf("Router BytesIn = %d, want %d: the routing id and the body", st.BytesIn, want)
@@ -132,7 +132,7 @@ func TestRouterProbe(t *testing.T) {
 	if err := router.SendTo(ctx, peer, []byte("welcome")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "welcome")
+	expectMsg(t, ctx, dealer.Recv, "welcome")
 }
 
 // TestRouterMandatoryUnknownPeer: WithRouterMandatory(true) makes a send to
@@ -170,11 +170,11 @@ func TestRouterMandatoryUnknownPeer(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "known", "hi")
+	expectMsg(t, ctx, router.Recv, "known", "hi")
 	if err := router.SendTo(ctx, []byte("known"), []byte("ok")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "ok")
+	expectMsg(t, ctx, dealer.Recv, "ok")
 }
 
 // TestRouterNotMandatoryDropsSilently: by default a send to an unknown
@@ -193,7 +193,7 @@ func TestRouterNotMandatoryDropsSilently(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "known", "hi")
+	expectMsg(t, ctx, router.Recv, "known", "hi")
 
 	if err := router.SendTo(ctx, []byte("nobody"), []byte("lost")); err != nil {
 		t.Fatalf("SendTo an unknown peer without the mandatory option: %v, want nil", err)
@@ -206,7 +206,7 @@ func TestRouterNotMandatoryDropsSilently(t *testing.T) {
 	if err := router.SendTo(ctx, []byte("known"), []byte("yours")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "yours")
+	expectMsg(t, ctx, dealer.Recv, "yours")
 	if m, err := dealer.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
 		t.Fatalf("dealer got %s, %v; want nothing more", m, err)
 	}
@@ -235,7 +235,7 @@ func TestRouterMandatoryBackpressure(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "slow", "hi")
+	expectMsg(t, ctx, router.Recv, "slow", "hi")
 
 	sent := 0
 	for ; sent < 10000; sent++ {
@@ -274,12 +274,12 @@ func TestRouterMandatoryBackpressure(t *testing.T) {
 	// A waiting SendTo proceeds once the peer reads.
 	go func() { res <- router.SendTo(ctx, []byte("slow"), []byte("last")) }()
 	for range sent {
-		txExpectMsg(t, ctx, dealer.Recv, "m")
+		expectMsg(t, ctx, dealer.Recv, "m")
 	}
 	if err := <-res; err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "last")
+	expectMsg(t, ctx, dealer.Recv, "last")
 }
 
 // TestRouterMandatoryFullPeerHoldsNoOtherBack: with the mandatory option,
@@ -300,7 +300,7 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 		if err := d.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 			t.Fatal(err)
 		}
-		txExpectMsg(t, ctx, router.Recv, id, "hi")
+		expectMsg(t, ctx, router.Recv, id, "hi")
 		return d
 	}
 	fill := func(id string) int {
@@ -334,13 +334,13 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendTo a peer with room while %d sends wait for another: %v", waiting, err)
 	}
-	txExpectMsg(t, ctx, free.Recv, "now")
+	expectMsg(t, ctx, free.Recv, "now")
 
 	busyRes := make(chan error, 1)
 	go func() { busyRes <- router.SendTo(ctx, []byte("busy"), []byte("after")) }()
 	concWaitParked(t, "TestRouterMandatoryFullPeerHoldsNoOtherBack", waiting+1)
 	for range busyFill {
-		txExpectMsg(t, ctx, busy.Recv, "fill")
+		expectMsg(t, ctx, busy.Recv, "fill")
 	}
 	select {
 	case err := <-busyRes:
@@ -350,16 +350,16 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("SendTo a peer that read its queue still waits behind sends to a full peer\n%s", concGoroutines())
 	}
-	txExpectMsg(t, ctx, busy.Recv, "after")
+	expectMsg(t, ctx, busy.Recv, "after")
 	if len(slowRes) != 0 {
 		t.Fatal("a send to the peer that never read returned")
 	}
 
 	for range slowFill {
-		txExpectMsg(t, ctx, slow.Recv, "fill")
+		expectMsg(t, ctx, slow.Recv, "fill")
 	}
 	for i := range waiting {
-		txExpectMsg(t, ctx, slow.Recv, fmt.Sprint("late", i))
+		expectMsg(t, ctx, slow.Recv, fmt.Sprint("late", i))
 	}
 	for range waiting {
 		if err := <-slowRes; err != nil {
