@@ -336,7 +336,7 @@ func concEcho(t *testing.T, recv func(context.Context) (zmq.Msg, error), send fu
 // reports the total.
 var concRoundTrips atomic.Int64
 
-// TestConcDealerRouterEcho is txZMQ PR #3's scenario under load: four
+// TestConcDealerRouterEcho: four
 // goroutines send and four receive on the same Dealer at once, a Router
 // echoes; the Router is mandatory so that it waits at the high-water mark
 // instead of dropping. Small HWMs make every side park often.

@@ -339,10 +339,9 @@ func TestFactoryCloseConcurrentWakesWaiters(t *testing.T) {
 	}
 }
 
-// TestFactoryClosesWhenItsContextEnds: the factory closes itself when the context
-// given to CloseWhenDone ends (txZMQ's registerForShutdown), waking its
-// sockets' callers with ErrClosed; a later explicit Close is harmless
-// (txZMQ issue #58).
+// TestFactoryClosesWhenItsContextEnds: the factory closes itself when the
+// context given to CloseWhenDone ends (txZMQ's registerForShutdown), waking
+// its sockets' callers with ErrClosed; a later explicit Close is harmless.
 func TestFactoryClosesWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
 	f, err := zmq.NewFactory()
@@ -387,9 +386,8 @@ func TestFactoryClosesWhenItsContextEnds(t *testing.T) {
 	}
 }
 
-// TestFactoryCloseRacesCloseWhenDone is txZMQ issue #58 the other way
-// round and concurrently: an explicit Close before, or at the same time as,
-// the end of the CloseWhenDone context.
+// TestFactoryCloseRacesCloseWhenDone: an explicit Close before, or at the
+// same time as, the end of the CloseWhenDone context is harmless too.
 func TestFactoryCloseRacesCloseWhenDone(t *testing.T) {
 	t.Run("CloseFirst", func(t *testing.T) {
 		t.Parallel()

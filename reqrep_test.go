@@ -1,6 +1,6 @@
 package zmq_test
 
-// Request/reply: txZMQ's test_reqrep (§5.4) on Req and Rep, their
+// Request/reply: txZMQ's test_reqrep on Req and Rep, their
 // envelope compatibility with plain libzmq sockets, the Rep's bounds on
 // pending requests, and handler failures.
 
