@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/zmqx/zmq"
 )
@@ -165,5 +168,128 @@ func TestStrictReqRepRefuseOutOfOrderCalls(t *testing.T) {
 			sendFrames(t, relaxed, "first")
 			sendFrames(t, relaxed, "second")
 		})
+	}
+}
+
+// TestReqWithPlainREP: a Req works against a plain libzmq REP socket,
+// with several requests outstanding at once.
+func TestReqWithPlainREP(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	plain := must[*zmq.Socket](t)(f.NewSocket(zmq.REP))
+	req := must[*zmq.Req](t)(f.NewReq())
+	if err := req.Connect(bind(t, plain, "ipc")); err != nil {
+		t.Fatal(err)
+	}
+	rrGo(t, func(ctx context.Context) error {
+		for {
+			m, err := plain.Recv(ctx)
+			if err != nil {
+				return err
+			}
+			reply := zmq.NewMsg(append([][]byte{[]byte("REP")}, m.Frames...)...)
+			if err := plain.Send(ctx, reply); err != nil {
+				return err
+			}
+		}
+	})
+	ctx := testCtx(t, 20*time.Second)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := range 10 {
+		wg.Go(func() {
+			body := strconv.Itoa(i)
+			m, err := req.Request(ctx, []byte(body), []byte("x"))
+			if err == nil && !slices.Equal(m.Strings(), []string{"REP", body, "x"}) {
+				err = fmt.Errorf("request %q got %s", body, m)
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestReqWithEchoingRouter: a Req works against a raw Router that sends
+// the envelope back, and the envelope it sends is [routing id, request id,
+// "", parts...] with a 16-byte request id.
+func TestReqWithEchoingRouter(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	router := must[*zmq.Router](t)(f.NewRouter())
+	req := must[*zmq.Req](t)(f.NewReq(zmq.WithRoutingID([]byte("client"))))
+	if err := req.Connect(bind(t, router, "tcp")); err != nil {
+		t.Fatal(err)
+	}
+	envelopes := make(chan zmq.Msg, 4)
+	rrGo(t, func(ctx context.Context) error {
+		for {
+			m, err := router.Recv(ctx)
+			if err != nil {
+				return err
+			}
+			envelopes <- m
+			reply := slices.Clone(m.Frames[:3])
+			reply = append(reply, []byte("echo"))
+			reply = append(reply, m.Frames[3:]...)
+			if err := router.Send(ctx, zmq.NewMsg(reply...)); err != nil {
+				return err
+			}
+		}
+	})
+	ctx := testCtx(t, 20*time.Second)
+	var ids []string
+	for _, body := range []string{"one", "two"} {
+		m, err := req.Request(ctx, []byte(body))
+		rrCheck(t, m, err, "echo", body)
+		env := <-envelopes
+		if len(env.Frames) != 4 || string(env.Frames[0]) != "client" || len(env.Frames[1]) != 16 ||
+			len(env.Frames[2]) != 0 || string(env.Frames[3]) != body {
+			t.Fatalf("Router got %s, want [client, 16-byte id, \"\", %q]", env, body)
+		}
+		ids = append(ids, string(env.Frames[1]))
+	}
+	if ids[0] == ids[1] {
+		t.Fatalf("two requests used the same id %x", ids[0])
+	}
+}
+
+// A reply that is not [request id, "", parts...] cannot be matched to a
+// request: the Req drops it and reports an *EnvelopeError, counted in
+// MalformedEnvelopes, not as a late reply; the request still gets its
+// real reply.
+func TestReqReportsMalformedReplyAsItsOwnError(t *testing.T) {
+	reported := make(chan error, 4)
+	f := newFactory(t, zmq.WithErrorHandler(func(err error) { reported <- err }))
+	ctx := testCtx(t, 20*time.Second)
+	router := must[*zmq.Router](t)(f.NewRouter())
+	req := must[*zmq.Req](t)(f.NewReq())
+	if err := req.Connect(bind(t, router, "inproc")); err != nil {
+		t.Fatal(err)
+	}
+	rrGo(t, func(ctx context.Context) error {
+		peer, m, err := router.RecvFrom(ctx)
+		if err != nil {
+			return err
+		}
+		// [id, "", "q"]: first a reply without the delimiter, then the real one.
+		if err := router.SendTo(ctx, peer, m.Frames[0], []byte("no delimiter")); err != nil {
+			return err
+		}
+		return router.SendTo(ctx, peer, m.Frames...)
+	})
+	m, err := req.Request(ctx, []byte("q"))
+	rrCheck(t, m, err, "q")
+	ee := nextEnvelopeError(t, ctx, reported)
+	if ee.Socket != "REQ" || len(ee.Msg.Frames) != 2 || string(ee.Msg.Frames[1]) != "no delimiter" {
+		t.Errorf("reported %+v (%v), want the REQ's two-frame reply", ee, ee)
+	}
+	if st := req.Stats(); st.MalformedEnvelopes != 1 || st.LateReplies != 0 {
+		t.Errorf("MalformedEnvelopes = %d, LateReplies = %d; want 1 and 0", st.MalformedEnvelopes, st.LateReplies)
 	}
 }
