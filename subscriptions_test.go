@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // subscribers connects n Subs to ep, each subscribed to prefixes.
@@ -162,7 +163,7 @@ func TestPubWaitSubscriptionsEnds(t *testing.T) {
 // A pyzmq subscriber, two frames: its two prefixes count, and what is
 // published right after the wait arrives.
 func TestInteropPyzmqSubCountedByWaitSubscriptions(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	ctx := testCtx(t, interopTimeout)
 	f := newFactory(t)
 	pub := must[*zmq.Pub](t)(f.NewPub(zmq.WithTopicFraming(zmq.TwoFrames)))

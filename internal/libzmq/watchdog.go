@@ -11,10 +11,10 @@ import (
 	"github.com/zmqx/zmq/internal/libzmq/capi"
 )
 
-// The watchdog is the reliability suite's check for lost wake-ups (row R6):
-// it looks for a goroutine that stays parked while its socket could serve
-// it. It is compiled in only with the build tag zmqwatchdog (the module's
-// tests use it); without, waiting carries none of its bookkeeping.
+// The watchdog is the tests' check for lost wake-ups: it looks for a
+// goroutine that stays parked while its socket could serve it. It is
+// compiled in only with the build tag zmqwatchdog (the module's tests use
+// it); without, waiting carries none of its bookkeeping.
 //
 // Every tick it visits each socket and, under the socket lock, each
 // direction's head waiter that has been parked for at least the threshold
