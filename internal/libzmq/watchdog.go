@@ -179,7 +179,15 @@ func (s *Socket) auditLocked(now time.Time) {
 			if h.audit.readableSince.IsZero() {
 				h.audit.readableSince = now
 			}
-			if now.Sub(h.audit.readableSince) < watch.threshold {
+			limit := watch.threshold
+			if s.poller != nil {
+				// A poller waits in the netpoller on this fd: the edge is
+				// the runtime's to deliver, and only a starved scheduler
+				// (a loaded machine, the race detector) delays it. A
+				// waiter with nobody polling is what strands for good.
+				limit = starvedPollerGrace
+			}
+			if now.Sub(h.audit.readableSince) < limit {
 				continue
 			}
 		} else {
@@ -217,6 +225,9 @@ const (
 	// ZMQ_EVENTS read for the probe to count: a few microseconds when
 	// the probe runs undisturbed.
 	probeWindow = 200 * time.Microsecond
+	// starvedPollerGrace is how long the fd may stay readable while a
+	// poller waits on it before the watchdog steps in.
+	starvedPollerGrace = 2 * time.Second
 )
 
 func dirName(bit int) string {
