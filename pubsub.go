@@ -54,7 +54,10 @@ func (f TopicFraming) String() string {
 // (ZMQ_PUB, RFC 29). A Pub never waits: at a subscriber's high-water mark,
 // libzmq drops that subscriber's copy. A Pub drops what it publishes
 // before a subscriber's subscription has reached it: WaitSubscriptions
-// waits for subscribers before the first publication.
+// waits for subscribers before the first publication. To count them, a Pub
+// is an XPUB underneath and says so in its handshake, which SUB and XSUB
+// peers accept; its Stats count the subscription notices it read as
+// received.
 type Pub struct {
 	*socket
 	sendSide
