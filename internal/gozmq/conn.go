@@ -222,24 +222,41 @@ func (c *conn) handshakeFailed(err error) error {
 }
 
 // read decodes frames into whole messages and queues them, waiting while
-// the inbound queue is full (the peer then waits in TCP).
+// the inbound queue is full (the peer then waits in TCP). A message's
+// bytes go into memory that suits how the socket receives: for Recv,
+// memory of its own that the caller keeps; for RecvInto, pooled memory
+// (backing.go) that goes back once copied out. A body larger than the
+// decoder's buffer, read straight into its own slice, is kept as it is.
 func (c *conn) read() error {
 	s := c.s
 	dec := c.sess.Decoder
 	s.mu.Lock()
 	hbOn := s.opts.int(engine.OptHeartbeatIvl) > 0
-	meta := s.opts.bool(engine.OptMessageMetadata)
+	withMeta := s.opts.bool(engine.OptMessageMetadata)
 	s.mu.Unlock()
-	var userID, peerAddr string
-	if meta {
-		userID = c.sess.UserID
-		peerAddr = peerAddress(c.nc)
+	var meta *msgMeta
+	if withMeta {
+		meta = &msgMeta{userID: c.sess.UserID, peerAddr: peerAddress(c.nc)}
 	}
 	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
-	var frames [][]byte
+	var parts multipart
+	// Whole messages gather in ready while more frames wait in the
+	// decoder's buffer, and go into the queue together: one hold of its
+	// lock and at most one wake-up of the receiver per read.
+	var ready []msg
+	flush := func() bool {
+		ok := c.deliverAll(ready)
+		clear(ready)
+		ready = ready[:0]
+		return ok
+	}
 	for {
+		if len(ready) > 0 && (len(ready) >= maxBatch || !dec.FrameBuffered()) && !flush() {
+			return nil
+		}
 		f, err := dec.Next()
 		if err != nil {
+			flush()
 			return err
 		}
 		if hbOn {
@@ -250,35 +267,112 @@ func (c *conn) read() error {
 			c.nc.SetReadDeadline(time.Time{})
 		}
 		if f.Command {
-			if len(frames) > 0 {
+			if parts.started() {
 				continue // a command between frames of a message: ignored
 			}
 			m, ok, err := c.command(f, isPub)
 			if err != nil {
+				flush()
 				return err
 			}
-			if !ok {
-				continue
-			}
-			if !c.deliver(m) {
-				return nil
+			if ok {
+				ready = append(ready, m)
 			}
 			continue
 		}
-		body := f.Body
-		if len(body) <= zmtp.DefaultReadBufferSize {
-			body = append([]byte(nil), body...) // it aliases the decoder's buffer
-		}
-		frames = append(frames, body)
-		if f.More {
+		var m msg
+		switch {
+		case f.More:
+			parts.add(f.Body)
 			continue
+		case parts.started():
+			parts.add(f.Body)
+			m = parts.take(s.recvKeeps.Load())
+		default:
+			m = single(f.Body, s.recvKeeps.Load())
 		}
-		m := msg{frames: frames, userID: userID, peerAddr: peerAddr}
-		frames = nil
-		if !c.deliver(m) {
-			return nil
+		m.meta = meta
+		ready = append(ready, m)
+	}
+}
+
+// aliased reports whether a body the decoder returned lives in its
+// buffer (and must be copied before the next frame), rather than in a
+// slice of its own.
+func aliased(body []byte) bool { return len(body) <= zmtp.DefaultReadBufferSize }
+
+// single makes a message of one frame, in memory for its receiver to
+// keep, or pooled.
+func single(body []byte, keep bool) msg {
+	if !aliased(body) {
+		return msg{frames: [][]byte{body}}
+	}
+	if keep {
+		table, data := engine.AllocFrames(1, len(body))
+		copy(data, body)
+		return msg{frames: append(table, data)}
+	}
+	b := getBacking(len(body), 1)
+	copy(b.data, body)
+	b.frames[0] = b.data[:len(body):len(body)]
+	return msg{frames: b.frames, backing: b}
+}
+
+// multipart gathers the frames of a message of several: small bodies are
+// copied into a reused buffer, then into one pooled backing when the
+// message is whole.
+type multipart struct {
+	buf   []byte
+	parts []part
+}
+
+// part is one frame of a multipart: buf[off:off+n], or its own slice.
+type part struct {
+	off, n int
+	own    []byte
+}
+
+// maxKeptPartsBuf bounds the buffer a multipart keeps between messages.
+const maxKeptPartsBuf = 1 << 20
+
+func (mp *multipart) started() bool { return len(mp.parts) > 0 }
+
+func (mp *multipart) add(body []byte) {
+	if !aliased(body) {
+		mp.parts = append(mp.parts, part{own: body})
+		return
+	}
+	mp.parts = append(mp.parts, part{off: len(mp.buf), n: len(body)})
+	mp.buf = append(mp.buf, body...)
+}
+
+// take returns the whole message, in memory for its receiver to keep or
+// pooled, and starts the next.
+func (mp *multipart) take(keep bool) msg {
+	var m msg
+	var data []byte
+	if keep {
+		m.frames, data = engine.AllocFrames(len(mp.parts), len(mp.buf))
+		m.frames = m.frames[:len(mp.parts)]
+	} else {
+		m.backing = getBacking(len(mp.buf), len(mp.parts))
+		m.frames, data = m.backing.frames, m.backing.data
+	}
+	copy(data, mp.buf)
+	for i, p := range mp.parts {
+		if p.own != nil {
+			m.frames[i] = p.own
+		} else {
+			m.frames[i] = data[p.off : p.off+p.n : p.off+p.n]
 		}
 	}
+	clear(mp.parts)
+	mp.parts = mp.parts[:0]
+	mp.buf = mp.buf[:0]
+	if cap(mp.buf) > maxKeptPartsBuf {
+		mp.buf = nil
+	}
+	return m
 }
 
 // command acts on a command frame; a subscription change becomes a
@@ -320,22 +414,32 @@ func (c *conn) command(f zmtp.Frame, isPub bool) (msg, bool, error) {
 	return msg{}, false, nil
 }
 
-// deliver queues m for the socket, waiting for room; false means the
-// connection or the socket ended first.
-func (c *conn) deliver(m msg) bool {
-	for {
-		switch c.p.in.push(m, false) {
-		case pushed:
+// deliverAll queues ms for the socket in order, waiting for room; false
+// means the connection or the socket ended first, and the messages not
+// queued are dropped.
+func (c *conn) deliverAll(ms []msg) bool {
+	for len(ms) > 0 {
+		n, res := c.p.in.pushMany(ms)
+		ms = ms[n:]
+		if len(ms) == 0 {
 			return true
-		case pushClosed:
-			return false
+		}
+		if res == pushClosed {
+			break
 		}
 		select {
 		case <-c.room:
+			continue
 		case <-c.done:
-			return false
+		}
+		break
+	}
+	for _, m := range ms {
+		if !m.shared {
+			m.backing.release()
 		}
 	}
+	return false
 }
 
 // write drains the outbound queue in batches, one write each, and sends
@@ -348,55 +452,28 @@ func (c *conn) write() {
 	hb := newHeartbeat(s.opts.int(engine.OptHeartbeatIvl), s.opts.int(engine.OptHeartbeatTTL), s.opts.int(engine.OptHeartbeatTimeout))
 	s.mu.Unlock()
 	defer hb.stop()
-	enc := c.sess.Encoder
-	buf := make([]byte, 0, 4096)
-	var batch []msg
-	var bufs net.Buffers
+	b := batch{enc: c.sess.Encoder, buf: make([]byte, 0, 4096)}
 	closing := s.closing
 	for {
 		c.ctlMu.Lock()
 		pongs := c.pongs
 		c.pongs = nil
 		c.ctlMu.Unlock()
-		buf = buf[:0]
-		bufs = bufs[:0]
-		var err error
 		for _, ctx := range pongs {
-			if buf, err = enc.AppendPong(buf, ctx); err != nil {
-				return
+			if b.err == nil {
+				b.buf, b.err = b.enc.AppendPong(b.buf, ctx)
 			}
 		}
-		var first uint64
-		batch, first = c.p.out.peekBatch(batch[:0], maxBatch, batchBytes)
-		for _, m := range batch {
-			if buf, bufs, err = c.encode(enc, buf, bufs, m); err != nil {
-				return
-			}
+		first, n := c.p.out.peek(maxBatch, b.add)
+		if b.err != nil {
+			return
 		}
-		if len(buf) > 0 || len(bufs) > 0 {
-			if len(bufs) > 0 {
-				if len(buf) > 0 {
-					bufs = append(bufs, buf)
-				}
-				wb := bufs // WriteTo consumes the slice it is called on
-				_, err = wb.WriteTo(c.nc)
-				clear(bufs) // let written bodies go
-			} else {
-				_, err = c.nc.Write(buf)
-			}
-			if err != nil {
+		if !b.empty() {
+			if err := b.writeTo(c.nc); err != nil {
 				return
 			}
-			c.p.out.discard(first, len(batch))
-			for _, m := range batch {
-				if !m.shared {
-					m.backing.release() // written: nobody else reads it
-				}
-			}
-			clear(batch)
-			if cap(buf) > 4*batchBytes {
-				buf = make([]byte, 0, 4096)
-			}
+			c.p.out.discard(first, n)
+			b.written()
 		}
 		if closing == nil || c.isClosing() {
 			closing = nil
@@ -404,14 +481,14 @@ func (c *conn) write() {
 				return
 			}
 		}
-		if len(batch) > 0 {
+		if n > 0 {
 			// More may be queued: look again, but let the heartbeat in
 			// first, so steady traffic cannot starve it.
 			select {
 			case <-c.done:
 				return
 			case <-hb.tick:
-				if !c.ping(enc, hb) {
+				if !c.ping(b.enc, hb) {
 					return
 				}
 			case <-hb.timeout:
@@ -432,7 +509,7 @@ func (c *conn) write() {
 				return
 			}
 		case <-hb.tick:
-			if !c.ping(enc, hb) {
+			if !c.ping(b.enc, hb) {
 				return
 			}
 		case <-hb.timeout:
@@ -474,29 +551,99 @@ func (c *conn) lingerOver() bool {
 	}
 }
 
-// encode appends one message to the batch: small frames are copied into
-// buf, large bodies go by reference into bufs.
-func (c *conn) encode(enc *zmtp.Encoder, buf []byte, bufs net.Buffers, m msg) ([]byte, net.Buffers, error) {
-	var err error
+// batch is what one write sends: frames copied into buf, and large
+// bodies by reference (writev) between its pieces; with the pooled memory
+// of the messages, returned once they are written.
+type batch struct {
+	enc   *zmtp.Encoder
+	buf   []byte
+	refs  []bodyRef
+	bufs  net.Buffers // scratch of writeTo
+	bytes int         // message bytes in the batch
+	backs []*backing  // to release once written
+	err   error       // the first encoding error
+}
+
+// bodyRef is a body sent from where it is, after buf[:at].
+type bodyRef struct {
+	at   int
+	body []byte
+}
+
+// add encodes m into the batch; false once the batch is full or broken.
+// It is the callback of queue.peek.
+func (b *batch) add(m *msg) bool {
+	if b.err != nil {
+		return false
+	}
 	if m.sub {
 		body := m.frames[0]
-		buf, err = enc.AppendSubscription(buf, body[1:], body[0] == 1)
-		return buf, bufs, err
-	}
-	last := len(m.frames) - 1
-	for i, f := range m.frames {
-		if len(f) >= byReference {
-			if buf, err = enc.AppendHeader(buf, len(f), i < last); err == nil {
-				bufs = append(bufs, buf, f)
-				buf = buf[len(buf):]
-				continue
+		b.buf, b.err = b.enc.AppendSubscription(b.buf, body[1:], body[0] == 1)
+	} else {
+		last := len(m.frames) - 1
+		for i, f := range m.frames {
+			if len(f) >= byReference {
+				if b.buf, b.err = b.enc.AppendHeader(b.buf, len(f), i < last); b.err == nil {
+					b.refs = append(b.refs, bodyRef{at: len(b.buf), body: f})
+					continue
+				}
+			}
+			if b.buf, b.err = b.enc.AppendFrame(b.buf, f, i < last); b.err != nil {
+				break
 			}
 		}
-		if buf, err = enc.AppendFrame(buf, f, i < last); err != nil {
-			return buf, bufs, err
-		}
 	}
-	return buf, bufs, nil
+	if b.err != nil {
+		return false
+	}
+	if m.backing != nil && !m.shared {
+		b.backs = append(b.backs, m.backing)
+	}
+	b.bytes += m.size()
+	return b.bytes < batchBytes
+}
+
+func (b *batch) empty() bool { return len(b.buf) == 0 && len(b.refs) == 0 }
+
+// writeTo writes the batch, in one write or writev.
+func (b *batch) writeTo(w net.Conn) error {
+	if len(b.refs) == 0 {
+		_, err := w.Write(b.buf)
+		return err
+	}
+	prev := 0
+	for _, r := range b.refs {
+		if r.at > prev {
+			b.bufs = append(b.bufs, b.buf[prev:r.at])
+		}
+		b.bufs = append(b.bufs, r.body)
+		prev = r.at
+	}
+	if prev < len(b.buf) {
+		b.bufs = append(b.bufs, b.buf[prev:])
+	}
+	wb := b.bufs // WriteTo consumes the slice it is called on
+	_, err := wb.WriteTo(w)
+	clear(b.bufs)
+	b.bufs = b.bufs[:0]
+	return err
+}
+
+// written empties the batch once it is written, returning the messages'
+// memory to the pool.
+func (b *batch) written() {
+	for _, bk := range b.backs {
+		bk.release()
+	}
+	clear(b.backs)
+	b.backs = b.backs[:0]
+	clear(b.refs) // let written bodies go
+	b.refs = b.refs[:0]
+	b.buf = b.buf[:0]
+	if cap(b.buf) > 4*batchBytes {
+		b.buf = make([]byte, 0, 4096)
+	}
+	b.bytes = 0
 }
 
 // peerAddress is the Peer-Address property libzmq gives messages: the

@@ -163,8 +163,8 @@ type xpub struct {
 	pipes []*pipe
 	// subs holds each prefix's subscribers: one pipe counts once however
 	// often it subscribed the prefix (libzmq's mtrie).
-	subs    map[string]map[*pipe]struct{}
-	maxLen  int
+	subs   map[string]map[*pipe]struct{}
+	maxLen int
 	// pending holds notices and upstream messages for the application,
 	// each with the pipe it came from.
 	pending []pending

@@ -68,6 +68,27 @@ func NewDecoder(r io.Reader, v Version, bufferSize int, maxMessageSize int64) *D
 // not yet decoded. When it is 0, the next call to Next will read.
 func (d *Decoder) Buffered() int { return d.end - d.start }
 
+// FrameBuffered reports whether the next frame has wholly arrived, so that
+// Next returns it without reading (or returns the decoder's error). A
+// caller that hands frames on in groups stops gathering when it is false.
+func (d *Decoder) FrameBuffered() bool {
+	if d.err != nil {
+		return true
+	}
+	n := d.end - d.start
+	if n < 2 {
+		return false
+	}
+	hdr, size := 2, uint64(d.buf[d.start+1])
+	if d.buf[d.start]&flagLong != 0 {
+		if n < 9 {
+			return false
+		}
+		hdr, size = 9, binary.BigEndian.Uint64(d.buf[d.start+1:])
+	}
+	return size <= uint64(n-hdr)
+}
+
 // Next returns the next frame. Bodies of encrypted frames come back opened,
 // with the MORE and COMMAND flags they carried inside.
 func (d *Decoder) Next() (Frame, error) {

@@ -199,6 +199,49 @@ func TestDecoderParsesManyFramesPerRead(t *testing.T) {
 	}
 }
 
+// FrameBuffered says whether Next can return without reading: only once
+// the whole frame, header and body, is in the buffer.
+func TestDecoderFrameBuffered(t *testing.T) {
+	long := appendHeader(nil, 0, 300)
+	long = append(long, make([]byte, 300)...)
+	in := wire("01 03", lit("abc"), "00 00", long)
+	// One octet per read: the decoder sees every prefix of the input.
+	c := &scriptConn{peer: in, chunk: 1}
+	d := NewDecoder(c, ZMTP31, 0, 0)
+	if d.FrameBuffered() {
+		t.Fatal("an empty decoder says a frame is buffered")
+	}
+	for i, want := range []int{3, 0, 300} {
+		f, err := d.Next()
+		if err != nil || len(f.Body) != want {
+			t.Fatalf("frame %d: %d octets, %v; want %d", i, len(f.Body), err, want)
+		}
+		if d.FrameBuffered() {
+			t.Fatalf("after frame %d, with one octet read at a time: a frame is said to be buffered", i)
+		}
+	}
+	// All at once: each frame is buffered before Next returns it.
+	d = NewDecoder(&scriptConn{peer: in}, ZMTP31, 0, 0)
+	d.Next()
+	for i := range 2 {
+		if !d.FrameBuffered() {
+			t.Fatalf("frame %d of one read: not said to be buffered", i+1)
+		}
+		d.Next()
+	}
+	if d.FrameBuffered() {
+		t.Fatal("after the last frame: a frame is said to be buffered")
+	}
+	// A sticky error is returned without reading, so it counts.
+	d = NewDecoder(&scriptConn{peer: wire("00")}, ZMTP31, 0, 0)
+	if _, err := d.Next(); err == nil {
+		t.Fatal("a cut frame decoded")
+	}
+	if !d.FrameBuffered() {
+		t.Fatal("a decoder with an error says Next would read")
+	}
+}
+
 func TestDecoderLargeBody(t *testing.T) {
 	body := make([]byte, 5*DefaultReadBufferSize+123)
 	for i := range body {
