@@ -37,6 +37,13 @@ type Socket struct {
 	// keep (setKeeps).
 	recvKeeps atomic.Bool
 
+	// While a send holds the lock, speculating is set and the connections
+	// its messages woke are gathered in kicked, to be written to once the
+	// lock is released (conn.kick). Guarded by mu.
+	speculating bool
+	kickBuf     [maxKicks]*conn
+	kicked      []*conn
+
 	// Pipes whose peer went away, reported by any goroutine and detached
 	// under the socket lock by the next operation (reapLocked).
 	deadMu sync.Mutex
@@ -222,12 +229,52 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	}
 	m := copyIn(frames)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return errClosed
 	}
 	s.reapLocked()
-	return s.sendLocked(m)
+	s.beginKicks()
+	err := s.sendLocked(m)
+	kicks := s.endKicks()
+	s.mu.Unlock()
+	kicks.speculate()
+	return err
+}
+
+// maxKicks is how many connections one send writes to speculatively;
+// more (a PUB's) are handed to their writer goroutines.
+const maxKicks = 4
+
+// kicks are the connections a send woke (conn.kick).
+type kicks struct {
+	c [maxKicks]*conn
+	n int
+}
+
+// beginKicks starts gathering the connections the messages sent under
+// this hold of the lock wake.
+func (s *Socket) beginKicks() {
+	s.speculating = true
+	s.kicked = s.kickBuf[:0]
+}
+
+// endKicks stops gathering and returns the connections gathered.
+func (s *Socket) endKicks() kicks {
+	var k kicks
+	k.n = copy(k.c[:], s.kicked)
+	s.speculating = false
+	clear(s.kickBuf[:])
+	s.kicked = nil
+	return k
+}
+
+// speculate writes to the gathered connections; the socket lock is not
+// held.
+func (k *kicks) speculate() {
+	for _, c := range k.c[:k.n] {
+		c.speculate()
+	}
 }
 
 // sendLocked hands m to the pattern. Once queued, m belongs to its reader

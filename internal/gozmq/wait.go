@@ -229,9 +229,14 @@ func (s *Socket) wait(ctx context.Context, d *direction, key []byte, try func() 
 		s.reapLocked()
 		var err error = errAgain
 		if key == nil || !d.waitsAhead(key, w) {
+			s.beginKicks()
 			err = try()
+			kicks := s.endKicks()
+			s.mu.Unlock()
+			kicks.speculate()
+		} else {
+			s.mu.Unlock()
 		}
-		s.mu.Unlock()
 		if err != syscall.EAGAIN {
 			d.leave(w)
 			return err
