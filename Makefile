@@ -12,7 +12,9 @@ SHELL       := /bin/bash
 GO         ?= go
 GOFMT      ?= gofmt
 PKGS       ?= ./...
-TESTFLAGS  ?= -race -count=1 -timeout 20m
+# zmqwatchdog compiles in the libzmq engine's lost-wake-up watchdog, which
+# the tests run over everything (internal/watchtest).
+TESTFLAGS  ?= -race -count=1 -timeout 20m -tags zmqwatchdog
 # libpgm (epgm tests) warns on stderr about the loopback interface.
 export PGM_MIN_LOG_LEVEL ?= ERROR
 BENCHFLAGS ?= -run '^$$' -bench . -benchtime 1x
@@ -51,6 +53,7 @@ test:
 	fi
 	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags zmqwatchdog $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 	@# Allocation counts mean nothing under the race detector, which makes
 	@# sync.Pool drop items: those tests run once more without it.

@@ -25,6 +25,21 @@ func (m Msg) UserID() string { return m.meta.UserID }
 // WithMessageMetadata(true); "" otherwise.
 func (m Msg) PeerAddress() string { return m.meta.PeerAddress }
 
+// Property returns the value of a property of the connection the message
+// came from, and whether it has one: "User-Id" and "Peer-Address" as
+// UserID and PeerAddress give them, and the properties the socket was made
+// to capture with WithMessageProperties (all of them on the go engine).
+// Names are compared without regard to case.
+func (m Msg) Property(name string) (string, bool) {
+	switch {
+	case strings.EqualFold(name, "User-Id"):
+		return m.meta.UserID, m.meta.UserID != ""
+	case strings.EqualFold(name, "Peer-Address"):
+		return m.meta.PeerAddress, m.meta.PeerAddress != ""
+	}
+	return m.meta.Props.Get(name)
+}
+
 // NewMsg returns a message made of frames. The frames are not copied.
 func NewMsg(frames ...[]byte) Msg { return Msg{Frames: frames} }
 

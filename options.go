@@ -356,14 +356,14 @@ func bytesOpt(name string, opt engine.Option, v string, max int) *optSpec {
 // WithSubscribe subscribes a Sub to messages whose first frame starts with
 // prefix (ZMQ_SUBSCRIBE); "" subscribes to everything. Repeatable. Default:
 // no subscription, so nothing is received until Subscribe is called.
-func WithSubscribe(prefix string) SubscriberOption {
+func WithSubscribe(prefix string) SubOption {
 	s := &optSpec{name: "WithSubscribe(" + brief.Quote(prefix) + ")"}
 	s.apply = func(c *sockConfig) error {
 		c.sets = append(c.sets, setting{opt: engine.OptSubscribe, val: engine.Bytes([]byte(prefix))})
 		return nil
 	}
 	s.live = true
-	return SubscriberOption{optSpec: s}
+	return subOnly{optSpec: s}
 }
 
 // WithTopicSeparator sets the bytes between topic and body in txZMQ's
@@ -406,26 +406,26 @@ func WithTopicFraming(f TopicFraming) PubOption {
 // WithInvertMatching inverts subscription matching (ZMQ_INVERT_MATCHING):
 // a Sub receives what does not match its prefixes. Set it on both the
 // publisher and the subscriber. Default false.
-func WithInvertMatching(on bool) PublisherOption {
-	return PublisherOption{optSpec: boolOpt("WithInvertMatching", engine.OptInvertMatching, on, false)}
+func WithInvertMatching(on bool) MatchingOption {
+	return MatchingOption{optSpec: boolOpt("WithInvertMatching", engine.OptInvertMatching, on, false)}
 }
 
 // WithXPubVerbose passes every subscription to the application, not only
 // new ones (ZMQ_XPUB_VERBOSE). Default false. Live.
-func WithXPubVerbose(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerbose", engine.OptXPubVerbose, on, true)}
+func WithXPubVerbose(on bool) XPubOption {
+	return xpubOnly{optSpec: boolOpt("WithXPubVerbose", engine.OptXPubVerbose, on, true)}
 }
 
 // WithXPubVerboser passes every subscription and unsubscription
 // (ZMQ_XPUB_VERBOSER). Default false. Live.
-func WithXPubVerboser(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubVerboser", engine.OptXPubVerboser, on, true)}
+func WithXPubVerboser(on bool) XPubOption {
+	return xpubOnly{optSpec: boolOpt("WithXPubVerboser", engine.OptXPubVerboser, on, true)}
 }
 
 // WithXPubNoDrop makes sends wait at the high-water mark instead of
 // dropping (ZMQ_XPUB_NODROP). Default false.
-func WithXPubNoDrop(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubNoDrop", engine.OptXPubNoDrop, on, true)}
+func WithXPubNoDrop(on bool) XPubOption {
+	return xpubOnly{optSpec: boolOpt("WithXPubNoDrop", engine.OptXPubNoDrop, on, true)}
 }
 
 // WithXPubManual hands every subscription and unsubscription to the
@@ -433,14 +433,14 @@ func WithXPubNoDrop(on bool) XPubOnlyOption {
 // gets what the application grants it with XPub.Subscribe and
 // XPub.Unsubscribe, which apply to the subscriber of the subscription
 // received last. Default false.
-func WithXPubManual(on bool) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: boolOpt("WithXPubManual", engine.OptXPubManual, on, false)}
+func WithXPubManual(on bool) XPubOption {
+	return xpubOnly{optSpec: boolOpt("WithXPubManual", engine.OptXPubManual, on, false)}
 }
 
 // WithXPubWelcomeMsg sends msg to every new subscriber (ZMQ_XPUB_WELCOME_MSG).
 // Default none.
-func WithXPubWelcomeMsg(msg []byte) XPubOnlyOption {
-	return XPubOnlyOption{optSpec: bytesOpt("WithXPubWelcomeMsg", engine.OptXPubWelcomeMsg, string(msg), 1<<16)}
+func WithXPubWelcomeMsg(msg []byte) XPubOption {
+	return xpubOnly{optSpec: bytesOpt("WithXPubWelcomeMsg", engine.OptXPubWelcomeMsg, string(msg), 1<<16)}
 }
 
 // WithRouterMandatory makes sends to an unknown peer fail with
@@ -448,14 +448,14 @@ func WithXPubWelcomeMsg(msg []byte) XPubOnlyOption {
 // sends to a peer whose queue is full wait instead of dropping (TrySendTo:
 // EAGAIN); on a Rep, such a reply waits until Serve's ctx ends (see
 // Rep.Serve). Default false. Live.
-func WithRouterMandatory(on bool) RouterOnlyOption {
-	return RouterOnlyOption{optSpec: boolOpt("WithRouterMandatory", engine.OptRouterMandatory, on, true)}
+func WithRouterMandatory(on bool) RoutingOption {
+	return RoutingOption{optSpec: boolOpt("WithRouterMandatory", engine.OptRouterMandatory, on, true)}
 }
 
 // WithRouterHandover lets a new connection take over the routing id of an
 // existing one (ZMQ_ROUTER_HANDOVER). Default false. Live.
-func WithRouterHandover(on bool) RouterOnlyOption {
-	return RouterOnlyOption{optSpec: boolOpt("WithRouterHandover", engine.OptRouterHandover, on, true)}
+func WithRouterHandover(on bool) RoutingOption {
+	return RoutingOption{optSpec: boolOpt("WithRouterHandover", engine.OptRouterHandover, on, true)}
 }
 
 // WithProbeRouter sends an empty message to each ROUTER peer on connect,
@@ -473,27 +473,27 @@ func WithConflate(on bool) ConflateOption {
 
 // WithReqCorrelate prefixes requests with an id and accepts only the
 // matching reply (ZMQ_REQ_CORRELATE), for a raw REQ Socket. Default false.
-func WithReqCorrelate(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithReqCorrelate", engine.OptReqCorrelate, on, true)}
+func WithReqCorrelate(on bool) SocketOption {
+	return rawOnly{optSpec: boolOpt("WithReqCorrelate", engine.OptReqCorrelate, on, true)}
 }
 
 // WithReqRelaxed lets a raw REQ Socket send again without waiting for a
 // reply (ZMQ_REQ_RELAXED). Default false.
-func WithReqRelaxed(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithReqRelaxed", engine.OptReqRelaxed, on, true)}
+func WithReqRelaxed(on bool) SocketOption {
+	return rawOnly{optSpec: boolOpt("WithReqRelaxed", engine.OptReqRelaxed, on, true)}
 }
 
 // WithStreamNotify delivers empty connect/disconnect messages on a raw
 // STREAM Socket (ZMQ_STREAM_NOTIFY). Default true.
-func WithStreamNotify(on bool) RawOnlyOption {
-	return RawOnlyOption{optSpec: boolOpt("WithStreamNotify", engine.OptStreamNotify, on, false)}
+func WithStreamNotify(on bool) SocketOption {
+	return rawOnly{optSpec: boolOpt("WithStreamNotify", engine.OptStreamNotify, on, false)}
 }
 
 // WithMaxPendingRequests bounds how many received requests a Rep remembers
 // while they wait for a reply. When a new request would exceed it, the
 // oldest unanswered one is forgotten (its reply can no longer be sent) and
 // counted in Stats.RequestsAbandoned. Default 100000.
-func WithMaxPendingRequests(n int) RepOnlyOption {
+func WithMaxPendingRequests(n int) RepOption {
 	s := &optSpec{name: fmt.Sprintf("WithMaxPendingRequests(%d)", n), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if why := positive(n); why != "" {
@@ -502,13 +502,13 @@ func WithMaxPendingRequests(n int) RepOnlyOption {
 		c.maxPending = n
 		return nil
 	}
-	return RepOnlyOption{optSpec: s}
+	return repOnly{optSpec: s}
 }
 
 // WithPendingRequestTimeout makes a Rep forget a request that was not
 // answered within d; a later Reply to it fails. 0 means requests are only
 // forgotten when WithMaxPendingRequests is exceeded. Default 0.
-func WithPendingRequestTimeout(d time.Duration) RepOnlyOption {
+func WithPendingRequestTimeout(d time.Duration) RepOption {
 	s := &optSpec{name: fmt.Sprintf("WithPendingRequestTimeout(%v)", d), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		if d < 0 {
@@ -517,7 +517,7 @@ func WithPendingRequestTimeout(d time.Duration) RepOnlyOption {
 		c.pendingTimeout = d
 		return nil
 	}
-	return RepOnlyOption{optSpec: s}
+	return repOnly{optSpec: s}
 }
 
 // WithMessageMetadata makes received messages carry the properties of the
@@ -528,6 +528,39 @@ func WithMessageMetadata(on bool) CommonOption {
 	s := &optSpec{name: fmt.Sprintf("WithMessageMetadata(%t)", on), createOnly: true}
 	s.apply = func(c *sockConfig) error {
 		c.metadata = on
+		return nil
+	}
+	return common(s)
+}
+
+// maxMessageProperties is how many names WithMessageProperties takes: the
+// libzmq engine captures at most 16 properties, two of them User-Id and
+// Peer-Address.
+const maxMessageProperties = 14
+
+// WithMessageProperties makes received messages carry the named properties
+// of the connection they came from, read with Msg.Property: what the peer
+// announced in its handshake (Socket-Type, Identity, application
+// properties X-...) and what the authenticator attached for it (a Decider's
+// metadata). It turns WithMessageMetadata on. Names are compared without
+// regard to case; at most 14, each 1 to 255 bytes. Default none.
+//
+// The libzmq engine can only read properties by name, so it captures
+// those named here, each value cut to 1,024 bytes. The go engine captures
+// every property whatever the names.
+func WithMessageProperties(names ...string) CommonOption {
+	s := &optSpec{name: "WithMessageProperties(" + brief.Quote(strings.Join(names, ", ")) + ")", createOnly: true}
+	s.apply = func(c *sockConfig) error {
+		if len(names) > maxMessageProperties {
+			return optErr(s.name, fmt.Sprintf("%d names, at most %d", len(names), maxMessageProperties))
+		}
+		for _, n := range names {
+			if len(n) == 0 || len(n) > 255 || strings.IndexByte(n, 0) >= 0 {
+				return optErr(s.name, fmt.Sprintf("property name %s: want 1 to 255 bytes, no NUL", brief.Quote(n)))
+			}
+		}
+		c.metadata = true
+		c.sets = append(c.sets, setting{opt: engine.OptMessageProperties, val: engine.Bytes([]byte(strings.Join(names, "\x00")))})
 		return nil
 	}
 	return common(s)

@@ -3,6 +3,7 @@ package zmq
 import (
 	"errors"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,6 +55,7 @@ type OptionValues struct {
 	MulticastLoop        bool
 	MulticastMaxTPDU     int
 	MessageMetadata      bool
+	MessageProperties    []string // the names given to WithMessageProperties
 
 	// Security (see WithCurveServer, WithCurveClient, WithPlainServer,
 	// WithPlainClient, WithZAPDomain).
@@ -147,6 +149,7 @@ var readBacks = []readBack{
 	{engine.OptMulticastLoop, engine.Int(1), func(o *OptionValues, v engine.Value) { o.MulticastLoop = v.Int != 0 }},
 	{engine.OptMulticastMaxTPDU, engine.Int(1500), func(o *OptionValues, v engine.Value) { o.MulticastMaxTPDU = int(v.Int) }},
 	{engine.OptMessageMetadata, engine.Value{}, func(o *OptionValues, v engine.Value) { o.MessageMetadata = v.Int != 0 }},
+	{engine.OptMessageProperties, engine.Value{}, func(o *OptionValues, v engine.Value) { o.MessageProperties = splitNames(v.Bytes) }},
 	{engine.OptZAPDomain, engine.Value{}, func(o *OptionValues, v engine.Value) { o.ZAPDomain = string(v.Bytes) }},
 	{engine.OptCurveServer, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurveServer = v.Int != 0 }},
 	{engine.OptCurveServerKey, engine.Value{}, func(o *OptionValues, v engine.Value) { o.CurveServerKey = string(v.Bytes) }},
@@ -216,4 +219,12 @@ func (s *socket) optionValue(rb readBack) (engine.Value, error) {
 		return rb.def, nil
 	}
 	return engine.Value{}, err
+}
+
+// splitNames splits NUL-separated names; none gives nil.
+func splitNames(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
 }

@@ -127,6 +127,8 @@ func TestOptionsReadBackEveryOption(t *testing.T) {
 			zmq.WithMulticastHops(5), zmq.WithMulticastLoop(false), zmq.WithMulticastMaxTPDU(9000)),
 			want{"MulticastRate": 1000, "RecoveryInterval": time.Second, "MulticastHops": 5, "MulticastLoop": false, "MulticastMaxTPDU": 9000}},
 		{"MessageMetadata", raw(zmq.PULL, zmq.WithMessageMetadata(true)), want{"MessageMetadata": true}},
+		{"MessageProperties", raw(zmq.PULL, zmq.WithMessageProperties("Socket-Type", "X-Tier")),
+			want{"MessageMetadata": true, "MessageProperties": []string{"Socket-Type", "X-Tier"}}},
 		{"ZAPDomain", raw(zmq.PULL, zmq.WithZAPDomain("lan")), want{"ZAPDomain": "lan", "MessageMetadata": true}},
 		{"CURVE server", raw(zmq.PULL, zmq.WithCurveServer(server.Secret)),
 			want{"CurveServer": true, "ZAPDomain": "global", "MessageMetadata": true}},

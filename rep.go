@@ -5,11 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zmqx/zmq/internal/engine"
 	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // ErrReplyLater is returned by a RepHandler that will answer the request

@@ -4,9 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"github.com/zmqx/zmq/internal/engine"
 	"sync"
 	"sync/atomic"
+
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // Req sends requests and waits for their replies, with any number of

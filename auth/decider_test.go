@@ -254,7 +254,7 @@ func TestDeciderAdmitsPeersEndToEnd(t *testing.T) {
 		}
 		return auth.Decision{Status: auth.StatusDenied, StatusText: "unknown"}
 	})
-	srv := newServer(t, f, zmq.WithPlainServer())
+	srv := newServer(t, f, zmq.WithPlainServer(), zmq.WithMessageProperties("Tier"))
 	bad := dial(t, f, srv.ep, zmq.WithPlainClient("carol", "guess"))
 	bad.offer(t, "let me in")
 	if ev := bad.w.first(t, handshakeEvents); authStatus(ev) != 400 {
@@ -262,8 +262,13 @@ func TestDeciderAdmitsPeersEndToEnd(t *testing.T) {
 	}
 	good := dial(t, f, srv.ep, zmq.WithPlainClient("carol", "from-vault"))
 	good.send(t, "hello")
-	if m := srv.recv(t); m.UserID() != "carol@vault" || !slices.Equal(m.Strings(), []string{"hello"}) {
+	m := srv.recv(t)
+	if m.UserID() != "carol@vault" || !slices.Equal(m.Strings(), []string{"hello"}) {
 		t.Fatalf("got %v from %q, want hello from carol@vault", m, m.UserID())
+	}
+	// The Decider's metadata reaches the messages of the connection.
+	if tier, ok := m.Property("tier"); !ok || tier != "gold" {
+		t.Fatalf("Property(\"tier\") = %q, %v; want the Decider's \"gold\"", tier, ok)
 	}
 	if ev := good.w.first(t, handshakeEvents); ev.Type != zmq.EventHandshakeSucceeded {
 		t.Fatalf("client: %v", ev)

@@ -271,7 +271,7 @@ func TestInteropDeciderWithPyzmqCertificateMetadata(t *testing.T) {
 		}
 		return auth.Decision{Status: auth.StatusOK, UserID: md["role"], Metadata: map[string]string{"Team": md["team"]}}
 	})
-	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret))
+	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret), zmq.WithMessageProperties("Team"))
 
 	guest := python(t, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "guest.key_secret"), "guest")
 	if !guest.Scan() || guest.Text() != fmt.Sprintf("failed %d 400", zmq.EventHandshakeFailedAuth) {
@@ -281,8 +281,12 @@ func TestInteropDeciderWithPyzmqCertificateMetadata(t *testing.T) {
 	if !admin.Scan() || admin.Text() != "succeeded" {
 		t.Fatalf("pyzmq admin: %q, %v; want its handshake to succeed", admin.Text(), admin.Err())
 	}
-	if m := srv.recv(t); m.UserID() != "admin" || m.Strings()[0] != "hello from admin" {
+	m := srv.recv(t)
+	if m.UserID() != "admin" || m.Strings()[0] != "hello from admin" {
 		t.Fatalf("got %v from %q, want the admin's message", m, m.UserID())
+	}
+	if team, ok := m.Property("Team"); !ok || team != "blue team" {
+		t.Fatalf("Property(\"Team\") = %q, %v; want the certificate's \"blue team\" that the Decider attached", team, ok)
 	}
 	if st := a.Stats(); st.Accepted != 1 || st.Denied != 1 {
 		t.Errorf("stats %+v, want 1 accepted and 1 denied", st)

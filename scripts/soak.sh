@@ -101,7 +101,7 @@ if want r1; then
 	t0=$SECONDS
 	# 3 transports, the slowest at about 150 k msg/s on a loaded machine.
 	timeout=$((600 + ZMQX_SOAK_R1_MSGS * 3 / 100000))s
-	$GO test -count=1 -timeout "$timeout" -run '^TestRelR1PushPullSequence$' -v . >"$log" 2>&1
+	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestRelR1PushPullSequence$' -v . >"$log" 2>&1
 	rc=$?
 	for tr in inproc ipc tcp; do
 		line=$(grep -o "R1 $tr: .*" "$log" | head -1)
@@ -124,7 +124,7 @@ if want r2; then
 	log=$LOG_DIR/r2.log
 	t0=$SECONDS
 	timeout=$((600 + ZMQX_SOAK_R2_CYCLES * 9))s
-	$GO test -count=1 -timeout "$timeout" -run '^TestRelR2KillRestart$' -v . >"$log" 2>&1
+	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestRelR2KillRestart$' -v . >"$log" 2>&1
 	rc=$?
 	for v in ipc tcp ipc-ivl-max-500ms; do
 		line=$(grep -o "R2 $v: [0-9]* kill .*" "$log" | head -1)

@@ -156,7 +156,7 @@ var sockOpts = func() map[string]sockOpt {
 		// Manual subscriptions on pub would leave its subscribers with
 		// none: zmqcat applies none itself.
 		{"xpub_manual", []string{"xpub"}, boolValue(zmq.WithXPubManual)},
-		{"xpub_welcome_msg", forXPub, textValue(func(s string) zmq.XPubOnlyOption { return zmq.WithXPubWelcomeMsg([]byte(s)) })},
+		{"xpub_welcome_msg", forXPub, textValue(func(s string) zmq.XPubOption { return zmq.WithXPubWelcomeMsg([]byte(s)) })},
 		{"router_mandatory", []string{"router"}, boolValue(zmq.WithRouterMandatory)},
 		{"router_handover", []string{"router"}, boolValue(zmq.WithRouterHandover)},
 		{"probe_router", forProbe, boolValue(zmq.WithProbeRouter)},

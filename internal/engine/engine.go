@@ -106,6 +106,9 @@ type Metadata struct {
 	UserID string
 	// PeerAddress is the peer's address.
 	PeerAddress string
+	// Props are the connection's other properties, nil if none were
+	// captured (see OptMessageProperties).
+	Props *Properties
 }
 
 // CopyFrames copies src into *dst, reusing dst's frame table and each

@@ -68,7 +68,15 @@ const (
 	// connection's properties (Message.UserID, Message.PeerAddress).
 	// It is the engine's, not a ZMQ option.
 	OptMessageMetadata // bool
-	optCount
+	// OptMessageProperties names connection properties that received
+	// messages carry beyond UserID and PeerAddress: names separated by NUL
+	// bytes. The libzmq engine can only capture properties by name; the
+	// go engine captures all of them and keeps the names for read-back.
+	OptMessageProperties // bytes
+
+	// NumOptions is one more than the largest Option, for tables indexed
+	// by option.
+	NumOptions
 )
 
 // Kind is how an option's value is held.
@@ -108,7 +116,7 @@ type optInfo struct {
 	secret bool
 }
 
-var optInfos = [optCount]optInfo{
+var optInfos = [NumOptions]optInfo{
 	OptSendHWM:              {"ZMQ_SNDHWM", KindInt, false},
 	OptRecvHWM:              {"ZMQ_RCVHWM", KindInt, false},
 	OptLinger:               {"ZMQ_LINGER", KindInt, false},
@@ -165,10 +173,11 @@ var optInfos = [optCount]optInfo{
 	OptCurveSecretKey:       {"ZMQ_CURVE_SECRETKEY", KindBytes, true},
 	OptCurveServerKey:       {"ZMQ_CURVE_SERVERKEY", KindBytes, false},
 	OptMessageMetadata:      {"message metadata", KindBool, false},
+	OptMessageProperties:    {"message properties", KindBytes, false},
 }
 
 // Valid reports whether o is one of the options above.
-func (o Option) Valid() bool { return o > 0 && o < optCount }
+func (o Option) Valid() bool { return o > 0 && o < NumOptions }
 
 // String returns the option's ZMQ name ("ZMQ_SNDHWM"), for errors.
 func (o Option) String() string {

@@ -232,6 +232,23 @@ func (c *conn) handshakeFailed(err error) error {
 	return err
 }
 
+// sessionProperties returns the connection's properties as messages carry
+// them: what the peer's READY (or INITIATE) said, then what the
+// authenticator added, as libzmq merges them; nil if there are none.
+func sessionProperties(sess *zmtp.Session) *engine.Properties {
+	var names, values []string
+	for _, md := range []zmtp.Metadata{sess.Properties, sess.ZAPProperties} {
+		for _, p := range md {
+			names = append(names, p.Name)
+			values = append(values, string(p.Value))
+		}
+	}
+	if names == nil {
+		return nil
+	}
+	return engine.NewProperties(names, values)
+}
+
 // peerAddress is the Peer-Address property libzmq gives messages: the
 // remote IP for tcp, empty for ipc.
 func peerAddress(nc net.Conn) string {

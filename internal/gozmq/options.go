@@ -15,9 +15,8 @@ type options struct {
 	bytes [engineOptCount][]byte
 }
 
-// engineOptCount bounds the option numbers (engine's optCount is not
-// exported).
-const engineOptCount = int(engine.OptMessageMetadata) + 1
+// engineOptCount bounds the option numbers.
+const engineOptCount = int(engine.NumOptions)
 
 // defaults are libzmq 4.3.4's, for the options whose default is not 0.
 var defaults = map[engine.Option]int64{

@@ -3,6 +3,8 @@ package gozmq
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/zmqx/zmq/internal/engine"
 )
 
 // msg is one whole message inside the engine.
@@ -25,6 +27,7 @@ type msg struct {
 // every message from it points to the same one.
 type msgMeta struct {
 	userID, peerAddr string
+	props            *engine.Properties
 }
 
 func (m msg) size() int {

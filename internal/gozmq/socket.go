@@ -392,7 +392,7 @@ func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Me
 		return err
 	}
 	engine.CopyFrames(frames, m.frames)
-	meta.UserID, meta.PeerAddress = s.metadata(m)
+	*meta = s.metadata(m)
 	if !m.shared {
 		m.backing.release()
 	}
@@ -439,15 +439,16 @@ func (s *Socket) recvLocked() (msg, error) {
 // toMessage hands m to the caller: frames that another receiver may also
 // hold are copied first.
 func (s *Socket) toMessage(m msg) engine.Message {
-	uid, addr := s.metadata(m)
-	return engine.Message{Frames: own(m), Metadata: engine.Metadata{UserID: uid, PeerAddress: addr}}
+	return engine.Message{Frames: own(m), Metadata: s.metadata(m)}
 }
 
-func (s *Socket) metadata(m msg) (string, string) {
+// metadata returns the properties of m's connection, if the socket asked
+// for them.
+func (s *Socket) metadata(m msg) engine.Metadata {
 	if m.meta == nil || s.opts.ints[engine.OptMessageMetadata] == 0 {
-		return "", ""
+		return engine.Metadata{}
 	}
-	return m.meta.userID, m.meta.peerAddr
+	return engine.Metadata{UserID: m.meta.userID, PeerAddress: m.meta.peerAddr, Props: m.meta.props}
 }
 
 // Stats returns a snapshot of the socket's counters.

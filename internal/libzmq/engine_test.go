@@ -193,7 +193,7 @@ func TestEngineRecvWaiterWokenAfterAnyCall(t *testing.T) {
 			go func() {
 				m, err := a.Recv(context.Background())
 				if err == nil && string(m.Frames[0]) != "wake" {
-					err = fmt.Errorf("got %q", m)
+					err = fmt.Errorf("got %q", m.Frames)
 				}
 				got <- err
 			}()

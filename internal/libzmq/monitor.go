@@ -167,3 +167,57 @@ func (s *Socket) awaitMonitorEnd() {
 		<-m.ended
 	}
 }
+
+// StartMonitor makes libzmq publish the socket's events of the kinds in
+// mask on a PAIR socket it binds at inproc endpoint ep, then runs connect,
+// which must connect the PAIR that receives them, before anything else
+// can reach the socket: libzmq publishes with blocking sends, which never
+// return while that PAIR has no peer. The receiving PAIR must have a
+// receive high-water mark of 0, which makes the inproc pipe unlimited, and
+// must stay open until MONITOR_STOPPED, which mask must include: only then
+// can no publishing block, neither an event nor the MONITOR_STOPPED that
+// StopMonitor and Close send.
+func (s *Socket) StartMonitor(ep string, mask int, connect func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.monitor != "" {
+		return engine.ErrMonitorActive
+	}
+	err := s.zs.Monitor(ep, mask)
+	if err == nil {
+		// An inproc connect to a bound endpoint fails only once the context
+		// terminates, which first waits for this socket to close.
+		if err = connect(); err == nil {
+			s.monitor = ep
+		}
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+// StopMonitor stops the monitor that StartMonitor started at ep, if it
+// still runs; libzmq sends MONITOR_STOPPED as its last event.
+func (s *Socket) StopMonitor(ep string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	var err error
+	if s.monitor == ep {
+		err = s.stopMonitorLocked()
+	}
+	s.recheckIfWaitedLocked()
+	return err
+}
+
+func (s *Socket) stopMonitorLocked() error {
+	if s.monitor == "" {
+		return nil
+	}
+	s.monitor = ""
+	return s.zs.Monitor("", 0)
+}

@@ -4,7 +4,6 @@ package libzmq
 
 import (
 	"errors"
-	"time"
 
 	"github.com/zmqx/zmq/internal/engine"
 )
@@ -22,23 +21,6 @@ func Open(engine.Config) (engine.Engine, error) { return nil, ErrNoCgo }
 // VersionString says that libzmq is not built in.
 func VersionString() string { return "libzmq (not built in: CGO_ENABLED=0)" }
 
-// Violation is the watchdog's report; without libzmq there is none.
-type Violation struct {
-	Dir        string
-	Parked     time.Duration
-	Unpolled   bool
-	SocketType int
-	Stack      string
-}
-
-// WatchdogStats counts the watchdog's work.
-type WatchdogStats struct{ Ticks, Probes, Violations uint64 }
-
-// StartWatchdog does nothing: the watchdog audits libzmq sockets only.
-func StartWatchdog(time.Duration, func(Violation)) func() WatchdogStats {
-	return func() WatchdogStats { return WatchdogStats{} }
-}
-
 // Version returns zeros: there is no libzmq in this build.
 func Version() (major, minor, patch int) { return 0, 0, 0 }
 
@@ -47,6 +29,3 @@ func Has(string) bool { return false }
 
 // CurvePublic fails: there is no libzmq in this build.
 func CurvePublic(string) (string, error) { return "", ErrNoCgo }
-
-// WatchdogCounters returns zeros: the watchdog audits libzmq sockets only.
-func WatchdogCounters() WatchdogStats { return WatchdogStats{} }

@@ -3,6 +3,7 @@
 package libzmq
 
 import (
+	"strings"
 	"syscall"
 
 	"github.com/zmqx/zmq/internal/engine"
@@ -11,10 +12,28 @@ import (
 
 // SetOption sets a libzmq option, or the engine's own OptMessageMetadata.
 func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
-	if o == engine.OptMessageMetadata {
+	switch o {
+	case engine.OptMessageMetadata:
 		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return ErrClosed
+		}
 		s.meta = v.Int != 0
-		s.mu.Unlock()
+		s.applyPropertiesLocked()
+		return nil
+	case engine.OptMessageProperties:
+		names := splitNames(v.Bytes)
+		if len(names) > capi.MaxProperties-2 {
+			return syscall.EINVAL
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return ErrClosed
+		}
+		s.extraProps = names
+		s.applyPropertiesLocked()
 		return nil
 	}
 	n, ok := capi.OptionNumber(o)
@@ -40,10 +59,15 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 
 // Option reads an option's effective value from libzmq.
 func (s *Socket) Option(o engine.Option) (engine.Value, error) {
-	if o == engine.OptMessageMetadata {
+	switch o {
+	case engine.OptMessageMetadata:
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return engine.Bool(s.meta), nil
+	case engine.OptMessageProperties:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return engine.Bytes([]byte(strings.Join(s.extraProps, "\x00"))), nil
 	}
 	n, ok := capi.OptionNumber(o)
 	if !ok {
@@ -64,6 +88,9 @@ func (s *Socket) Option(o engine.Option) (engine.Value, error) {
 			var b []byte
 			b, err = zs.GetBytes(n, size)
 			v.Bytes = trimNUL(b)
+			if size == 41 && string(v.Bytes) == unsetCurveKey {
+				v.Bytes = nil // libzmq reports a key never set as zeros
+			}
 		case engine.KindInt64:
 			v.Int, err = zs.GetInt64(n)
 		default:
@@ -111,6 +138,18 @@ func (s *Socket) Unbind(endpoint string) error {
 // Disconnect drops the connection made to endpoint.
 func (s *Socket) Disconnect(endpoint string) error {
 	return s.Do(func(zs capi.Socket) error { return zs.Disconnect(endpoint) })
+}
+
+// unsetCurveKey is the Z85 form of the 32 zero bytes libzmq reports for a
+// CURVE key that was never set.
+const unsetCurveKey = "0000000000000000000000000000000000000000"
+
+// splitNames splits NUL-separated property names.
+func splitNames(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
 }
 
 func trimNUL(b []byte) []byte {

@@ -12,7 +12,7 @@ func TestWaiterPool(t *testing.T) {
 	var q waitq
 	w := p.get()
 	q.push(w)
-	w.woken, w.audit.probe = true, &Violation{}
+	w.woken = true
 	w.ch <- struct{}{} // a wake that came after w stopped listening
 	q.remove(w)
 	p.put(w)
@@ -20,9 +20,9 @@ func TestWaiterPool(t *testing.T) {
 	if again != w {
 		t.Fatal("get after put allocated a new waiter")
 	}
-	if len(again.ch) != 0 || again.woken || again.audit.probe != nil || again.prev != nil || again.next != nil {
+	if len(again.ch) != 0 || again.woken || again.audit.takeProbe() != nil || again.prev != nil || again.next != nil {
 		t.Fatalf("reused waiter not clean: %d wakes queued, woken %v, probe %v, links %p %p",
-			len(again.ch), again.woken, again.audit.probe, again.prev, again.next)
+			len(again.ch), again.woken, again.audit.takeProbe(), again.prev, again.next)
 	}
 
 	many := make([]*waiter, 3*maxSpareWaiters)

@@ -1,4 +1,4 @@
-//go:build cgo && unix
+//go:build cgo && unix && zmqwatchdog
 
 package libzmq
 
@@ -13,8 +13,8 @@ import (
 
 // The watchdog is the reliability suite's check for lost wake-ups (row R6):
 // it looks for a goroutine that stays parked while its socket could serve
-// it. Tests start it; a program that never calls StartWatchdog pays one
-// atomic load per socket created and one time.Now per park.
+// it. It is compiled in only with the build tag zmqwatchdog (the module's
+// tests use it); without, waiting carries none of its bookkeeping.
 //
 // Every tick it visits each socket and, under the socket lock, each
 // direction's head waiter that has been parked for at least the threshold
@@ -35,28 +35,6 @@ import (
 // is a command that lands in the microsecond between the fd check and the
 // ZMQ_EVENTS read of a probe; probes of a waiter that stays idle grow
 // rarer (every 100 ms, 200 ms, ... up to every 5 s) to keep that unlikely.
-
-// Violation describes a goroutine that stayed parked while its socket could
-// serve it.
-type Violation struct {
-	Dir string // "recv" or "send"
-	// Parked is how long the goroutine had been parked when the watchdog
-	// found its socket ready.
-	Parked time.Duration
-	// Unpolled is true when libzmq's fd had an edge nobody consumed (the
-	// poller did not run), false when the fd was silent (the edge was lost).
-	Unpolled bool
-	// SocketType is libzmq's number for the socket's type (ZMQ_TYPE).
-	SocketType int
-	// Stack is the stack of the goroutine that was stranded, taken when it
-	// got going again: it names the caller.
-	Stack string
-}
-
-// WatchdogStats counts the watchdog's work since it started.
-type WatchdogStats struct {
-	Ticks, Probes, Violations uint64
-}
 
 var watch struct {
 	on        atomic.Bool
@@ -120,12 +98,23 @@ func WatchdogCounters() WatchdogStats {
 	return WatchdogStats{Ticks: watch.ticks.Load(), Probes: watch.probes.Load(), Violations: watch.violations.Load()}
 }
 
+// WatchdogBuilt reports whether the watchdog is compiled in: only with
+// the build tag zmqwatchdog, which the module's tests are run with.
+const WatchdogBuilt = true
+
 // audit is what the watchdog keeps per waiter, reset each time it parks.
 type audit struct {
 	parkedAt, next, readableSince time.Time
 	every                         time.Duration // between probes of an idle waiter
 	probe                         *Violation    // found by a probe; reported if the waiter then succeeds
 }
+
+// park records that the waiter parks now.
+func (a *audit) park() { *a = audit{parkedAt: time.Now()} }
+
+// takeProbe returns the violation a probe found while the waiter was
+// parked, if any.
+func (a *audit) takeProbe() *Violation { return a.probe }
 
 func watchSocket(s *Socket) {
 	if !watch.on.Load() {

@@ -1,49 +1,77 @@
 // Batch helpers: move many frames across one cgo crossing.
 //
 // Frames travel as one byte arena plus a table of 64-bit words, one per
-// frame: the low 63 bits hold the frame length, the top bit says that
+// frame: the low 56 bits hold the frame length, the top bit says that
 // another frame of the same message follows (ZMQ_SNDMORE / ZMQ_RCVMORE).
 // Every call is non-blocking (ZMQ_DONTWAIT) and retries EINTR itself.
 // No pointer passed in is kept after the call returns.
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #define ZMQX_MORE ((uint64_t)1 << 63)
-// Metadata words: a message's properties copied into the arena right before
-// its first frame that carries any (only when the socket asks for them). On
-// a ROUTER that is the second frame: libzmq makes the routing id frame
-// itself, without properties.
-#define ZMQX_META_USER ((uint64_t)1 << 62)
-#define ZMQX_META_PEER ((uint64_t)1 << 61)
-#define ZMQX_SIZE_MASK (((uint64_t)1 << 61) - 1)
-// Room kept free at each message boundary for its metadata: a ZAP user id
-// is at most 255 bytes, a peer address far less.
-#define ZMQX_META_RESERVE 512
-
-static int zmqx_meta(const char *v, uint64_t flag, char *arena, size_t *used,
-                     uint64_t *words, int n) {
-	if (v == NULL) {
-		return n;
-	}
-	size_t len = strlen(v);
-	if (len > ZMQX_META_RESERVE / 2) {
-		len = ZMQX_META_RESERVE / 2;
-	}
-	memcpy(arena + *used, v, len);
-	*used += len;
-	words[n] = (uint64_t)len | flag;
-	return n + 1;
-}
+// Property words: a message's connection properties copied into the arena
+// right before its first frame that carries any (only for the property
+// names the socket asked for). On a ROUTER that is the second frame:
+// libzmq makes the routing id frame itself, without properties. A property
+// word has ZMQX_PROP set and the index of the property's name in bits 56
+// to 61.
+#define ZMQX_PROP ((uint64_t)1 << 62)
+#define ZMQX_PROP_SHIFT 56
+#define ZMQX_SIZE_MASK (((uint64_t)1 << ZMQX_PROP_SHIFT) - 1)
+#define ZMQX_MAX_PROPS 16
+// The longest property value copied; longer ones are cut (a ZAP user id is
+// at most 255 bytes, a peer address far less).
+#define ZMQX_PROP_MAX 1024
 
 // zmqx_rx is per-socket receive state kept in C memory: a frame that did not
-// fit into the caller's arena waits here until the caller has copied it out.
+// fit into the caller's arena waits here until the caller has copied it out,
+// and the names of the properties to capture.
 typedef struct {
 	zmq_msg_t big;
 	int has_big;
+	int nprops;
+	char *props[ZMQX_MAX_PROPS];
 } zmqx_rx;
+
+// zmqx_props copies the message's properties that rx names into the arena,
+// one word each, and reports through *found whether it had any.
+static int zmqx_props(zmqx_rx *rx, zmq_msg_t *m, char *arena, size_t *used,
+                      uint64_t *words, int n, int *found) {
+	*found = 0;
+	for (int i = 0; i < rx->nprops; i++) {
+		const char *v = zmq_msg_gets(m, rx->props[i]);
+		if (v == NULL) {
+			continue;
+		}
+		*found = 1;
+		size_t len = strlen(v);
+		if (len > ZMQX_PROP_MAX) {
+			len = ZMQX_PROP_MAX;
+		}
+		memcpy(arena + *used, v, len);
+		*used += len;
+		words[n++] = (uint64_t)len | ZMQX_PROP | ((uint64_t)i << ZMQX_PROP_SHIFT);
+	}
+	return n;
+}
+
+// zmqx_set_props replaces the property names to capture (at most
+// ZMQX_MAX_PROPS, each NUL-terminated in names, count of them n).
+static void zmqx_set_props(zmqx_rx *rx, const char *names, int n) {
+	for (int i = 0; i < rx->nprops; i++) {
+		free(rx->props[i]);
+	}
+	rx->nprops = 0;
+	for (int i = 0; i < n && i < ZMQX_MAX_PROPS; i++) {
+		rx->props[i] = strdup(names);
+		names += strlen(names) + 1;
+		rx->nprops++;
+	}
+}
 
 static void zmqx_rx_release(zmqx_rx *rx) {
 	if (rx->has_big) {
@@ -64,7 +92,7 @@ static void zmqx_rx_release(zmqx_rx *rx) {
 // The socket is passed as an integer: cgo would otherwise check it as a
 // pointer on every crossing, though it points to C memory.
 static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
-                     uint64_t *words, int maxframes, int maxmsgs, int meta,
+                     uint64_t *words, int maxframes, int maxmsgs,
                      int *nmsgs, int *err, void **big, size_t *bigsize) {
 	void *sock = (void *)sockp;
 	zmqx_rx_release(rx);
@@ -76,10 +104,12 @@ static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
 	int n = 0;
 	// The current message's properties are still to be copied. A call that
 	// continues a message may copy them twice; the caller keeps the last.
+	int meta = rx->nprops > 0;
 	int meta_pending = meta;
+	size_t reserve = (size_t)rx->nprops * ZMQX_PROP_MAX;
 	while (n < maxframes && *nmsgs < maxmsgs) {
-		if (meta_pending && (cap - used < ZMQX_META_RESERVE || maxframes - n < 3)) {
-			return n; // no room for this message's metadata in this batch
+		if (meta_pending && (cap - used < reserve || maxframes - n < rx->nprops + 1)) {
+			return n; // no room for this message's properties in this batch
 		}
 		zmq_msg_t m;
 		zmq_msg_init(&m);
@@ -93,11 +123,9 @@ static int zmqx_recv(uintptr_t sockp, zmqx_rx *rx, char *arena, size_t cap,
 			return n;
 		}
 		if (meta_pending) {
-			const char *user = zmq_msg_gets(&m, "User-Id");
-			const char *peer = zmq_msg_gets(&m, "Peer-Address");
-			if (user != NULL || peer != NULL) {
-				n = zmqx_meta(user, ZMQX_META_USER, arena, &used, words, n);
-				n = zmqx_meta(peer, ZMQX_META_PEER, arena, &used, words, n);
+			int found;
+			n = zmqx_props(rx, &m, arena, &used, words, n, &found);
+			if (found) {
 				meta_pending = 0;
 			}
 		}
@@ -135,7 +163,7 @@ static int zmqx_send(uintptr_t sockp, const char *data, const uint64_t *words,
 	*err = 0;
 	size_t off = 0;
 	for (int i = 0; i < nframes; i++) {
-		size_t size = (size_t)(words[i] & ~ZMQX_MORE);
+		size_t size = (size_t)(words[i] & ZMQX_SIZE_MASK);
 		int flags = ZMQ_DONTWAIT | ((words[i] & ZMQX_MORE) ? ZMQ_SNDMORE : 0);
 		int rc;
 		do {

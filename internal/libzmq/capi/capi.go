@@ -119,6 +119,7 @@ func (c Context) NewSocket(typ int) (Socket, error) {
 // unsent messages. The socket must not be used afterwards.
 func (s Socket) Close() error {
 	C.zmqx_rx_release(s.rx)
+	C.zmqx_set_props(s.rx, nil, 0)
 	C.free(unsafe.Pointer(s.rx))
 	if rc, err := C.zmq_close(s.p); rc != 0 {
 		return errnoOf(err)
@@ -257,17 +258,15 @@ func (s Socket) Disconnect(ep string) error {
 // frames and whole messages read, the error that stopped the batch (EAGAIN
 // when the socket ran dry; nil when a limit was reached), and, when the last
 // frame did not fit into arena, that frame's bytes in C memory: valid only
-// until the next Recv or Close on this socket.
-func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int, meta bool) (frames, msgs int, big []byte, err error) {
-	var nmsgs, errno, cmeta C.int
-	if meta {
-		cmeta = 1
-	}
+// until the next Recv or Close on this socket. Each message's properties
+// named by SetProperties come as property words before its frames.
+func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int) (frames, msgs int, big []byte, err error) {
+	var nmsgs, errno C.int
 	var bigp unsafe.Pointer
 	var bigsize C.size_t
 	n := C.zmqx_recv(C.uintptr_t(uintptr(s.p)), s.rx,
 		(*C.char)(unsafe.Pointer(unsafe.SliceData(arena))), C.size_t(len(arena)),
-		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs), cmeta,
+		(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(words))), C.int(len(words)), C.int(maxMsgs),
 		&nmsgs, &errno, &bigp, &bigsize)
 	if bigsize > 0 {
 		big = unsafe.Slice((*byte)(bigp), int(bigsize))
@@ -276,6 +275,21 @@ func (s Socket) Recv(arena []byte, words []uint64, maxMsgs int, meta bool) (fram
 		err = syscall.Errno(errno)
 	}
 	return int(n), int(nmsgs), big, err
+}
+
+// SetProperties sets the names of the connection properties that Recv
+// copies for each message (at most MaxProperties; none turns it off).
+func (s Socket) SetProperties(names []string) {
+	var buf []byte
+	for _, n := range names[:min(len(names), MaxProperties)] {
+		buf = append(append(buf, n...), 0)
+	}
+	var cs *C.char
+	if len(buf) > 0 {
+		cs = (*C.char)(C.CBytes(buf))
+		defer C.free(unsafe.Pointer(cs))
+	}
+	C.zmqx_set_props(s.rx, cs, C.int(min(len(names), MaxProperties)))
 }
 
 // Send sends frames laid out in data and words (see batch.h). It returns the

@@ -139,7 +139,9 @@ func (mRep) repOpt()       {}
 func (mDealer) dealerOpt() {}
 func (mRouter) routerOpt() {}
 
-// Option kinds. The name says which patterns accept it.
+// Option kinds. An option that applies to one pattern is returned as that
+// pattern's option interface (SubOption, XPubOption, ...); the kinds below
+// are for options that several patterns accept, and say which.
 type (
 	// CommonOption applies to every socket type.
 	CommonOption struct {
@@ -156,32 +158,23 @@ type (
 		mDealer
 		mRouter
 	}
-	// SubscriberOption applies to Sub (and the raw Socket).
-	SubscriberOption struct {
-		*optSpec
-		mSub
-	}
 	// TopicOption applies to Pub and Sub: txZMQ's topic framing.
 	TopicOption struct {
 		*optSpec
 		mPub
 		mSub
 	}
-	// PublisherOption applies to Pub, XPub and Sub (ZMQ_INVERT_MATCHING).
-	PublisherOption struct {
+	// MatchingOption applies to the sockets that match subscriptions:
+	// Pub, XPub and Sub (ZMQ_INVERT_MATCHING).
+	MatchingOption struct {
 		*optSpec
 		mPub
 		mXPub
 		mSub
 	}
-	// XPubOnlyOption applies to XPub.
-	XPubOnlyOption struct {
-		*optSpec
-		mXPub
-	}
-	// RouterOnlyOption applies to Router (and Rep, which is built on a
-	// ROUTER socket).
-	RouterOnlyOption struct {
+	// RoutingOption applies to the sockets that route by peer id: Router,
+	// and Rep, which is built on one.
+	RoutingOption struct {
 		*optSpec
 		mRouter
 		mRep
@@ -203,25 +196,28 @@ type (
 		mSub
 		mDealer
 	}
-	// ReqOnlyOption applies to Req.
-	ReqOnlyOption struct {
+
+	// The kinds of options that one pattern accepts, returned as that
+	// pattern's interface.
+	subOnly struct {
 		*optSpec
-		mReq
+		mSub
 	}
-	// RepOnlyOption applies to Rep.
-	RepOnlyOption struct {
+	xpubOnly struct {
+		*optSpec
+		mXPub
+	}
+	repOnly struct {
 		*optSpec
 		mRep
 	}
-	// RawOnlyOption applies only to the raw Socket (strict REQ/REP, STREAM).
-	RawOnlyOption struct {
-		*optSpec
-	}
-	// pubOnlyOption applies to Pub. Its constructors return it as a
-	// PubOption: one exported option type fewer.
 	pubOnlyOption struct {
 		*optSpec
 		mPub
+	}
+	// rawOnly applies only to the raw Socket (strict REQ/REP, STREAM).
+	rawOnly struct {
+		*optSpec
 	}
 )
 
@@ -292,4 +288,13 @@ func checkLinger(name string, d time.Duration) error {
 		return optErr(fmt.Sprintf("%s(%v)", name, d), "must be a whole number of milliseconds")
 	}
 	return nil
+}
+
+// asOptions converts a slice of pattern options to plain Options.
+func asOptions[T Option](opts []T) []Option {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
 }
