@@ -55,6 +55,9 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags zmqwatchdog $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
+	@# The authenticator and the security rows once more on the go engine
+	@# (the suite above runs on the engine ZMQ_ENGINE names, libzmq by default).
+	ZMQ_ENGINE=go $(GO) test $(TESTFLAGS) ./auth/
 	@# Allocation counts mean nothing under the race detector, which makes
 	@# sync.Pool drop items: those tests run once more without it.
 	$(GO) test -count=1 -run 'Allocates' .

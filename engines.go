@@ -21,7 +21,8 @@ const (
 	// It needs cgo and libzmq's library at run time.
 	EngineLibzmq Engine = libzmq.Name
 	// EngineGo is ZMTP implemented in Go: no cgo, any platform Go builds
-	// for; tcp, ipc and inproc.
+	// for; tcp, ipc and inproc; NULL, PLAIN and CURVE, with the same ZAP
+	// authenticator (package auth) as libzmq.
 	EngineGo Engine = "go"
 )
 

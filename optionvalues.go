@@ -61,8 +61,8 @@ type OptionValues struct {
 	// WithPlainClient, WithZAPDomain).
 	ZAPDomain      string
 	CurveServer    bool
-	CurveServerKey string // a CURVE client's server key
-	CurvePublicKey string // a CURVE client's own public key
+	CurveServerKey string // a CURVE client's server key, in Z85; empty when not set
+	CurvePublicKey string // a CURVE client's own public key, in Z85; empty when not set
 	PlainServer    bool
 	PlainUsername  string
 

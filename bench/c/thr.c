@@ -14,6 +14,9 @@
 //                                                 sequence-numbered messages
 //   thr sub    <connect-endpoint> <count> <size>  SUB: receive the count messages,
 //                                                 checking the sequence numbers
+//   thr conn   <connect-endpoint> <count> <size>  REQ: count connections one after
+//                                                 another, each a new socket that makes
+//                                                 one round trip (against rep)
 //
 // The binding roles print the endpoint they actually bound (so a wildcard
 // port such as tcp://127.0.0.1:* can be used) as the first line on stderr.
@@ -28,6 +31,9 @@
 // open until its standard input ends). CPU time per message is the figure to compare when the machine
 // is busy with other work. req and dealer print
 // "rtt_us_mean=<f> rtt_us_p50=<f> rtt_us_p99=<f>" over count round trips.
+// conn prints "conns_per_s=<f> cpu_us_per_conn=<f>": connections (socket,
+// handshake, one round trip, close with linger 0) per second over the
+// whole run, and the process's CPU time per connection.
 //
 // Fan-out: pub binds an XPUB with ZMQ_XPUB_NODROP (a full subscriber makes
 // the send wait instead of losing the message), ZMQ_XPUB_VERBOSE (every
@@ -44,6 +50,11 @@
 // the rate and the CPU time per message timed from the first message's
 // arrival to the last's, lost the numbers never seen, gaps the number of
 // holes in the sequence.
+//
+// CURVE: with THR_CURVE=1 in the environment, every binding socket is a
+// CURVE server and every connecting one its client, with the key pairs of
+// libzmq's documentation (zmq_curve(7)); no ZAP handler runs, so libzmq
+// admits every client that knows the server's key.
 //
 // Build: gcc -O2 -Wall thr.c -o thr $(pkg-config --cflags --libs libzmq)
 
@@ -117,8 +128,33 @@ static void attach(void *s, const char *ep, int bind) {
 	}
 }
 
+static void set_str(void *s, int opt, const char *v, const char *what) {
+	if (zmq_setsockopt(s, opt, v, strlen(v)) != 0)
+		die(what);
+}
+
+// curve makes s a CURVE server (bind) or client when THR_CURVE=1.
+static void curve(void *s, int bind) {
+	const char *on = getenv("THR_CURVE");
+	if (!on || strcmp(on, "1") != 0)
+		return;
+	static const char server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+	static const char server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+	static const char client_public[] = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+	static const char client_secret[] = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+	if (bind) {
+		set_int(s, ZMQ_CURVE_SERVER, 1, "setsockopt(ZMQ_CURVE_SERVER)");
+		set_str(s, ZMQ_CURVE_SECRETKEY, server_secret, "setsockopt(ZMQ_CURVE_SECRETKEY)");
+	} else {
+		set_str(s, ZMQ_CURVE_SERVERKEY, server_public, "setsockopt(ZMQ_CURVE_SERVERKEY)");
+		set_str(s, ZMQ_CURVE_PUBLICKEY, client_public, "setsockopt(ZMQ_CURVE_PUBLICKEY)");
+		set_str(s, ZMQ_CURVE_SECRETKEY, client_secret, "setsockopt(ZMQ_CURVE_SECRETKEY)");
+	}
+}
+
 static void *open_socket(void *ctx, int type, const char *ep, int bind) {
 	void *s = new_socket(ctx, type);
+	curve(s, bind);
 	attach(s, ep, bind);
 	return s;
 }
@@ -215,6 +251,28 @@ static void do_send(void *ctx, const char *ep, long count, size_t size) {
 	finish(ctx, s); // linger -1: returns once everything is delivered
 	printf("cpu_ns_per_msg=%.1f\n", (cpu_s() - cpu0) * 1e9 / (double)count);
 	free(buf);
+}
+
+static void do_conn(void *ctx, const char *ep, long count, size_t size) {
+	char *buf = calloc(1, size ? size : 1);
+	zmq_msg_t m;
+	zmq_msg_init(&m);
+	double start = now_s(), cpu0 = cpu_s();
+	for (long i = 0; i < count; i++) {
+		void *s = open_socket(ctx, ZMQ_REQ, ep, 0);
+		send_buf(s, buf, size);
+		recv_msg(s, &m, size);
+		set_int(s, ZMQ_LINGER, 0, "setsockopt(ZMQ_LINGER)");
+		zmq_close(s);
+	}
+	double elapsed = now_s() - start, cpu = cpu_s() - cpu0;
+	zmq_msg_close(&m);
+	printf("conns_per_s=%.1f cpu_us_per_conn=%.1f\n", (double)count / elapsed, cpu * 1e6 / (double)count);
+	free(buf);
+	while (zmq_ctx_term(ctx) != 0) {
+		if (zmq_errno() != EINTR)
+			die("zmq_ctx_term");
+	}
 }
 
 static void do_rep(void *ctx, const char *ep, long count, size_t size) {
@@ -418,7 +476,7 @@ static void do_sub(void *ctx, const char *ep, long count, size_t size) {
 }
 
 int main(int argc, char **argv) {
-	const char *usage = "usage: thr recv|send|rep|req|router|dealer|sub <endpoint> <count> <size>\n"
+	const char *usage = "usage: thr recv|send|rep|req|router|dealer|sub|conn <endpoint> <count> <size>\n"
 	                    "       thr pub <endpoint> <count> <size> [subscribers]\n";
 	if (argc < 5 || argc > 6 || (argc == 6 && strcmp(argv[1], "pub") != 0)) {
 		fputs(usage, stderr);
@@ -457,6 +515,8 @@ int main(int argc, char **argv) {
 		do_pub(ctx, ep, count, (size_t)size, subs);
 	else if (strcmp(mode, "sub") == 0)
 		do_sub(ctx, ep, count, (size_t)size);
+	else if (strcmp(mode, "conn") == 0)
+		do_conn(ctx, ep, count, (size_t)size);
 	else {
 		fprintf(stderr, "thr: unknown mode %s\n", mode);
 		zmq_ctx_term(ctx);

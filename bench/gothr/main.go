@@ -15,6 +15,9 @@
 //	                                                        publish count numbered messages
 //	gothr [flags] sub    <connect-endpoint> <count> <size>  Sub: receive them, checking the
 //	                                                        sequence numbers
+//	gothr [flags] conn   <connect-endpoint> <count> <size>  Req: count connections one after
+//	                                                        another, each a new socket that
+//	                                                        makes one round trip (against rep)
 //
 // The binding roles print the endpoint they bound as the first line on
 // stderr. recv prints "msgs_per_s=<f> mb_per_s=<f> cpu_ns_per_msg=<f>"
@@ -25,8 +28,11 @@
 // process's CPU time from the first send until the factory has closed,
 // which (linger -1) is once everything has been handed to the kernel, per
 // message; with BENCH_HOLD set in the environment, it keeps its socket open
-// until its standard input ends (see hold). req and dealer print "rtt_us_mean=<f> rtt_us_p50=<f>
-// rtt_us_p99=<f>".
+// until its standard input ends (see hold). req and dealer print
+// "rtt_us_mean=<f> rtt_us_p50=<f> rtt_us_p99=<f>". conn prints
+// "conns_per_s=<f> cpu_us_per_conn=<f>": connections (socket, handshake,
+// one round trip, close with linger 0) per second over the whole run, and
+// the process's CPU time per connection.
 //
 // Batching: -batch n makes send and pub send with SendBatch, n messages per
 // call;
@@ -35,6 +41,11 @@
 // flag, so the timing starts at the same point); -into makes them receive
 // with RecvInto into one reused message instead. The other modes ignore
 // these flags; the output is the same.
+//
+// CURVE: -curve makes recv and rep CURVE servers, with an authenticator
+// that admits any client (auth.AllowAnyCurve), and send and conn their
+// clients, with the key pairs of libzmq's documentation, as bench/c/thr.c
+// does with THR_CURVE=1. The other modes ignore it.
 //
 // Fan-out: pub makes an XPub WithXPubNoDrop (a full subscriber makes the
 // send wait instead of losing the message), WithXPubVerbose (every
@@ -67,6 +78,7 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/auth"
 )
 
 const (
@@ -84,11 +96,36 @@ var (
 	batch      = flag.Int("batch", 1, "send and pub: send with SendBatch, `n` messages per call (1: one Send per message)")
 	into       = flag.Bool("into", false, "recv and sub: receive with RecvInto into one reused message")
 	rbatch     = flag.Int("rbatch", 1, "recv and sub: receive with RecvBatch, up to `n` messages per call (1: one Recv per message)")
+	curve      = flag.Bool("curve", false, "recv, rep, send and conn: CURVE servers and clients, with libzmq's documented key pairs")
 )
+
+// The key pairs of libzmq's documentation (zmq_curve(7)), which
+// bench/c/thr.c uses too.
+var (
+	curveServer = zmq.CurveKeyPair{Public: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", Secret: "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"}
+	curveClient = zmq.CurveKeyPair{Public: "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID", Secret: "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"}
+)
+
+// curveOpts returns the options of a CURVE server or client under -curve;
+// a server's factory gets an authenticator that admits any client.
+func curveOpts(f *zmq.Factory, server bool) ([]zmq.CommonOption, error) {
+	if !*curve {
+		return nil, nil
+	}
+	if !server {
+		return []zmq.CommonOption{zmq.WithCurveClient(curveServer.Public, curveClient)}, nil
+	}
+	a, err := auth.Start(f)
+	if err != nil {
+		return nil, err
+	}
+	a.AllowAnyCurve()
+	return []zmq.CommonOption{zmq.WithCurveServer(curveServer.Secret)}, nil
+}
 
 func main() {
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: gothr [flags] recv|send|rep|req|router|dealer|sub <endpoint> <count> <size>")
+		fmt.Fprintln(os.Stderr, "usage: gothr [flags] recv|send|rep|req|router|dealer|sub|conn <endpoint> <count> <size>")
 		fmt.Fprintln(os.Stderr, "       gothr [flags] pub <endpoint> <count> <size> [subscribers]")
 		flag.PrintDefaults()
 	}
@@ -114,7 +151,7 @@ func main() {
 	}
 	run := map[string]func(*zmq.Factory, string, int, int) error{
 		"recv": doRecv, "send": doSend, "rep": doRep, "req": doReq,
-		"router": doRouter, "dealer": doDealer, "pub": doPub, "sub": doSub,
+		"router": doRouter, "dealer": doDealer, "pub": doPub, "sub": doSub, "conn": doConn,
 	}[mode]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "gothr: unknown mode %s\n", mode)
@@ -209,7 +246,11 @@ func checkSize(m zmq.Msg, size int) error {
 }
 
 func doRecv(f *zmq.Factory, ep string, count, size int) error {
-	pull, err := f.NewPull()
+	opts, err := curveOpts(f, true)
+	if err != nil {
+		return err
+	}
+	pull, err := f.NewPull(asPull(opts)...)
 	if err != nil {
 		return err
 	}
@@ -269,7 +310,11 @@ func doRecv(f *zmq.Factory, ep string, count, size int) error {
 }
 
 func doSend(f *zmq.Factory, ep string, count, size int) error {
-	push, err := f.NewPush()
+	opts, err := curveOpts(f, false)
+	if err != nil {
+		return err
+	}
+	push, err := f.NewPush(asPush(opts)...)
 	if err != nil {
 		return err
 	}
@@ -309,7 +354,11 @@ func doSend(f *zmq.Factory, ep string, count, size int) error {
 }
 
 func doRep(f *zmq.Factory, ep string, count, size int) error {
-	rep, err := f.NewRep()
+	opts, err := curveOpts(f, true)
+	if err != nil {
+		return err
+	}
+	rep, err := f.NewRep(asRep(opts)...)
 	if err != nil {
 		return err
 	}
@@ -364,6 +413,44 @@ func doReq(f *zmq.Factory, ep string, count, size int) error {
 	printRTT(rtt, sum)
 	stats(req)
 	return finish(f, req)
+}
+
+// doConn makes count connections one after another: a new Req for each,
+// one round trip, then Close with linger 0.
+func doConn(f *zmq.Factory, ep string, count, size int) error {
+	opts, err := curveOpts(f, false)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, zmq.WithLinger(0))
+	ctx := context.Background()
+	payload := make([]byte, size)
+	stop := profile()
+	start, cpu0 := time.Now(), cpuTime()
+	for range count {
+		req, err := f.NewReq(asReq(opts)...)
+		if err != nil {
+			return err
+		}
+		if err := req.Connect(ep); err != nil {
+			return err
+		}
+		m, err := req.Request(ctx, payload)
+		if err != nil {
+			return err
+		}
+		if err := checkSize(m, size); err != nil {
+			return err
+		}
+		if err := req.Close(); err != nil {
+			return err
+		}
+	}
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	stop()
+	fmt.Printf("conns_per_s=%.1f cpu_us_per_conn=%.1f\n", float64(count)/elapsed.Seconds(),
+		float64(cpu.Microseconds())/float64(count))
+	return f.Close()
 }
 
 func printRTT(rtt []float64, sum float64) {
@@ -633,4 +720,36 @@ func (b *batchRecv) recv(ctx context.Context) (zmq.Msg, error) {
 	b.buf[b.i] = zmq.Msg{}
 	b.i++
 	return m, nil
+}
+
+func asPull(opts []zmq.CommonOption) []zmq.PullOption {
+	out := make([]zmq.PullOption, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
+}
+
+func asPush(opts []zmq.CommonOption) []zmq.PushOption {
+	out := make([]zmq.PushOption, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
+}
+
+func asRep(opts []zmq.CommonOption) []zmq.RepOption {
+	out := make([]zmq.RepOption, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
+}
+
+func asReq(opts []zmq.CommonOption) []zmq.ReqOption {
+	out := make([]zmq.ReqOption, len(opts))
+	for i, o := range opts {
+		out[i] = o
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -369,6 +370,51 @@ func TestCurvePython(t *testing.T) {
 	if why := pyCurveCheck(); why != "" {
 		t.Skip(why)
 	}
+	curveWithPython(t, start)
+}
+
+// TestCurvePythonWithoutCgo runs TestCurvePython's exchanges, with the same
+// flags and key files, through zmqcat built with CGO_ENABLED=0: the go
+// engine encrypts and authenticates against pyzmq as libzmq does.
+func TestCurvePythonWithoutCgo(t *testing.T) {
+	t.Parallel()
+	if why := pyCurveCheck(); why != "" {
+		t.Skip(why)
+	}
+	bin, err := noCgoBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := launch(t, "zmqcat --version", exec.Command(bin, "--version"), false)
+	if v := version.line(); !strings.Contains(v, "go ZMTP") {
+		t.Fatalf("the CGO_ENABLED=0 zmqcat reports %q, want the go engine", v)
+	}
+	version.exitsWith(0)
+	curveWithPython(t, func(t *testing.T, stdin string, args ...string) *proc {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin = strings.NewReader(stdin)
+		return launch(t, "zmqcat (no cgo) "+args[0], cmd, false)
+	})
+}
+
+// noCgoBinary builds zmqcat with CGO_ENABLED=0, once.
+var noCgoBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(zmqcatBin), "zmqcat-nocgo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build with CGO_ENABLED=0: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// curveWithPython runs zmqcat (through run) against pyzmq peers with CURVE
+// on, pyzmq's certificates on one side and zmqcat's flags on the other:
+// a python client gets into a zmqcat server, one whose key is not
+// allowed is refused with 400 and delivers nothing, and a zmqcat client
+// gets into a python server.
+func curveWithPython(t *testing.T, run func(t *testing.T, stdin string, args ...string) *proc) {
 	t.Run("python client to zmqcat server", func(t *testing.T) {
 		t.Parallel()
 		// pyzmq writes both certificate pairs; zmqcat reads the server's
@@ -388,7 +434,7 @@ s.connect(sys.argv[2])
 s.send_multipart([b"from", b"python"])
 `, dir, ep)
 		clientKey := py.line()
-		pull := start(t, "", "pull", "-b", ep, "-n", "1", "--curve-server",
+		pull := run(t, "", "pull", "-b", ep, "-n", "1", "--curve-server",
 			"--curve-secret-key", "@"+filepath.Join(dir, "server.key_secret"), "--curve-allow", clientKey)
 		wantLines(t, "pull", pull.lines(1), "from\tpython")
 		pull.exitsWith(0)
@@ -396,6 +442,39 @@ s.send_multipart([b"from", b"python"])
 		if errs := pull.stderrLines(); len(errs) > 0 {
 			t.Fatalf("pull stderr %q, want nothing", errs)
 		}
+	})
+	t.Run("python client not allowed", func(t *testing.T) {
+		t.Parallel()
+		dir, ep := t.TempDir(), ipcEndpoint(t)
+		if _, _, err := auth.WriteCertificate(dir, "server", auth.Certificate{CurveKeyPair: newKeys(t)}); err != nil {
+			t.Fatal(err)
+		}
+		pull := run(t, "", "pull", "-b", ep, "--timeout", "3s", "--curve-server",
+			"--curve-secret-key", "@"+filepath.Join(dir, "server.key_secret"), "--curve-allow", newKeys(t).Public)
+		py := startPython(t, `
+import zmq.auth
+from zmq.utils.monitor import recv_monitor_message
+d = sys.argv[1]
+_, secret_file = zmq.auth.create_certificates(d, "client")
+cpub, csec = zmq.auth.load_certificate(secret_file)
+spub, _ = zmq.auth.load_certificate(d + "/server.key")
+s = ctx.socket(zmq.PUSH)
+s.curve_publickey, s.curve_secretkey, s.curve_serverkey = cpub, csec, spub
+mon = s.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+s.connect(sys.argv[2])
+s.send(b"let me in")
+ev = recv_monitor_message(mon)
+out(ev["event"], ev["value"])
+s.disable_monitor()
+mon.close()
+s.close(linger=0)
+`, dir, ep)
+		if got := py.line(); got != fmt.Sprintf("%d 400", zmq.EventHandshakeFailedAuth) {
+			t.Fatalf("python client: %q, want its handshake refused with 400", got)
+		}
+		errLineContaining(t, pull, "not in --curve-allow")
+		pull.exitsWith(3) // nothing arrived before the timeout
+		py.exitsWith(0)
 	})
 	t.Run("zmqcat client to python server", func(t *testing.T) {
 		t.Parallel()
@@ -409,7 +488,7 @@ out(s.recv_multipart())
 `)
 		ep, serverKey := py.line(), py.line()
 		client := newKeys(t)
-		push := start(t, "to\tpython\n", "push", "-c", ep, "--linger", "10s",
+		push := run(t, "to\tpython\n", "push", "-c", ep, "--linger", "10s",
 			"--curve-secret-key", client.Secret, "--curve-public-key", client.Public, "--curve-server-key", serverKey)
 		wantLines(t, "python", py.lines(1), "[b'to', b'python']")
 		py.exitsWith(0)

@@ -32,7 +32,9 @@ type watcher struct {
 	endpoints map[string]*endpointState
 	order     []string // the endpoints zmqcat bound or connected, in that order
 	handshook bool     // some peer completed a handshake
-	said      map[string]time.Time
+	// shook is closed at the first completed handshake.
+	shook chan struct{}
+	said  map[string]time.Time
 }
 
 // endpointState is what one endpoint went through.
@@ -51,6 +53,7 @@ func watch(s wirer, cfg *config, stderr io.Writer) (*watcher, error) {
 	w := &watcher{
 		stderr: stderr, verbose: cfg.verbose, curve: cfg.curve,
 		endpoints: map[string]*endpointState{}, said: map[string]time.Time{},
+		shook: make(chan struct{}),
 	}
 	mon, err := s.Monitor(zmq.EventAll)
 	if err != nil {
@@ -71,11 +74,28 @@ func watch(s wirer, cfg *config, stderr io.Writer) (*watcher, error) {
 	return w, nil
 }
 
+// handshakeReportWait bounds how long finish waits for the report of a
+// handshake that a message sent proves has completed.
+const handshakeReportWait = time.Second
+
 // finish closes the socket, which makes its monitor deliver the events
 // still queued and then stop, and waits until the last one is handled.
-// Closing the monitor instead would drop those events, such as the
-// handshake that let the last message go. It is idempotent.
-func (w *watcher) finish(s io.Closer) {
+// Closing the monitor instead would drop those events. It is idempotent.
+//
+// handedOver says a message was handed to a peer, so a handshake
+// completed. libzmq reports a handshake just after the connection starts
+// carrying messages, and events after the close are never reported:
+// finish waits for that report (up to handshakeReportWait) so that -v and
+// the delivery report do not miss it.
+func (w *watcher) finish(s io.Closer, handedOver bool) {
+	if handedOver && w.mon != nil {
+		t := time.NewTimer(handshakeReportWait)
+		select {
+		case <-w.shook:
+		case <-t.C:
+		}
+		t.Stop()
+	}
 	s.Close()
 	w.wg.Wait()
 }
@@ -136,7 +156,10 @@ func (w *watcher) handle(ev zmq.Event) {
 		st.up++
 		st.retries = 0
 		st.failure = ""
-		w.handshook = true
+		if !w.handshook {
+			w.handshook = true
+			close(w.shook)
+		}
 		line = "handshake succeeded " + w.prep(st) + " " + ep
 	case zmq.EventHandshakeFailedNoDetail, zmq.EventHandshakeFailedProtocol, zmq.EventHandshakeFailedAuth:
 		st.failure = handshakeReason(ev.Err(), w.curve, st.bound)

@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	defer w.finish(s.wire)
+	defer w.finish(s.wire, false)
 	if err := wire(s, cfg, w, stderr); err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func serve(ctx context.Context, cfg *config, stdin io.Reader, stdout, stderr io.
 	}
 	// Closing the socket leaves the factory's close the linger period for
 	// what is queued; the events up to here are all handled after it.
-	w.finish(s.wire)
+	w.finish(s.wire, s.handedOver(cfg))
 	return verdict(err, cfg, s, w)
 }
 

@@ -273,3 +273,9 @@ func (e *endpointError) Error() string {
 }
 
 func (e *endpointError) Unwrap() error { return e.err }
+
+// handedOver reports whether the run proved that a peer completed a
+// handshake: it printed a message, or push (with immediate) sent one.
+func (s *socket) handedOver(cfg *config) bool {
+	return s.received.Load() > 0 || (cfg.typ == "push" && !cfg.immediateOff && s.sent.Load() > 0)
+}

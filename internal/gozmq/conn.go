@@ -28,6 +28,7 @@ type conn struct {
 	nc       net.Conn
 	endpoint string
 	fd       uint32
+	peerAddr string    // the peer's address, as libzmq reports it
 	listener *listener // the listener that accepted it, if any
 
 	p    *pipe
@@ -58,7 +59,7 @@ type conn struct {
 // lingering after its close (nc is then closed).
 func (s *Socket) newConn(nc net.Conn, endpoint string, l *listener) *conn {
 	c := &conn{
-		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc),
+		s: s, nc: nc, endpoint: endpoint, fd: fdOf(nc), peerAddr: peerAddress(nc),
 		wake:     make(chan struct{}, 1),
 		room:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -94,15 +95,28 @@ func signalChan(ch chan struct{}) {
 	}
 }
 
-// handshakeConfig describes this side for zmtp.Handshake. The security
-// mechanism goes in Config.Mechanism (nil: NULL) when it is wired in.
-func (s *Socket) handshakeConfigLocked() *zmtp.Config {
-	cfg := &zmtp.Config{SocketType: zmtp.SocketType(s.typ)}
+// handshakeConfigLocked describes this side for zmtp.Handshake: its
+// security mechanism, and on a side that authenticates its peers, a ZAP
+// callback that asks the engine's handler, bounded by deadline (zero: no
+// bound) and by the connection's end.
+func (c *conn) handshakeConfigLocked(deadline time.Time) *zmtp.Config {
+	s := c.s
+	cfg := &zmtp.Config{
+		SocketType:  zmtp.SocketType(s.typ),
+		Mechanism:   s.mechanismLocked(),
+		ZAPDomain:   string(s.opts.bytes[engine.OptZAPDomain]),
+		PeerAddress: c.peerAddr,
+	}
 	if id := s.opts.bytes[engine.OptRoutingID]; len(id) > 0 {
 		cfg.Identity = append([]byte(nil), id...)
 	}
 	if n := s.opts.ints[engine.OptMaxMsgSize]; n > 0 {
 		cfg.MaxMessageSize = n
+	}
+	if s.authenticatesLocked() {
+		cfg.ZAP = func(req zmtp.ZAPRequest) (zmtp.ZAPReply, error) {
+			return s.askZAP(req, deadline, c.done)
+		}
 	}
 	return cfg
 }
@@ -120,17 +134,23 @@ func (e *stopError) Unwrap() error { return e.err }
 func (c *conn) run(keep *pipe) (bool, error) {
 	s := c.s
 	s.mu.Lock()
-	cfg := s.handshakeConfigLocked()
-	ivl := s.opts.int(engine.OptHandshakeIvl)
-	s.mu.Unlock()
-	if ivl > 0 {
-		c.nc.SetDeadline(time.Now().Add(time.Duration(ivl) * time.Millisecond))
+	var deadline time.Time
+	if ivl := s.opts.int(engine.OptHandshakeIvl); ivl > 0 {
+		deadline = time.Now().Add(time.Duration(ivl) * time.Millisecond)
 	}
+	cfg := c.handshakeConfigLocked(deadline)
+	s.mu.Unlock()
+	c.nc.SetDeadline(deadline)
 	sess, err := zmtp.Handshake(c.nc, cfg)
 	if err != nil {
+		err = c.handshakeFailed(err)
+		var nh *noHandlerError
+		if errors.As(err, &nh) {
+			c.idleUntil(deadline)
+		}
 		c.close()
 		c.forget()
-		return false, c.handshakeFailed(err)
+		return false, err
 	}
 	c.nc.SetDeadline(time.Time{})
 	c.sess = sess
@@ -172,6 +192,12 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	err = c.read()
 	c.close()
 	wg.Wait()
+	var pe *zmtp.ProtocolError
+	if errors.As(err, &pe) && isSealError(cfg.Mechanism, pe.Code) {
+		// libzmq reports a MESSAGE that does not open as a failed
+		// handshake, even after the handshake, then the disconnection.
+		s.emit(engine.EventHandshakeFailedProtocol, c.endpoint, uint32(pe.Code))
+	}
 
 	s.mu.Lock()
 	p.out.setReadable(nil)
@@ -189,11 +215,24 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	if !closed {
 		s.emit(engine.EventDisconnected, c.endpoint, c.fd)
 	}
-	var pe *zmtp.ProtocolError
-	if errors.As(err, &pe) {
+	if pe != nil {
 		return true, &stopError{err}
 	}
 	return true, err
+}
+
+// isSealError reports whether code is one that an encrypting mechanism's
+// frames fail with: a MESSAGE that is not one, too short, replayed or
+// reordered, or whose box does not open.
+func isSealError(m zmtp.Mechanism, code zmtp.ProtocolErrorCode) bool {
+	if m.Name() != "CURVE" {
+		return false
+	}
+	switch code {
+	case zmtp.CodeUnexpectedCommand, zmtp.CodeMalformedMessage, zmtp.CodeInvalidSequence, zmtp.CodeCryptographic:
+		return true
+	}
+	return false
 }
 
 // forget removes c from its socket's and its listener's connections.
@@ -204,6 +243,23 @@ func (c *conn) forget() {
 		delete(c.listener.conns, c)
 	}
 	c.s.mu.Unlock()
+}
+
+// idleUntil keeps a connection whose handshake found no ZAP handler open
+// and silent until the handshake deadline, as libzmq does: its client
+// learns of the refusal at the server's handshake interval, not at once,
+// so it does not retry at its reconnect interval. Without a deadline it
+// returns at once.
+func (c *conn) idleUntil(deadline time.Time) {
+	if deadline.IsZero() {
+		return
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.done:
+	}
 }
 
 // handshakeFailed reports a failed handshake to the monitor and returns
@@ -249,11 +305,15 @@ func sessionProperties(sess *zmtp.Session) *engine.Properties {
 	return engine.NewProperties(names, values)
 }
 
-// peerAddress is the Peer-Address property libzmq gives messages: the
-// remote IP for tcp, empty for ipc.
+// peerAddress is the address libzmq gives ZAP and messages (Peer-Address)
+// for a peer: the remote IP for tcp; for ipc, the peer's credentials where
+// libzmq reads them (see ipcPeerAddress).
 func peerAddress(nc net.Conn) string {
-	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		return ta.IP.String()
+	switch a := nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.String()
+	case *net.UnixAddr:
+		return ipcPeerAddress(nc)
 	}
 	return ""
 }

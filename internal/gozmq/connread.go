@@ -22,7 +22,7 @@ func (c *conn) read() error {
 	s.mu.Unlock()
 	var meta *msgMeta
 	if withMeta {
-		meta = &msgMeta{userID: c.sess.UserID, peerAddr: peerAddress(c.nc), props: sessionProperties(c.sess)}
+		meta = &msgMeta{userID: c.sess.UserID, peerAddr: c.peerAddr, props: sessionProperties(c.sess)}
 	}
 	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
 	var parts multipart

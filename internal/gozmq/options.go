@@ -7,12 +7,12 @@ import (
 )
 
 // options are a socket's settings. Every engine.Option is here: it either
-// works, is kept without effect (it only means something for a transport
-// or a thread model this engine does not have), or is refused with a
-// NotSupportedError (see unsupportedOptions).
+// works, or is kept without effect (it only means something for a
+// transport or a thread model this engine does not have).
 type options struct {
 	ints  [engineOptCount]int64
 	bytes [engineOptCount][]byte
+	sec   security // the mechanism and CURVE keys (security.go)
 }
 
 // engineOptCount bounds the option numbers.
@@ -40,20 +40,6 @@ var defaults = map[engine.Option]int64{
 	engine.OptMulticastLoop:        1,
 	engine.OptMulticastMaxTPDU:     1500,
 	engine.OptStreamNotify:         1,
-}
-
-// unsupportedOptions are refused until the security mechanisms are wired
-// in: accepting them would connect in clear text where the user asked for
-// authentication or encryption.
-var unsupportedOptions = map[engine.Option]bool{
-	engine.OptZAPDomain:      true,
-	engine.OptPlainServer:    true,
-	engine.OptPlainUsername:  true,
-	engine.OptPlainPassword:  true,
-	engine.OptCurveServer:    true,
-	engine.OptCurvePublicKey: true,
-	engine.OptCurveSecretKey: true,
-	engine.OptCurveServerKey: true,
 }
 
 // writeOnly options cannot be read back (libzmq answers EINVAL).
@@ -120,7 +106,7 @@ func checkOption(opt engine.Option, v engine.Value) error {
 	if opt == engine.OptHeartbeatTTL && n > 6553599 {
 		return syscall.EINVAL
 	}
-	if opt == engine.OptXPubWelcomeMsg && len(v.Bytes) > 255 {
+	if (opt == engine.OptXPubWelcomeMsg || opt == engine.OptZAPDomain) && len(v.Bytes) > 255 {
 		return syscall.EINVAL
 	}
 	return nil

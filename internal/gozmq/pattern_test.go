@@ -247,15 +247,9 @@ func TestXPubNoDropWaitsForRoom(t *testing.T) {
 	}
 }
 
-func TestUnsupportedSecurityOptionsFail(t *testing.T) {
+func TestUnsupportedTransportFails(t *testing.T) {
 	e := newEngine(t)
 	s := newSock(t, e, engine.DEALER)
-	for _, o := range []engine.Option{engine.OptPlainServer, engine.OptCurveServer, engine.OptZAPDomain} {
-		err := s.SetOption(o, engine.Int(1))
-		if !errors.Is(err, engine.ErrNotSupported) {
-			t.Fatalf("%v: %v, want NotSupported", o, err)
-		}
-	}
 	if _, err := s.Bind("pgm://eth0;239.1.1.1:5555"); !errors.Is(err, engine.ErrNotSupported) {
 		t.Fatalf("pgm bind: %v, want NotSupported", err)
 	}

@@ -60,3 +60,41 @@ func TestQueueDoneAfterWriterCloses(t *testing.T) {
 		t.Fatal("a push after the reader left was accepted")
 	}
 }
+
+// An emptied queue holds no chunk, whether it was read with pop (the
+// reader's part) or with peek and discard (a connection's writer), and a
+// burst larger than a chunk comes out in order.
+func TestQueueEmptiedHoldsNoChunk(t *testing.T) {
+	q := newQueue(1000, false)
+	fill := func(n int) {
+		for i := range n {
+			if q.push(msg{frames: [][]byte{{byte(i)}}}, false) != pushed {
+				t.Fatalf("push %d refused", i)
+			}
+		}
+	}
+	fill(700)
+	for i := range 700 {
+		if m, ok, _ := q.pop(); !ok || m.frames[0][0] != byte(i) {
+			t.Fatalf("pop %d: %v %v", i, m.frames, ok)
+		}
+	}
+	if q.head != nil || q.tail != nil || q.r.head != nil {
+		t.Fatal("a queue emptied by pop still holds a chunk")
+	}
+	fill(100)
+	seen := 0
+	for q.len() > 0 {
+		first, n := q.peek(chunkLen+3, func(m *msg) bool {
+			if m.frames[0][0] != byte(seen) {
+				t.Fatalf("peek gave %d, want %d", m.frames[0][0], seen)
+			}
+			seen++
+			return true
+		})
+		q.discard(first, n)
+	}
+	if seen != 100 || q.head != nil || q.tail != nil {
+		t.Fatalf("peeked %d of 100; a queue emptied by discard holds a chunk: %v", seen, q.head != nil)
+	}
+}

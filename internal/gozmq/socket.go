@@ -93,9 +93,6 @@ func newSocket(e *Engine, t engine.SocketType) *Socket {
 
 // SetOption sets option o to v.
 func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
-	if unsupportedOptions[o] {
-		return notSupported(o.String() + " (security is not yet on the go engine)")
-	}
 	if err := checkOption(o, v); err != nil {
 		return err
 	}
@@ -132,6 +129,9 @@ func (s *Socket) SetOption(o engine.Option, v engine.Value) error {
 			return syscall.EINVAL
 		}
 	}
+	if isSecurityOption(o) {
+		return s.setSecurityLocked(o, v)
+	}
 	if o.Kind() == engine.KindBytes {
 		s.opts.bytes[o] = append([]byte(nil), v.Bytes...)
 	} else {
@@ -149,13 +149,13 @@ func (s *Socket) Option(o engine.Option) (engine.Value, error) {
 	if !o.Valid() || writeOnly[o] {
 		return engine.Value{}, syscall.EINVAL
 	}
-	if unsupportedOptions[o] {
-		return engine.Value{}, notSupported(o.String() + " (security is not yet on the go engine)")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return engine.Value{}, errClosed
+	}
+	if isSecurityOption(o) {
+		return s.securityOptionLocked(o), nil
 	}
 	if o.Kind() == engine.KindBytes {
 		return engine.Bytes(append([]byte(nil), s.opts.bytes[o]...)), nil

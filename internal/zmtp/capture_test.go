@@ -285,3 +285,58 @@ func TestPeerVersionsAndIgnoredOctets(t *testing.T) {
 		}
 	}
 }
+
+// A PLAIN server refuses a client with ERROR spelt as libzmq's PLAIN spells
+// it: the only form a libzmq PLAIN client reads as a refusal.
+func TestPlainRefusalIsSpeltAsLibzmqs(t *testing.T) {
+	c := &scriptConn{peer: wire(signature(0), plainGreet31, helloAdmin)}
+	_, err := Handshake(c, &Config{SocketType: Rep, Mechanism: PlainServer{}, ZAP: refuseWith(400)})
+	if !isAuth(400, false)(err) {
+		t.Fatalf("got %v, want our refusal with 400", err)
+	}
+	if want := wire(signature(0), plainGreet31, "04 09 5e", lit("RROR"), "03", lit("400")); !bytes.Equal(c.out.Bytes(), want) {
+		t.Errorf("we sent\n%x\nlibzmq sends\n%x", c.out.Bytes(), want)
+	}
+}
+
+// During the handshake the decoder reads into a small buffer, so a peer
+// that connects and stalls costs little; afterwards it has its configured
+// size, and what the peer sent right behind its handshake, in the same
+// reads, is kept whole.
+func TestHandshakeBufferIsSmallUntilDone(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 3*handshakeBufferSize)
+	peer := wire(signature(0), nullGreet31, readyRouter, appendHeader(nil, flagMore, 0), appendHeader(nil, 0, len(big)), big,
+		envelopeWorld)
+	for _, size := range []int{0, 4096} {
+		c := &readSizes{scriptConn: &scriptConn{peer: peer}}
+		s, err := Handshake(c, &Config{SocketType: Dealer, ReadBufferSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.largest > handshakeBufferSize {
+			t.Errorf("a read of %d octets during the handshake, want at most %d", c.largest, handshakeBufferSize)
+		}
+		want := size
+		if size == 0 {
+			want = DefaultReadBufferSize
+		}
+		if len(s.Decoder.buf) != want {
+			t.Errorf("buffer of %d octets after the handshake, want %d", len(s.Decoder.buf), want)
+		}
+		got := frameString(readAll(t, s.Decoder))
+		if wantFrames := "more: " + hex.EncodeToString(big) + " more: " + hex.EncodeToString([]byte("world")) + " "; got != wantFrames {
+			t.Errorf("frames after the handshake: %.80s..., want the big message then world", got)
+		}
+	}
+}
+
+// readSizes records the largest read asked of a scriptConn.
+type readSizes struct {
+	*scriptConn
+	largest int
+}
+
+func (r *readSizes) Read(p []byte) (int, error) {
+	r.largest = max(r.largest, len(p))
+	return r.scriptConn.Read(p)
+}

@@ -14,6 +14,13 @@ const DefaultReadBufferSize = 64 << 10
 // the 64-octet greeting.
 const minReadBufferSize = 64
 
+// handshakeBufferSize is the decoder's buffer during a handshake: enough
+// for the greeting and the usual commands in few reads, while a peer that
+// connects and stalls costs little memory. A larger command is read into
+// a slice of its own, grown as its octets arrive. The buffer takes its
+// configured size once the handshake is done.
+const handshakeBufferSize = 1 << 10
+
 // Frame is one decoded frame.
 type Frame struct {
 	// Body is the frame's content. A body that fits the decoder's buffer
@@ -62,6 +69,19 @@ func NewDecoder(r io.Reader, v Version, bufferSize int, maxMessageSize int64) *D
 	}
 	bufferSize = max(bufferSize, minReadBufferSize)
 	return &Decoder{r: r, buf: make([]byte, bufferSize), version: v, maxMsg: max(maxMessageSize, 0)}
+}
+
+// setBufferSize replaces the buffer with one of n octets (at least
+// minReadBufferSize, and enough for what is buffered), keeping the octets
+// not yet decoded.
+func (d *Decoder) setBufferSize(n int) {
+	n = max(n, minReadBufferSize, d.end-d.start)
+	if n == len(d.buf) {
+		return
+	}
+	buf := make([]byte, n)
+	d.end = copy(buf, d.buf[d.start:d.end])
+	d.start, d.buf = 0, buf
 }
 
 // Buffered returns how many octets have been read from the connection but
@@ -185,7 +205,7 @@ func (d *Decoder) tooLarge(size uint64) error {
 // body returns the size octets after a header of hdr octets, and consumes
 // header and body.
 func (d *Decoder) body(hdr, size int) ([]byte, error) {
-	if hdr+size <= len(d.buf) {
+	if size <= len(d.buf)-hdr { // not hdr+size, which a peer's size can overflow
 		if err := d.fill(hdr + size); err != nil {
 			return nil, err
 		}

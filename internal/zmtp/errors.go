@@ -26,6 +26,16 @@ const (
 	CodeInvalidMetadata   ProtocolErrorCode = 0x10000018 // metadata that parses but is not acceptable
 	CodeCryptographic     ProtocolErrorCode = 0x11000001 // a box that does not open, a bad nonce
 	CodeMechanismMismatch ProtocolErrorCode = 0x11000002 // the peers' greetings name different mechanisms
+
+	// A ZAP handler's reply that is not a valid RFC 27 reply. A ZAPFunc
+	// that talks to a handler returns these (as a *ProtocolError), the
+	// codes libzmq reports for the same faults.
+	CodeZAPUnspecified     ProtocolErrorCode = 0x20000000 // a reply whose first frame (the delimiter) is not empty
+	CodeZAPMalformedReply  ProtocolErrorCode = 0x20000001 // a reply of other than seven frames
+	CodeZAPBadRequestID    ProtocolErrorCode = 0x20000002 // a reply to another request
+	CodeZAPBadVersion      ProtocolErrorCode = 0x20000003 // a version other than "1.0"
+	CodeZAPInvalidStatus   ProtocolErrorCode = 0x20000004 // a status other than 200, 300, 400 or 500
+	CodeZAPInvalidMetadata ProtocolErrorCode = 0x20000005 // a metadata frame that does not parse
 )
 
 // ProtocolError reports a peer that broke the protocol. libzmq does not

@@ -33,10 +33,13 @@ type Config struct {
 	// makes NULL authenticate too, and refuses ZMTP/2.0 peers.
 	ZAPDomain string
 	// PeerAddress is the address reported to ZAP. Default: the IP of the
-	// connection's remote TCP address, or the String of another address.
+	// connection's remote TCP address; empty for a Unix socket, as libzmq
+	// reports ipc peers; the String of any other address.
 	PeerAddress string
-	// ReadBufferSize is the decoder's buffer size; default (0) 64 KiB.
-	// Sizes under 64 octets are raised to 64.
+	// ReadBufferSize is the decoder's buffer size after the handshake;
+	// default (0) 64 KiB. Sizes under 64 octets are raised to 64. During
+	// the handshake the buffer is 1 KiB, so that a peer that connects and
+	// stalls costs little.
 	ReadBufferSize int
 	// MaxMessageSize refuses messages (all frames together) and commands
 	// larger than this many octets; default (0) no limit.
@@ -85,7 +88,7 @@ func Handshake(conn io.ReadWriter, cfg *Config) (*Session, error) {
 	if h.peerAddress == "" {
 		h.peerAddress = remoteAddress(conn)
 	}
-	h.dec = NewDecoder(conn, ZMTP31, cfg.ReadBufferSize, cfg.MaxMessageSize)
+	h.dec = NewDecoder(conn, ZMTP31, handshakeBufferSize, cfg.MaxMessageSize)
 	// A failed write does not stop the reads: the peer may have refused us
 	// with an ERROR that is already on its way, and that is the better
 	// report. The write error is returned at the end if nothing else is.
@@ -125,6 +128,11 @@ func (h *HandshakeConn) run() (*Session, error) {
 		return nil, err
 	}
 	h.dec.cipher = cipher
+	size := h.cfg.ReadBufferSize
+	if size == 0 {
+		size = DefaultReadBufferSize
+	}
+	h.dec.setBufferSize(size)
 	s.Decoder = h.dec
 	s.Encoder = &Encoder{version: v, cipher: cipher}
 	return s, nil
@@ -172,10 +180,14 @@ func (h *HandshakeConn) WriteCommand(body []byte) error {
 	return nil
 }
 
-// libzmqZAPError is how libzmq 4.3.4's PLAIN and CURVE servers start the
-// ERROR they send on a ZAP refusal: a C escape slip makes the name-length
-// octet and the E one octet, 0x5E, so the name reads "^RROR". It is read as
-// ERROR, so that such a refusal reports its status like any other.
+// libzmqZAPError is how libzmq's PLAIN mechanism (4.3.4, and every
+// release since) spells ERROR, on both sides: a C escape slip makes the
+// name-length octet and the E one octet, 0x5E, so the name reads "^RROR".
+// Its PLAIN server refuses a client with it, and its PLAIN client takes
+// nothing else for a refusal (a well-formed ERROR is an unexpected
+// command to it). So it is read as ERROR from any peer, and a PLAIN
+// server sends it (see Authenticate). libzmq's NULL and CURVE spell ERROR
+// right.
 var libzmqZAPError = []byte("\x5eRROR")
 
 // ReadCommand reads the peer's next command. A data frame is a protocol
@@ -268,8 +280,10 @@ func (h *HandshakeConn) checkPeerType(t SocketType, named bool) error {
 // mechanism's name and the credentials the peer presented. On 200 it
 // records the user id and metadata in the session. On 400 or 500 it sends
 // the peer ERROR with the status as reason (on 300 it sends nothing, as
-// libzmq does) and returns an *AuthError. Without a ZAP callback it
-// returns ErrNoAuthenticator: nobody is admitted.
+// libzmq does) and returns an *AuthError; under PLAIN the ERROR is spelt
+// as libzmq's PLAIN spells it (libzmqZAPError), the only form libzmq's
+// PLAIN clients understand. Without a ZAP callback it returns
+// ErrNoAuthenticator: nobody is admitted.
 func (h *HandshakeConn) Authenticate(mechanism string, credentials ...[]byte) error {
 	if h.cfg.ZAP == nil {
 		return fmt.Errorf("%w (mechanism %s, ZAP domain %q)", ErrNoAuthenticator, mechanism, h.cfg.ZAPDomain)
@@ -296,7 +310,15 @@ func (h *HandshakeConn) Authenticate(mechanism string, credentials ...[]byte) er
 	case 300:
 	case 400, 500:
 		status := strconv.Itoa(reply.Status)
-		_ = h.WriteCommand(CommandBody(CmdError, []byte{byte(len(status))}, []byte(status)))
+		reason := []byte{byte(len(status))}
+		if mechanism == "PLAIN" {
+			h.out = appendHeader(h.out, flagCommand, len(libzmqZAPError)+1+len(status))
+			h.write(libzmqZAPError)
+			h.write(reason)
+			h.write([]byte(status))
+		} else {
+			_ = h.WriteCommand(CommandBody(CmdError, reason, []byte(status)))
+		}
 		_ = h.flush() // the refusal stands even if the peer is gone
 	default:
 		return fmt.Errorf("zmtp: ZAP callback returned status %d, want 200, 300, 400 or 500", reply.Status)
@@ -344,7 +366,8 @@ func (cfg *Config) validate(m Mechanism) ([]byte, error) {
 }
 
 // remoteAddress returns what ZAP is told of the peer's address: the IP of
-// a TCP peer (as libzmq reports it, without the port), else the address.
+// a TCP peer (as libzmq reports it, without the port), nothing for a Unix
+// socket peer (libzmq has no address for one), else the address.
 func remoteAddress(conn io.ReadWriter) string {
 	c, ok := conn.(interface{ RemoteAddr() net.Addr })
 	if !ok {
@@ -358,6 +381,8 @@ func remoteAddress(conn io.ReadWriter) string {
 			return ""
 		}
 		return a.IP.String()
+	case *net.UnixAddr:
+		return ""
 	default:
 		return a.String()
 	}

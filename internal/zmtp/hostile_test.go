@@ -422,3 +422,15 @@ func TestLongSubscriptionFraming(t *testing.T) {
 		t.Errorf("decoded %v %v %v", ok, sub, err)
 	}
 }
+
+// A frame that declares the largest size an int64 holds, with no limit
+// set, must not overflow the decoder's arithmetic: it reads what arrives
+// and reports the stream's end.
+func TestDecoderLargestDeclaredSize(t *testing.T) {
+	in := append([]byte{flagLong, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "a few octets"...)
+	d := NewDecoder(bytes.NewReader(in), ZMTP31, 0, 0)
+	_, err := d.Next()
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %v, want the stream's unexpected end", err)
+	}
+}

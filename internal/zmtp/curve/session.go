@@ -3,8 +3,6 @@ package curve
 import (
 	"encoding/binary"
 	"slices"
-
-	"golang.org/x/crypto/nacl/box"
 )
 
 // Session seals and opens the MESSAGE commands of one connection after its
@@ -13,22 +11,28 @@ import (
 // Seal and Open keep separate state, so one goroutine may seal while another
 // opens; two concurrent Seals (or two concurrent Opens) are not allowed.
 type Session struct {
-	key [32]byte
+	seal      stream // our MESSAGEs
+	sealNonce uint64 // the next short nonce we send
 
-	sealPrefix string // our MESSAGE nonce prefix
-	sealNonce  uint64 // the next short nonce we send
-
-	openPrefix string // the peer's MESSAGE nonce prefix
-	openNonce  uint64 // the last short nonce the peer sent
+	open      stream // the peer's MESSAGEs
+	openNonce uint64 // the last short nonce the peer sent
 }
 
+// A MESSAGE body is its name, its short nonce and its box. The 32 octets
+// before the box's ciphertext are exactly the Poly1305 key octets that
+// stream.sealInPlace needs in front of the plaintext, so a MESSAGE is
+// sealed where it lies.
+const _ = uint(messageBoxAt+boxOverhead-polyKeyLen) + uint(polyKeyLen-messageBoxAt-boxOverhead) // both are 0
+
 func newSession(key *[32]byte, fromClient bool, sealNonce, openNonce uint64) *Session {
-	s := &Session{key: *key, sealNonce: sealNonce, openNonce: openNonce}
-	s.sealPrefix, s.openPrefix = serverPrefix, clientPrefix
+	sealPrefix, openPrefix := serverPrefix, clientPrefix
 	if fromClient {
-		s.sealPrefix, s.openPrefix = clientPrefix, serverPrefix
+		sealPrefix, openPrefix = clientPrefix, serverPrefix
 	}
-	return s
+	return &Session{
+		seal: newStream(key, sealPrefix), sealNonce: sealNonce,
+		open: newStream(key, openPrefix), openNonce: openNonce,
+	}
 }
 
 // Seal appends to dst the body of a MESSAGE command that carries one frame:
@@ -37,37 +41,34 @@ func newSession(key *[32]byte, fromClient bool, sealNonce, openNonce uint64) *Se
 // longer than dst; send it in a ZMTP frame with flags 0 (libzmq drops a
 // MESSAGE framed as a command).
 //
-// Seal needs 1+len(body) octets of dst's spare capacity beyond the result as
-// scratch (it grows dst to make room, and clears them afterwards), so body
-// must not lie in that spare capacity. With a dst of enough capacity Seal
-// allocates nothing.
+// Seal writes the MESSAGE where it lies in dst (growing dst if needed), so
+// body must not lie in dst's spare capacity. With a dst of enough capacity
+// Seal allocates nothing.
 func (s *Session) Seal(dst []byte, flags byte, body []byte) []byte {
 	start := len(dst)
 	size := MessageOverhead + len(body)
-	// The box cannot be sealed in place, so the plaintext (flags, then
-	// body) waits just past where the sealed body will end.
-	dst = slices.Grow(dst, size+flagsLen+len(body))
-	plain := dst[start+size : start+size+flagsLen+len(body)]
-	plain[0] = flags & innerFlags
-	copy(plain[flagsLen:], body)
+	dst = slices.Grow(dst, size)[:start+size]
+	msg := dst[start:]
+	clear(msg[:polyKeyLen])
+	msg[polyKeyLen] = flags & innerFlags
+	copy(msg[polyKeyLen+flagsLen:], body)
 
 	n := s.sealNonce
 	// A 64-bit counter cannot wrap within the life of a connection (at ten
 	// million messages a second it would take 58,000 years).
 	s.sealNonce++
-	nonce := shortNonce(s.sealPrefix, n)
-	dst = append(dst, messageName...)
-	dst = binary.BigEndian.AppendUint64(dst, n)
-	dst = box.SealAfterPrecomputation(dst, plain, &nonce, &s.key)
-	clear(plain)
+	s.seal.sealInPlace(msg, n)
+	copy(msg, messageName)
+	binary.BigEndian.PutUint64(msg[len(messageName):], n)
 	return dst
 }
 
 // Open authenticates and decrypts the body of a MESSAGE command, appends the
 // frame it carries to dst and returns the extended slice with the frame's
 // inner flags (FlagMore, FlagCommand; other bits are ignored, as libzmq
-// ignores them). dst must not overlap body. With a dst of enough capacity
-// Open allocates nothing.
+// ignores them). dst must not overlap body. Open works in dst's spare
+// capacity, growing dst if it has fewer than len(body) spare octets; with
+// that many it allocates nothing.
 //
 // The MESSAGE's short nonce must be greater than the last one accepted, so
 // a replayed or reordered MESSAGE fails with CodeInvalidSequence; a box that
@@ -86,14 +87,17 @@ func (s *Session) Open(dst, body []byte) (out []byte, flags byte, err error) {
 		return dst, 0, protocolError(CodeInvalidSequence,
 			"MESSAGE short nonce %d does not follow the last accepted nonce %d", n, s.openNonce)
 	}
-	nonce := shortNonce(s.openPrefix, n)
 	start := len(dst)
-	out, ok := box.OpenAfterPrecomputation(dst, body[messageBoxAt:], &nonce, &s.key)
+	// Scratch for the Poly1305 key, then the plaintext: as long as body.
+	grown := slices.Grow(dst, len(body))
+	work := grown[start : start+len(body)]
+	plain, ok := s.open.open(work, body[messageBoxAt:], n)
 	if !ok {
 		return dst, 0, protocolError(CodeCryptographic, "MESSAGE box with nonce %d does not open", n)
 	}
 	s.openNonce = n
-	flags = out[start] & innerFlags
-	copy(out[start:], out[start+flagsLen:])
-	return out[:len(out)-flagsLen], flags, nil
+	flags = plain[0] & innerFlags
+	m := copy(work, plain[flagsLen:])
+	clear(work[m:]) // what the copy left behind
+	return grown[:start+m], flags, nil
 }
