@@ -61,6 +61,7 @@ test:
 	@# Allocation counts mean nothing under the race detector, which makes
 	@# sync.Pool drop items: those tests run once more without it.
 	$(GO) test -count=1 -run 'Allocates' .
+	ZMQ_ENGINE=go $(GO) test -count=1 -run 'Allocates' .
 
 bench:
 	@$(BOOTSTRAP)

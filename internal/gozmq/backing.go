@@ -63,3 +63,19 @@ func (b *backing) release() {
 	clear(b.frames)
 	backingPools[b.class].Put(b)
 }
+
+// pooledBacking returns pooled memory for n bytes in one frame, or nil
+// when the pool has none at hand.
+func pooledBacking(n int) *backing {
+	c := classOf(n)
+	if c < 0 {
+		return nil
+	}
+	b, ok := backingPools[c].Get().(*backing)
+	if !ok {
+		return nil
+	}
+	b.data = b.data[:n]
+	b.frames = b.frames[:1]
+	return b
+}

@@ -53,6 +53,8 @@ type conn struct {
 	pongs    [][]byte
 	ctl      atomic.Bool
 	ttlArmed bool // reader only
+
+	large largeBodies // the reader's memory of large bodies (largebody.go)
 }
 
 // newConn registers a new connection of s; nil if s has stopped
@@ -156,6 +158,8 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	c.sess = sess
 	c.b.enc = sess.Encoder
 	c.raw = newRawWriter(c.nc)
+	c.large.s = s
+	sess.Decoder.SetBodyAllocator(&c.large)
 	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 
 	s.mu.Lock()

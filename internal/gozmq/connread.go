@@ -41,7 +41,9 @@ func (c *conn) read() error {
 			return nil
 		}
 		f, err := dec.Next()
+		pooled, own := c.large.take() // where f.Body lives
 		if err != nil {
+			pooled.release()
 			flush()
 			return err
 		}
@@ -57,6 +59,7 @@ func (c *conn) read() error {
 				continue // a command between frames of a message: ignored
 			}
 			m, ok, err := c.command(f, isPub)
+			pooled.release() // what a command keeps, it copied
 			if err != nil {
 				flush()
 				return err
@@ -68,29 +71,31 @@ func (c *conn) read() error {
 		}
 		var m msg
 		switch {
-		case f.More:
-			parts.add(f.Body)
-			continue
-		case parts.started():
-			parts.add(f.Body)
+		case f.More || parts.started():
+			// A body of its own stays where it is: pooled memory then
+			// belongs to the message for good, and the pool forgets it.
+			parts.add(f.Body, own)
+			if f.More {
+				continue
+			}
 			m = parts.take(s.recvKeeps.Load())
 		default:
-			m = single(f.Body, s.recvKeeps.Load())
+			m = single(f.Body, pooled, own, s.recvKeeps.Load())
 		}
 		m.meta = meta
 		ready = append(ready, m)
 	}
 }
 
-// aliased reports whether a body the decoder returned lives in its
-// buffer (and must be copied before the next frame), rather than in a
-// slice of its own.
-func aliased(body []byte) bool { return len(body) <= zmtp.DefaultReadBufferSize }
-
 // single makes a message of one frame, in memory for its receiver to
-// keep, or pooled.
-func single(body []byte, keep bool) msg {
-	if !aliased(body) {
+// keep, or pooled. own says body is a slice of its own rather than the
+// decoder's buffer, pooled its memory if pooled.
+func single(body []byte, pooled *backing, own, keep bool) msg {
+	if pooled != nil {
+		pooled.frames[0] = body
+		return msg{frames: pooled.frames, backing: pooled}
+	}
+	if own {
 		return msg{frames: [][]byte{body}}
 	}
 	if keep {
@@ -123,8 +128,10 @@ const maxKeptPartsBuf = 1 << 20
 
 func (mp *multipart) started() bool { return len(mp.parts) > 0 }
 
-func (mp *multipart) add(body []byte) {
-	if !aliased(body) {
+// add appends a frame; a body of its own (own) is kept as it is, one in
+// the decoder's buffer is copied.
+func (mp *multipart) add(body []byte, own bool) {
+	if own {
 		mp.parts = append(mp.parts, part{own: body})
 		return
 	}

@@ -230,6 +230,7 @@ type batch struct {
 	buf   []byte
 	refs  []bodyRef
 	bufs  net.Buffers // scratch of writeTo
+	wb    net.Buffers // what of bufs is left to write
 	bytes int         // message bytes in the batch
 	backs []*backing  // to release once written
 	err   error       // the first encoding error
@@ -301,16 +302,19 @@ func (b *batch) writeTo(w net.Conn) error {
 	if prev < len(b.buf) {
 		b.bufs = append(b.bufs, b.buf[prev:])
 	}
-	wb := b.bufs // WriteTo consumes the slice it is called on
+	// WriteTo consumes the slice it is called on: a field of the batch,
+	// not a local that would escape.
+	b.wb = b.bufs
 	for skip := b.off; skip > 0; {
-		if len(wb[0]) > skip {
-			wb[0] = wb[0][skip:]
+		if len(b.wb[0]) > skip {
+			b.wb[0] = b.wb[0][skip:]
 			break
 		}
-		skip -= len(wb[0])
-		wb = wb[1:]
+		skip -= len(b.wb[0])
+		b.wb = b.wb[1:]
 	}
-	_, err := wb.WriteTo(w)
+	_, err := b.wb.WriteTo(w)
+	b.wb = nil
 	clear(b.bufs)
 	b.bufs = b.bufs[:0]
 	return err

@@ -25,7 +25,8 @@ const handshakeBufferSize = 1 << 10
 type Frame struct {
 	// Body is the frame's content. A body that fits the decoder's buffer
 	// aliases that buffer and is valid only until the next call to Next;
-	// a larger body is a fresh slice the caller may keep.
+	// a larger body is a slice of its own the caller may keep (from the
+	// decoder's BodyAllocator, if it has one).
 	Body []byte
 	// More says that further frames of the same message follow.
 	More bool
@@ -56,6 +57,39 @@ type Decoder struct {
 	// beforeBlock, when set, runs before a read that may wait for the
 	// peer. The handshake uses it to send its pending output first.
 	beforeBlock func()
+
+	// bodies, when set, provides the memory of bodies larger than buf.
+	bodies BodyAllocator
+}
+
+// BodyAllocator provides a decoder with the memory of bodies too large
+// for its buffer, so that a receiver may recycle it.
+type BodyAllocator interface {
+	// Alloc returns an empty slice with room for at least need octets of
+	// a body of size octets (need <= size). It may give room for the
+	// whole body at once when it has memory at hand, and may round need
+	// up, to at most twice need, so that the memory can be recycled.
+	Alloc(size, need int) []byte
+	// Free takes back a slice Alloc returned that the decoder outgrew or
+	// gave up on; it is not used afterwards.
+	Free(b []byte)
+}
+
+// SetBodyAllocator makes the decoder take the memory of large bodies from
+// a (nil: allocate them).
+func (d *Decoder) SetBodyAllocator(a BodyAllocator) { d.bodies = a }
+
+func (d *Decoder) alloc(size, need int) []byte {
+	if d.bodies != nil {
+		return d.bodies.Alloc(size, need)
+	}
+	return make([]byte, 0, need)
+}
+
+func (d *Decoder) free(b []byte) {
+	if d.bodies != nil {
+		d.bodies.Free(b)
+	}
 }
 
 // NewDecoder returns a decoder of clear frames from a peer of version v,
@@ -218,25 +252,30 @@ func (d *Decoder) body(hdr, size int) ([]byte, error) {
 }
 
 // readLarge reads a body bigger than the buffer into its own slice. The
-// slice starts with what is buffered plus one buffer's worth and at most
-// doubles as octets arrive, so its final allocation has exactly size octets.
+// slice starts with room for what is buffered plus one buffer's worth and
+// at most doubles as octets arrive (a BodyAllocator may round each step
+// up, to at most twice as much; it may also give room for the whole body
+// at once from memory it already holds).
 func (d *Decoder) readLarge(size int) ([]byte, error) {
 	chunk := len(d.buf)
-	b := make([]byte, 0, min(size, d.Buffered()+chunk))
+	b := d.alloc(size, min(size, d.Buffered()+chunk))
 	b = append(b, d.buf[d.start:d.end]...)
 	d.start, d.end = 0, 0
 	for len(b) < size {
 		if len(b) == cap(b) {
-			grown := make([]byte, len(b), min(size, max(2*cap(b), len(b)+chunk)))
-			copy(grown, b)
+			grown := d.alloc(size, min(size, max(2*cap(b), len(b)+chunk)))
+			grown = append(grown, b...)
+			d.free(b)
 			b = grown
 		}
 		if d.beforeBlock != nil {
 			d.beforeBlock()
 		}
-		n, err := d.readSome(b[len(b):cap(b)], true)
+		// Never past the body: the room beyond it is not this frame's.
+		n, err := d.readSome(b[len(b):min(cap(b), size)], true)
 		b = b[:len(b)+n]
 		if err != nil && len(b) < size {
+			d.free(b)
 			return nil, err
 		}
 	}

@@ -271,6 +271,69 @@ func TestDecoderLargeBody(t *testing.T) {
 	}
 }
 
+// roomyAllocator gives more room than asked, whole bodies when whole is
+// set, and records what it gave and got back.
+type roomyAllocator struct {
+	whole bool
+	given int
+	freed int
+	needs []int
+}
+
+func (a *roomyAllocator) Alloc(size, need int) []byte {
+	a.given++
+	a.needs = append(a.needs, need)
+	if a.whole {
+		return make([]byte, 0, 2*size+100)
+	}
+	return make([]byte, 0, 2*need)
+}
+
+func (a *roomyAllocator) Free([]byte) { a.freed++ }
+
+// A decoder with a body allocator reads large bodies into its memory,
+// never past the body's end however much room it is given, and frees
+// every slice it outgrows; small bodies still come from its buffer.
+func TestDecoderBodyAllocator(t *testing.T) {
+	body := make([]byte, 5*DefaultReadBufferSize+123)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	in := wire("00 03", lit("abc"))
+	in = append(appendHeader(in, flagMore, len(body)), body...)
+	in = append(appendHeader(in, 0, len(body)), body...)
+	in = wire(in, "00 03", lit("xyz"))
+	for _, whole := range []bool{true, false} {
+		for _, chunk := range []int{0, 1000, 100_000} {
+			a := &roomyAllocator{whole: whole}
+			d := NewDecoder(&scriptConn{peer: in, chunk: chunk}, ZMTP31, 0, 0)
+			d.SetBodyAllocator(a)
+			fs := readAll(t, d)
+			if len(fs) != 4 || string(fs[0].Body) != "abc" || !bytes.Equal(fs[1].Body, body) || !bytes.Equal(fs[2].Body, body) || string(fs[3].Body) != "xyz" {
+				t.Fatalf("whole %v, chunk %d: %d frames", whole, chunk, len(fs))
+			}
+			if a.given-a.freed != 2 {
+				t.Errorf("whole %v, chunk %d: %d slices given, %d freed; want all but the two bodies freed", whole, chunk, a.given, a.freed)
+			}
+			if whole && a.given != 2 {
+				t.Errorf("chunk %d: an allocator with room for whole bodies was asked %d times for 2 bodies", chunk, a.given)
+			}
+			for _, need := range a.needs {
+				if need > len(body) {
+					t.Errorf("whole %v, chunk %d: asked for %d octets, more than the body's %d", whole, chunk, need, len(body))
+				}
+			}
+		}
+	}
+	// A body that never ends gives its memory back.
+	a := &roomyAllocator{}
+	d := NewDecoder(&scriptConn{peer: append(appendHeader(nil, 0, len(body)), body[:3*DefaultReadBufferSize]...), chunk: 4096}, ZMTP31, 0, 0)
+	d.SetBodyAllocator(a)
+	if _, err := d.Next(); !errors.Is(err, io.ErrUnexpectedEOF) || a.given != a.freed || a.given == 0 {
+		t.Fatalf("cut body: error %v, %d slices given, %d freed", err, a.given, a.freed)
+	}
+}
+
 // allocated returns the octets allocated while f runs.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
