@@ -94,6 +94,12 @@ type queue struct {
 	// writer is done; writable when a writer that found it full may find
 	// room, or the reader is done. Either may be nil.
 	readable, writable func()
+	// ready, when set, is the list of a fair queue (fairqueue.go) that
+	// this queue joins, as readyFor, when readable runs; queued says it
+	// is on it.
+	ready    *readyList
+	readyFor *pipe
+	queued   atomic.Bool
 }
 
 // readerPart is the messages a reader has moved out of the shared list.
@@ -117,6 +123,14 @@ func (q *queue) setHooks(readable, writable func()) {
 func (q *queue) setReadable(f func()) {
 	q.mu.Lock()
 	q.readable = f
+	q.mu.Unlock()
+}
+
+// setReady makes the queue join rl as p's when it becomes readable (rl
+// nil: join nothing).
+func (q *queue) setReady(rl *readyList, p *pipe) {
+	q.mu.Lock()
+	q.ready, q.readyFor = rl, p
 	q.mu.Unlock()
 }
 
@@ -183,10 +197,12 @@ func (q *queue) push(m msg, force bool) pushResult {
 	}
 	q.appendLocked(m)
 	var f func()
+	var rl *readyList
 	if q.n == 1 {
-		f = q.readable
+		f, rl = q.readable, q.ready
 	}
 	q.mu.Unlock()
+	rl.add(q)
 	if f != nil {
 		f()
 	}
@@ -216,10 +232,12 @@ func (q *queue) pushMany(ms []msg) (int, pushResult) {
 		}
 	}
 	var f func()
+	var rl *readyList
 	if was == 0 && q.n > 0 {
-		f = q.readable
+		f, rl = q.readable, q.ready
 	}
 	q.mu.Unlock()
+	rl.add(q)
 	if f != nil {
 		f()
 	}
@@ -385,8 +403,9 @@ func (q *queue) closeWriter() {
 		return
 	}
 	q.writerDone = true
-	f := q.readable
+	f, rl := q.readable, q.ready
 	q.mu.Unlock()
+	rl.add(q)
 	if f != nil {
 		f()
 	}
