@@ -17,9 +17,9 @@ import (
 
 // BenchmarkScaleIdleSockets parks a receiver on each of n Dealer sockets,
 // connected to one Router over inproc and over tcp (loopback), and
-// reports, beside each other, the OS threads of the process, the heap per
-// idle connected socket (over tcp, both ends of its connection are in the
-// process), and the round-trip latency (p50, p99) of a message the Router
+// reports, beside each other, the OS threads of the process, the heap and
+// the goroutine stacks per idle connected socket (over tcp, both ends of
+// its connection are in the process), and the round-trip latency (p50, p99) of a message the Router
 // sends to a random one of them, which echoes it. The sockets use file
 // descriptors (libzmq's and the netpoller's duplicate, a tcp connection's
 // two ends), so n is bounded by RLIMIT_NOFILE; it is raised when the
@@ -93,6 +93,9 @@ func benchScale(b *testing.B, tr string, n int) {
 		}
 	}
 	var after runtime.MemStats
+	// Twice: what idle connections gave back to sync.Pools is freed only
+	// by the second collection.
+	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	threads := osThreads()
@@ -113,6 +116,7 @@ func benchScale(b *testing.B, tr string, n int) {
 	slices.Sort(rtts)
 	b.ReportMetric(float64(threads), "threads")
 	b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/float64(n), "heapB/socket")
+	b.ReportMetric(float64(after.StackInuse-min(before.StackInuse, after.StackInuse))/float64(n), "stackB/socket")
 	b.ReportMetric(float64(rtts[len(rtts)/2].Microseconds()), "p50_us")
 	b.ReportMetric(float64(rtts[len(rtts)*99/100].Microseconds()), "p99_us")
 	cancel()

@@ -160,6 +160,9 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	c.raw = newRawWriter(c.nc)
 	c.large.s = s
 	sess.Decoder.SetBodyAllocator(&c.large)
+	if r := newRawReader(c.nc); r != nil {
+		sess.Decoder.SetIdleReader(r)
+	}
 	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 
 	s.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+	"sync"
 )
 
 // DefaultReadBufferSize is the decoder's buffer size unless configured:
@@ -60,6 +61,54 @@ type Decoder struct {
 
 	// bodies, when set, provides the memory of bodies larger than buf.
 	bodies BodyAllocator
+
+	// idle, when set, reads when nothing is buffered, and buf goes back to
+	// bufPool while it waits (nil until the next read); readBuf and
+	// release are its callbacks, made once.
+	idle    IdleReader
+	readBuf func() []byte
+	release func()
+	bufWas  int // len(buf) before it went back
+}
+
+// IdleReader reads from a connection without holding the reader's buffer
+// while it waits for input.
+type IdleReader interface {
+	// ReadIdle reads like io.Reader's Read into the slice buf returns: at
+	// least one octet, or an error (io.EOF at the end). When nothing has
+	// arrived it calls idle before it waits, and buf again once something
+	// has.
+	ReadIdle(buf func() []byte, idle func()) (int, error)
+}
+
+// bufPool holds read buffers of DefaultReadBufferSize octets that idle
+// connections gave back.
+var bufPool sync.Pool
+
+// SetIdleReader makes the decoder read through r whenever nothing is
+// buffered, so that a connection waiting for its peer holds no read
+// buffer: it gives the buffer back to a pool shared by every decoder, and
+// takes one again when input arrives. Only a buffer of the default size
+// is shared this way; others are kept.
+func (d *Decoder) SetIdleReader(r IdleReader) {
+	d.idle = r
+	d.readBuf = func() []byte {
+		if d.buf == nil {
+			if b, ok := bufPool.Get().(*[DefaultReadBufferSize]byte); ok {
+				d.buf = b[:]
+			} else {
+				d.buf = make([]byte, d.bufWas)
+			}
+		}
+		return d.buf
+	}
+	d.release = func() {
+		if len(d.buf) == DefaultReadBufferSize {
+			d.bufWas = len(d.buf)
+			bufPool.Put((*[DefaultReadBufferSize]byte)(d.buf))
+			d.buf = nil
+		}
+	}
 }
 
 // BodyAllocator provides a decoder with the memory of bodies too large
@@ -285,6 +334,22 @@ func (d *Decoder) readLarge(size int) ([]byte, error) {
 // fill makes sure at least n (at most len(buf)) octets are buffered,
 // moving the unread octets to the front when the rest would not fit.
 func (d *Decoder) fill(n int) error {
+	if d.idle != nil && d.end == d.start && n > 0 {
+		// Nothing buffered: the buffer may go back while the peer is
+		// silent.
+		if d.beforeBlock != nil {
+			d.beforeBlock()
+		}
+		d.start, d.end = 0, 0
+		m, err := d.idle.ReadIdle(d.readBuf, d.release)
+		if m <= 0 && err == nil {
+			err = io.ErrNoProgress
+		}
+		if err != nil {
+			return &ConnError{Op: "reading", Err: err}
+		}
+		d.end = m
+	}
 	for d.end-d.start < n {
 		if d.start+n > len(d.buf) {
 			d.end = copy(d.buf, d.buf[d.start:d.end])
