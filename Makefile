@@ -12,6 +12,9 @@ SHELL       := /bin/bash
 GO         ?= go
 GOFMT      ?= gofmt
 PKGS       ?= ./...
+# The packages whose tests run on the engine ZMQ_ENGINE names; the internal
+# packages test one engine or the wire each, whatever ZMQ_ENGINE says.
+ENGINE_PKGS ?= . ./auth/... ./cmd/... ./examples/...
 # zmqwatchdog compiles in the libzmq engine's lost-wake-up watchdog, which
 # the tests run over everything (internal/watchtest).
 TESTFLAGS  ?= -race -count=1 -timeout 20m -tags zmqwatchdog
@@ -54,13 +57,15 @@ test:
 	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags zmqwatchdog $(PKGS)
-	$(GO) test $(TESTFLAGS) $(PKGS)
-	@# The authenticator and the security rows once more on the go engine
-	@# (the suite above runs on the engine ZMQ_ENGINE names, libzmq by default).
-	ZMQ_ENGINE=go $(GO) test $(TESTFLAGS) ./auth/
+	ZMQ_ENGINE=libzmq $(GO) test $(TESTFLAGS) $(PKGS)
+	@# Every test that is not about one engine runs once more on the other.
+	ZMQ_ENGINE=go $(GO) test $(TESTFLAGS) $(ENGINE_PKGS)
+	@# zmqcat built without cgo, so with the go engine only (and no -race,
+	@# which needs cgo), passes its own tests against the same peers.
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 10m ./cmd/zmqcat/
 	@# Allocation counts mean nothing under the race detector, which makes
 	@# sync.Pool drop items: those tests run once more without it.
-	$(GO) test -count=1 -run 'Allocates' .
+	ZMQ_ENGINE=libzmq $(GO) test -count=1 -run 'Allocates' .
 	ZMQ_ENGINE=go $(GO) test -count=1 -run 'Allocates' .
 
 bench:

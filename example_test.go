@@ -63,28 +63,6 @@ func ExampleFactory() {
 	// ["job" "send invoice 42"]
 }
 
-// publishUntil publishes topic/body every few milliseconds until ctx ends.
-// Publishing on a loop is how the examples deal with the slow joiner: a
-// Pub drops what it sends before a subscriber's subscription reaches it,
-// so the first publications may go nowhere.
-func publishUntil(ctx context.Context, pub *zmq.Pub, topic, body string) error {
-	t := time.NewTicker(2 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if err := pub.Publish(ctx, topic, []byte(body)); err != nil {
-			if ctx.Err() != nil {
-				return nil // stopped while publishing: not a failure
-			}
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
 // Publish sends a body under a topic in txZMQ's one-frame format.
 // Subscribers match the topic against their prefixes.
 func ExamplePub_Publish() {
@@ -98,28 +76,28 @@ func ExamplePub_Publish() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := sub.Bind("inproc://example-publish"); err != nil {
-		log.Fatal(err)
-	}
 	pub, err := f.NewPub()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := pub.Connect("inproc://example-publish"); err != nil {
+	if _, err := pub.Bind("inproc://example-publish"); err != nil {
+		log.Fatal(err)
+	}
+	if err := sub.Connect("inproc://example-publish"); err != nil {
 		log.Fatal(err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	pubCtx, stopPublishing := context.WithCancel(ctx)
-	published := make(chan error, 1)
-	go func() { published <- publishUntil(pubCtx, pub, "news.weather", "sunny, 21°C") }()
+	// What a Pub publishes before a subscription reaches it goes nowhere.
+	if err := pub.WaitSubscriptions(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
+	if err := pub.Publish(ctx, "news.weather", []byte("sunny, 21°C")); err != nil {
+		log.Fatal(err)
+	}
 
 	topic, body, err := sub.RecvTopic(ctx)
-	stopPublishing()
-	if perr := <-published; perr != nil {
-		log.Fatal(perr)
-	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -144,46 +122,38 @@ func ExampleSub() {
 	if err := sub.Subscribe("alerts."); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := sub.Bind("inproc://example-sub"); err != nil {
-		log.Fatal(err)
-	}
 	pub, err := f.NewPub()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := pub.Connect("inproc://example-sub"); err != nil {
+	if _, err := pub.Bind("inproc://example-sub"); err != nil {
+		log.Fatal(err)
+	}
+	if err := sub.Connect("inproc://example-sub"); err != nil {
 		log.Fatal(err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	pubCtx, stopPublishing := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	// Two publishers' worth of traffic; the Sub sees only the alerts.
-	for _, p := range [][2]string{{"metrics.cpu", "37%"}, {"alerts.disk", "93% full"}} {
-		wg.Go(func() { errs <- publishUntil(pubCtx, pub, p[0], p[1]) })
+	if err := pub.WaitSubscriptions(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range [][2]string{{"metrics.cpu", "37%"}, {"alerts.disk", "93% full"}, {"alerts.fan", "stopped"}} {
+		if err := pub.Publish(ctx, p[0], []byte(p[1])); err != nil {
+			log.Fatal(err)
+		}
 	}
 
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 2; i++ {
 		topic, body, err := sub.RecvTopic(ctx)
 		if err != nil {
 			log.Fatal(err)
 		}
 		fmt.Printf("%s: %s\n", topic, body)
 	}
-	stopPublishing()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			log.Fatal(err)
-		}
-	}
 	// Output:
 	// alerts.disk: 93% full
-	// alerts.disk: 93% full
-	// alerts.disk: 93% full
+	// alerts.fan: stopped
 }
 
 // ServeTopics is the handler form of RecvTopic, txZMQ's gotMessage. The
@@ -200,22 +170,25 @@ func ExampleSub_ServeTopics() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := sub.Bind("inproc://example-serve-topics"); err != nil {
-		log.Fatal(err)
-	}
 	pub, err := f.NewPub()
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := pub.Connect("inproc://example-serve-topics"); err != nil {
+	if _, err := pub.Bind("inproc://example-serve-topics"); err != nil {
+		log.Fatal(err)
+	}
+	if err := sub.Connect("inproc://example-serve-topics"); err != nil {
 		log.Fatal(err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	pubCtx, stopPublishing := context.WithCancel(ctx)
-	published := make(chan error, 1)
-	go func() { published <- publishUntil(pubCtx, pub, "greeting", "hello from the publisher") }()
+	if err := pub.WaitSubscriptions(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
+	if err := pub.Publish(ctx, "greeting", []byte("hello from the publisher")); err != nil {
+		log.Fatal(err)
+	}
 
 	serveCtx, stopServing := context.WithCancel(ctx)
 	err = sub.ServeTopics(serveCtx, func(ctx context.Context, topic string, body []byte) error {
@@ -224,11 +197,6 @@ func ExampleSub_ServeTopics() {
 		return nil
 	})
 	fmt.Println("ServeTopics returned:", err)
-
-	stopPublishing()
-	if err := <-published; err != nil {
-		log.Fatal(err)
-	}
 	// Output:
 	// got "hello from the publisher" on topic "greeting"
 	// ServeTopics returned: context canceled

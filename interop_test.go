@@ -263,17 +263,36 @@ func interopBothWays(t *testing.T, f func(t *testing.T, goBinds bool)) {
 	t.Run("python-binds", func(t *testing.T) { f(t, false) })
 }
 
+// interopEachWay runs f as interopBothWays does, over tcp and over ipc.
+func interopEachWay(t *testing.T, f func(t *testing.T, goBinds bool, transport string)) {
+	for _, tr := range []string{"tcp", "ipc"} {
+		t.Run(tr, func(t *testing.T) {
+			interopBothWays(t, func(t *testing.T, goBinds bool) { f(t, goBinds, tr) })
+		})
+	}
+}
+
 // linkPyPeer starts the peer ROLE and connects it with s over tcp: if goBinds,
 // s binds 127.0.0.1 on an ephemeral port and the peer connects; otherwise
 // the peer binds, reports its endpoint first, and s connects to it.
 func linkPyPeer(t *testing.T, ctx context.Context, goBinds bool, s interopEndpointer, role string, args ...string) *pyPeer {
 	t.Helper()
+	return linkPyPeerOver(t, ctx, "tcp", goBinds, s, role, args...)
+}
+
+// linkPyPeerOver is linkPyPeer over transport, tcp or ipc.
+func linkPyPeerOver(t *testing.T, ctx context.Context, transport string, goBinds bool, s interopEndpointer, role string, args ...string) *pyPeer {
+	t.Helper()
 	if goBinds {
-		return startPyPeer(t, role, bind(t, s, "tcp"), args...)
+		return startPyPeer(t, role, bind(t, s, transport), args...)
 	}
-	p := startPyPeer(t, role, "bind", args...)
+	where := "bind"
+	if transport != "tcp" {
+		where = "bind=" + bindEndpoint(t, transport)
+	}
+	p := startPyPeer(t, role, where, args...)
 	ep := p.next(ctx)
-	if !strings.HasPrefix(ep, "tcp://127.0.0.1:") {
+	if !strings.HasPrefix(ep, transport+"://") {
 		t.Fatalf("peer %s reported endpoint %q", p.name, ep)
 	}
 	if err := s.Connect(ep); err != nil {
@@ -363,15 +382,15 @@ func TestInteropReqPyzmqREP(t *testing.T) {
 
 // Case 2: our Req against txZMQ's ZmqREPConnection, which answers by
 // messageId — here in batches, newest first, so replies arrive out of
-// order and must be matched by id.
+// order and must be matched by id. Over tcp and ipc.
 func TestInteropReqTxREP(t *testing.T) {
 	requirePyModules(t, "zmq", "txzmq", "twisted")
-	interopBothWays(t, func(t *testing.T, goBinds bool) {
+	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
 		req := must[*zmq.Req](t)(f.NewReq())
 		const n, batch = 12, 4
-		p := linkPyPeer(t, ctx, goBinds, req, "tx-rep", strconv.Itoa(n), strconv.Itoa(batch))
+		p := linkPyPeerOver(t, ctx, transport, goBinds, req, "tx-rep", strconv.Itoa(n), strconv.Itoa(batch))
 		err := interopConcurrently(n, func(i int) error {
 			parts := []string{"req", strconv.Itoa(i)}
 			if i%3 == 0 {
@@ -414,15 +433,16 @@ func TestInteropReqPyzmqRouterEcho(t *testing.T) {
 }
 
 // Case 4: txZMQ's ZmqREQConnection with 50 requests in flight against our
-// Rep, which takes all 50 before answering any, newest first.
+// Rep, which takes all 50 before answering any, newest first. Over tcp
+// and ipc.
 func TestInteropTxREQToRep(t *testing.T) {
 	requirePyModules(t, "zmq", "txzmq", "twisted")
-	interopBothWays(t, func(t *testing.T, goBinds bool) {
+	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
 		rep := must[*zmq.Rep](t)(f.NewRep())
 		const n = 50
-		p := linkPyPeer(t, ctx, goBinds, rep, "tx-req", strconv.Itoa(n))
+		p := linkPyPeerOver(t, ctx, transport, goBinds, rep, "tx-req", strconv.Itoa(n))
 		var reqs []*zmq.Request
 		seen := make(map[string]bool)
 		for range n {
@@ -568,14 +588,14 @@ func expectPyPublications(t *testing.T, ctx context.Context, p *pyPeer, want []s
 // Case 6: our Pub against txZMQ's ZmqSubConnection subscribed to "sync"
 // and "weather": gotMessage(message, tag) must see our topic and body, in
 // both the one-frame topic\0body form and the two-frame form, and only for
-// subscribed prefixes.
+// subscribed prefixes. Over tcp and ipc.
 func TestInteropPubToTxSub(t *testing.T) {
 	requirePyModules(t, "zmq", "txzmq", "twisted")
-	interopBothWays(t, func(t *testing.T, goBinds bool) {
+	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
 		pub := must[*zmq.Pub](t)(f.NewPub())
-		p := linkPyPeer(t, ctx, goBinds, pub, "tx-sub", "sync", "weather")
+		p := linkPyPeerOver(t, ctx, transport, goBinds, pub, "tx-sub", "sync", "weather")
 		pingUntilReady(t, ctx, pub, p)
 
 		publish := func(topic, body string) {
@@ -654,7 +674,8 @@ func TestInteropPubToPyzmqSub(t *testing.T) {
 // Case 7: publications from txZMQ's publish(message, tag) (one frame
 // tag\0message), from pyzmq send_multipart([topic, body]) (two frames) and
 // from pyzmq send(topic\0body) (one frame) reach our Sub, which gives the
-// same topic and body either way and filters by its subscriptions.
+// same topic and body either way and filters by its subscriptions. Over
+// tcp and ipc.
 func TestInteropPythonPubToSub(t *testing.T) {
 	for _, c := range []struct{ name, role, form string }{
 		{"txzmq-publish", "tx-pub", ""},
@@ -667,14 +688,14 @@ func TestInteropPythonPubToSub(t *testing.T) {
 			} else {
 				requirePyModules(t, "zmq")
 			}
-			interopBothWays(t, func(t *testing.T, goBinds bool) {
-				testPythonPubToSub(t, goBinds, c.role, c.form)
+			interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
+				testPythonPubToSub(t, transport, goBinds, c.role, c.form)
 			})
 		})
 	}
 }
 
-func testPythonPubToSub(t *testing.T, goBinds bool, role, form string) {
+func testPythonPubToSub(t *testing.T, transport string, goBinds bool, role, form string) {
 	ctx := testCtx(t, interopTimeout)
 	f := newFactory(t)
 	sub := must[*zmq.Sub](t)(f.NewSub())
@@ -687,7 +708,7 @@ func testPythonPubToSub(t *testing.T, goBinds bool, role, form string) {
 	if form != "" {
 		args = append(args, form)
 	}
-	p := linkPyPeer(t, ctx, goBinds, sub, role, args...)
+	p := linkPyPeerOver(t, ctx, transport, goBinds, sub, role, args...)
 
 	// The peer publishes the sentinel until told it arrived.
 	topic, body, err := sub.RecvTopic(ctx)

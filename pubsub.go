@@ -52,21 +52,34 @@ func (f TopicFraming) String() string {
 
 // Pub publishes messages to every connected Sub whose subscription matches
 // (ZMQ_PUB, RFC 29). A Pub never waits: at a subscriber's high-water mark,
-// libzmq drops that subscriber's copy.
+// libzmq drops that subscriber's copy. A Pub drops what it publishes
+// before a subscriber's subscription has reached it: WaitSubscriptions
+// waits for subscribers before the first publication.
 type Pub struct {
 	*socket
 	sendSide
+	recv    recvSide // the subscription notices (subscriptions.go)
+	subs    subscriptionCount
 	sep     []byte
 	framing TopicFraming
 }
 
 // NewPub creates a Pub socket.
 func (f *Factory) NewPub(opts ...PubOption) (*Pub, error) {
-	s, err := f.newSocket(engine.PUB, "PUB", asOptions(opts))
+	sets := append(asOptions(opts), pubNotices)
+	s, err := f.newSocket(engine.XPUB, "PUB", sets)
 	if err != nil {
 		return nil, err
 	}
-	return &Pub{socket: s, sendSide: sendSide{s}, sep: topicSep(s.cfg), framing: s.cfg.framing}, nil
+	return &Pub{socket: s, sendSide: sendSide{s}, recv: recvSide{s}, sep: topicSep(s.cfg), framing: s.cfg.framing}, nil
+}
+
+// Send sends m as one whole message (see Publish for topic framing). It
+// never waits: a subscriber whose queue is full loses its copy.
+func (p *Pub) Send(ctx context.Context, m Msg) error {
+	err := p.sendSide.Send(ctx, m)
+	p.afterPublish()
+	return err
 }
 
 // SetOption changes options on the open socket (see Option).
@@ -78,6 +91,7 @@ func (p *Pub) SetOption(opts ...PubOption) error { return p.setOptions(asOptions
 // the two frames [topic, body]. Subscribers match their prefixes against
 // the start of the first frame, so against the topic in either form.
 func (p *Pub) Publish(ctx context.Context, topic string, body []byte) error {
+	defer p.afterPublish()
 	if p.framing == TwoFrames {
 		return p.send(ctx, "publish", [][]byte{[]byte(topic), body})
 	}
@@ -244,7 +258,6 @@ func (p *XPub) SetOption(opts ...XPubOption) error { return p.setOptions(asOptio
 // next one, from the goroutine that receives. Before any subscription has
 // been received it does nothing. Without manual mode it fails with an
 // error wrapping ErrInvalidOption. It never waits.
-
 func (p *XPub) Subscribe(prefix string) error {
 	return p.manual("subscribe", engine.OptSubscribe, prefix)
 }

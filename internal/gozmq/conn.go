@@ -163,11 +163,11 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	if r := newRawReader(c.nc); r != nil {
 		sess.Decoder.SetIdleReader(r)
 	}
-	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 
 	s.mu.Lock()
 	if s.closed && (keep == nil || keep.out.len() == 0) {
 		s.mu.Unlock()
+		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 		c.close()
 		c.forget()
 		return true, errClosed
@@ -189,6 +189,8 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	}
 	p.connected = true
 	s.mu.Unlock()
+	// Only now, as libzmq does: whoever sees the event can reach the peer.
+	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -4,7 +4,8 @@
 Usage: peer.py ROLE ENDPOINT [ARG...]
 
 ENDPOINT is the endpoint to connect to, or "bind": then the peer binds
-tcp://127.0.0.1:* and prints the endpoint it got as its first stdout line.
+tcp://127.0.0.1:* and prints the endpoint it got as its first stdout line;
+"bind=ENDPOINT" (an ipc path, say) binds ENDPOINT and prints it likewise.
 
 The peer reports on stdout, one line per event, flushed at once. Frames are
 printed hex-encoded ("-" when empty) so that any bytes survive. A line
@@ -147,6 +148,16 @@ def start_guards(on_line=None):
 # ---------------------------------------------------------------- pyzmq
 
 
+def binds(endpoint):
+    """Whether ENDPOINT asks the peer to bind (and say where)."""
+    return endpoint == "bind" or endpoint.startswith("bind=")
+
+
+def bind_address(endpoint):
+    """The address to bind for a binding ENDPOINT."""
+    return "tcp://127.0.0.1:*" if endpoint == "bind" else endpoint[len("bind="):]
+
+
 def zmq_socket(kind, endpoint, identity=None):
     import zmq
 
@@ -155,9 +166,9 @@ def zmq_socket(kind, endpoint, identity=None):
     sock.setsockopt(zmq.LINGER, 5000)
     if identity is not None:
         sock.setsockopt(zmq.IDENTITY, identity)
-    if endpoint == "bind":
-        port = sock.bind_to_random_port("tcp://127.0.0.1")
-        say("tcp://127.0.0.1:%d" % port)
+    if binds(endpoint):
+        sock.bind(bind_address(endpoint))
+        say(sock.getsockopt(zmq.LAST_ENDPOINT).decode())
     else:
         sock.connect(endpoint)
     return ctx, sock
@@ -363,15 +374,15 @@ def tx_setup():
 def tx_endpoint(endpoint):
     from txzmq import ZmqEndpoint
 
-    if endpoint == "bind":
-        return ZmqEndpoint("bind", "tcp://127.0.0.1:*")
+    if binds(endpoint):
+        return ZmqEndpoint("bind", bind_address(endpoint))
     return ZmqEndpoint("connect", endpoint)
 
 
 def tx_announce(conn, endpoint):
     import zmq
 
-    if endpoint == "bind":
+    if binds(endpoint):
         say(conn.socket.getsockopt(zmq.LAST_ENDPOINT).decode())
 
 
@@ -454,7 +465,7 @@ def role_tx_req(endpoint, n):
     factory = tx_setup()
     start_guards()
     conn = ZmqREQConnection(factory, tx_endpoint(endpoint))
-    if endpoint == "bind":
+    if binds(endpoint):
         # A bound DEALER with no peer fails every send with EAGAIN (txZMQ
         # sends with NOBLOCK): wait until the Go side has connected.
         from zmq.utils.monitor import recv_monitor_message
