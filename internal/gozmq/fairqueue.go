@@ -28,14 +28,14 @@ type readyList struct {
 	spare []*pipe
 }
 
-// add puts q's pipe on the list, unless it is already there; rl may be
-// nil.
-func (rl *readyList) add(q *queue) {
+// add puts p, whose inbound queue is q, on the list unless it is already
+// there; rl may be nil. The caller read rl and p under q's lock.
+func (rl *readyList) add(q *queue, p *pipe) {
 	if rl == nil || !q.queued.CompareAndSwap(false, true) {
 		return
 	}
 	rl.mu.Lock()
-	rl.pipes = append(rl.pipes, q.readyFor)
+	rl.pipes = append(rl.pipes, p)
 	rl.mu.Unlock()
 }
 

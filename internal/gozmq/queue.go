@@ -198,11 +198,12 @@ func (q *queue) push(m msg, force bool) pushResult {
 	q.appendLocked(m)
 	var f func()
 	var rl *readyList
+	var rp *pipe
 	if q.n == 1 {
-		f, rl = q.readable, q.ready
+		f, rl, rp = q.readable, q.ready, q.readyFor
 	}
 	q.mu.Unlock()
-	rl.add(q)
+	rl.add(q, rp)
 	if f != nil {
 		f()
 	}
@@ -233,11 +234,12 @@ func (q *queue) pushMany(ms []msg) (int, pushResult) {
 	}
 	var f func()
 	var rl *readyList
+	var rp *pipe
 	if was == 0 && q.n > 0 {
-		f, rl = q.readable, q.ready
+		f, rl, rp = q.readable, q.ready, q.readyFor
 	}
 	q.mu.Unlock()
-	rl.add(q)
+	rl.add(q, rp)
 	if f != nil {
 		f()
 	}
@@ -403,9 +405,9 @@ func (q *queue) closeWriter() {
 		return
 	}
 	q.writerDone = true
-	f, rl := q.readable, q.ready
+	f, rl, rp := q.readable, q.ready, q.readyFor
 	q.mu.Unlock()
-	rl.add(q)
+	rl.add(q, rp)
 	if f != nil {
 		f()
 	}
