@@ -37,7 +37,7 @@ help:
 	@echo '  make benchcheck  the same with tiny counts, into a temporary directory: checks that every benchmark and the harness run (about a minute)'
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make crossbuild  CGO_ENABLED=0 go build ./... for $(CROSS)'
-	@echo '  make soak    opt-in soak tier (~20 min): R1 50 M msgs, R2 200 cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
+	@echo '  make soak    opt-in soak tier (~20 min): 50 M sequenced msgs, 200 kill/restart cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
 	@echo '  make help    this list'
 	@echo 'Each target first runs scripts/bootstrap.sh (installs missing Debian packages as root).'
 
@@ -103,8 +103,8 @@ cgocheck:
 	@$(BOOTSTRAP)
 	GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
 
-# The soak tier (issue 6): long R1 and R2 runs, every fuzz target and a
-# LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.
+# The soak tier: long sequence and kill/restart runs, every fuzz target and
+# a LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.
 soak:
 	@$(BOOTSTRAP)
 	GO=$(GO) bash scripts/soak.sh

@@ -167,9 +167,9 @@ func TestBadEndpointIPCLength(t *testing.T) {
 		t.Errorf("bound %q", got)
 	}
 	push := must[*zmq.Push](t)(f.NewPush())
-	cfConnect(t, push, "ipc://"+path)
-	cfSend(t, push, "fits")
-	cfExpect(t, pull, "fits")
+	connectTo(t, push, "ipc://"+path)
+	sendFrames(t, push, "fits")
+	expectFrames(t, pull, "fits")
 
 	ep := "ipc://" + path + "q"
 	_, err := pull.Bind(ep)
@@ -205,7 +205,7 @@ func TestBadUnbindDisconnectUnknown(t *testing.T) {
 	ipcEP := bind(t, other, "ipc")
 	push := must[*zmq.Push](t)(f.NewPush())
 	bind(t, push, "tcp")
-	cfConnect(t, push, bind(t, other, "inproc"))
+	connectTo(t, push, bind(t, other, "inproc"))
 	for _, ep := range []string{tcpEP, ipcEP, "inproc://never-bound", "ipc:///nonexistent/socket"} {
 		err := badCall(t, "Unbind", func() error { return push.Unbind(ep) })
 		badWant(t, "Unbind("+ep+")", err, []error{zmq.ENOENT, syscall.ENOENT}, ep)
@@ -414,7 +414,7 @@ func TestBadSocksProxy(t *testing.T) {
 func TestBadEmptyMessage(t *testing.T) {
 	t.Parallel()
 	f := newFactory(t)
-	ctx := testCtx(t, cfWait)
+	ctx := testCtx(t, waitLimit)
 	push := must[*zmq.Push](t)(f.NewPush())
 	router := must[*zmq.Router](t)(f.NewRouter())
 	raw := must[*zmq.Socket](t)(f.NewSocket(zmq.DEALER))
@@ -444,7 +444,7 @@ func TestBadEmptyMessage(t *testing.T) {
 func TestBadAfterClose(t *testing.T) {
 	t.Parallel()
 	f := newFactory(t)
-	ctx := testCtx(t, cfWait)
+	ctx := testCtx(t, waitLimit)
 	closedErr := []error{zmq.ErrClosed, net.ErrClosed}
 
 	push := must[*zmq.Push](t)(f.NewPush())
@@ -457,7 +457,7 @@ func TestBadAfterClose(t *testing.T) {
 	rep := must[*zmq.Rep](t)(f.NewRep())
 	raw := must[*zmq.Socket](t)(f.NewSocket(zmq.PAIR))
 	ep := bind(t, pull, "inproc")
-	cfConnect(t, push, ep)
+	connectTo(t, push, ep)
 
 	// Waiters are woken by Close.
 	waiting := make(chan error, 2)
@@ -476,7 +476,7 @@ func TestBadAfterClose(t *testing.T) {
 		select {
 		case err := <-waiting:
 			badWant(t, "waiter at Close", err, closedErr)
-		case <-time.After(cfWait):
+		case <-time.After(waitLimit):
 			t.Fatal("a waiter was not woken by Close")
 		}
 	}
@@ -565,7 +565,7 @@ func TestBadFactoryClosed(t *testing.T) {
 func TestBadUnsupportedDirection(t *testing.T) {
 	t.Parallel()
 	f := newFactory(t)
-	ctx := testCtx(t, cfWait)
+	ctx := testCtx(t, waitLimit)
 	push := must[*zmq.Socket](t)(f.NewSocket(zmq.PUSH))
 	pull := must[*zmq.Socket](t)(f.NewSocket(zmq.PULL))
 	pub := must[*zmq.Socket](t)(f.NewSocket(zmq.PUB))

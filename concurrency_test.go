@@ -2,7 +2,7 @@ package zmq_test
 
 // Concurrency tests: lost wake-ups under load, many goroutines on one
 // socket, cancellation, Close with parked callers, idle threads, and a
-// ping-pong liveness watchdog (reliability plan R3, R4, R6).
+// ping-pong liveness watchdog.
 //
 // Parking is observed, not guessed: concParkedIn reads the goroutine dump and
 // counts goroutines blocked in the engine's wait, which a caller only
@@ -336,7 +336,7 @@ func concEcho(t *testing.T, recv func(context.Context) (zmq.Msg, error), send fu
 // reports the total.
 var concRoundTrips atomic.Int64
 
-// TestConcDealerRouterEcho is txZMQ PR #3's scenario under load: four
+// TestConcDealerRouterEcho: four
 // goroutines send and four receive on the same Dealer at once, a Router
 // echoes; the Router is mandatory so that it waits at the high-water mark
 // instead of dropping. Small HWMs make every side park often.
@@ -1297,7 +1297,7 @@ func TestConcIdleThreads(t *testing.T) {
 	}
 }
 
-// TestConcPingPongWatchdog is a lightweight R6: strict ping-pong where the
+// TestConcPingPongWatchdog is strict ping-pong where the
 // reply is known to be in flight once the request is sent, so each
 // iteration's receive gets its own 2 s deadline; a lost wake-up fails with
 // the iteration number.
@@ -1375,7 +1375,7 @@ func TestConcRouterMandatoryManyPeers(t *testing.T) {
 		if err := dealers[p].Send(ctx, zmq.NewMsgString("hi")); err != nil {
 			t.Fatal(err)
 		}
-		txExpectMsg(t, ctx, router.Recv, id, "hi")
+		expectMsg(t, ctx, router.Recv, id, "hi")
 	}
 	var wg sync.WaitGroup
 	// Sender s sends its messages to peers s%peers and (s+1)%peers in turn.

@@ -1,7 +1,7 @@
 package zmq_test
 
-// Fuzz targets for hostile input from outside the process (issue 6, soak
-// tier; see fuzz_test.go for the parsers inside the package):
+// Fuzz targets for hostile input from outside the process (run long by
+// the soak tier; see fuzz_test.go for the parsers inside the package):
 //
 //   - FuzzHostileWire: arbitrary bytes sent over a raw TCP connection to
 //     a bound ROUTER, a bound XPUB and a bound CURVE ROUTER (with an

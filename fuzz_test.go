@@ -1,7 +1,7 @@
 package zmq
 
-// Native Go fuzz targets for what this package parses (issue 6, soak
-// tier). Plain `go test` runs every target's seed corpus (the f.Add calls
+// Native Go fuzz targets for what this package parses (run long by the
+// soak tier). Plain `go test` runs every target's seed corpus (the f.Add calls
 // and testdata/fuzz/<target>/) as ordinary tests; `go test -run '^$' -fuzz
 // '^FuzzEndpoint$' .` fuzzes one target, and scripts/soak.sh fuzzes them
 // all. Each target checks invariants, not only the absence of panics:

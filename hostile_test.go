@@ -8,10 +8,10 @@ import (
 	"github.com/zmqx/zmq"
 )
 
-// S4: a message larger than the receiver's max message size, or one whose
+// A message larger than the receiver's max message size, or one whose
 // last frame is, is never delivered; the receiver drops that connection,
 // the sender reconnects, and a normal message gets through again.
-func TestHostileOversizeMessage(t *testing.T) {
+func TestOversizeMessageIsNeverDelivered(t *testing.T) {
 	cases := []struct {
 		name string
 		msg  zmq.Msg

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // remoteKindsPyzmq are the socket kinds remote.py makes.
@@ -14,12 +16,12 @@ var remoteKindsPyzmq = []string{"PUSH", "PULL", "PAIR", "REQ", "REP", "DEALER", 
 // startPyzmqHost starts remote.py, or skips t without pyzmq.
 func startPyzmqHost(t *testing.T) *remoteHost {
 	t.Helper()
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	script, err := filepath.Abs(filepath.Join("testdata", "interop", "remote.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startRemote(t, "pyzmq", remoteKindsPyzmq, true, interopPython, script)
+	return startRemote(t, "pyzmq", remoteKindsPyzmq, true, testpeer.Python, script)
 }
 
 // mxApplicable reports whether row has a case where the remote side,

@@ -23,47 +23,12 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
-
-// interopPython is the system interpreter, the one Debian's python3-zmq,
-// python3-txzmq and python3-twisted are installed for.
-const interopPython = "/usr/bin/python3"
 
 // interopTimeout bounds one interop test; the peer's own watchdog (30 s)
 // is longer, so a stuck exchange is reported by the Go side first.
 const interopTimeout = 25 * time.Second
-
-var interopModules struct {
-	sync.Mutex
-	checked map[string]error
-}
-
-// requirePyModules skips the test unless the system interpreter can import
-// every module.
-func requirePyModules(t *testing.T, modules ...string) {
-	t.Helper()
-	interopModules.Lock()
-	defer interopModules.Unlock()
-	if interopModules.checked == nil {
-		interopModules.checked = make(map[string]error)
-	}
-	for _, m := range modules {
-		err, ok := interopModules.checked[m]
-		if !ok {
-			out, runErr := exec.Command(interopPython, "-c", "import "+m).CombinedOutput()
-			if out = bytes.TrimSpace(out); runErr != nil && len(out) > 0 {
-				err = fmt.Errorf("%v: %s", runErr, out)
-			} else if runErr != nil {
-				err = runErr
-			}
-			interopModules.checked[m] = err
-		}
-		if err != nil {
-			t.Skipf("interop: %s cannot import %s (install Debian's python3-zmq, python3-txzmq, python3-twisted): %v",
-				interopPython, m, err)
-		}
-	}
-}
 
 // interopStderr collects a peer's stderr; it may be read while the peer runs.
 type interopStderr struct {
@@ -110,7 +75,7 @@ func startPyPeer(t *testing.T, role, endpoint string, args ...string) *pyPeer {
 		t.Fatal(err)
 	}
 	ctx, kill := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, interopPython, append([]string{script, role, endpoint}, args...)...)
+	cmd := exec.CommandContext(ctx, testpeer.Python, append([]string{script, role, endpoint}, args...)...)
 	cmd.WaitDelay = 5 * time.Second
 	p := &pyPeer{
 		t:        t,
@@ -350,7 +315,7 @@ func interopCheckReply(ctx context.Context, r *zmq.Req, prefix []string, parts .
 // Case 1: our Req against a plain libzmq REP socket (pyzmq), which strips
 // the [id, ""] envelope and puts it back on the reply.
 func TestInteropReqPyzmqREP(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -384,7 +349,7 @@ func TestInteropReqPyzmqREP(t *testing.T) {
 // messageId — here in batches, newest first, so replies arrive out of
 // order and must be matched by id. Over tcp and ipc.
 func TestInteropReqTxREP(t *testing.T) {
-	requirePyModules(t, "zmq", "txzmq", "twisted")
+	testpeer.RequirePython(t, "zmq", "txzmq", "twisted")
 	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -411,7 +376,7 @@ func TestInteropReqTxREP(t *testing.T) {
 // came, envelope included; the peer checks the envelope is txZMQ's
 // [peer, 16-byte id, "", parts...].
 func TestInteropReqPyzmqRouterEcho(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -436,7 +401,7 @@ func TestInteropReqPyzmqRouterEcho(t *testing.T) {
 // Rep, which takes all 50 before answering any, newest first. Over tcp
 // and ipc.
 func TestInteropTxREQToRep(t *testing.T) {
-	requirePyModules(t, "zmq", "txzmq", "twisted")
+	testpeer.RequirePython(t, "zmq", "txzmq", "twisted")
 	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -492,7 +457,7 @@ func interopServeEcho(t *testing.T, rep *zmq.Rep) {
 // Case 5a: a plain libzmq REQ socket (pyzmq) against our Rep: its request
 // id is its routing id, and an empty frame inside the body stays body.
 func TestInteropPyzmqREQToRep(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -510,7 +475,7 @@ func TestInteropPyzmqREQToRep(t *testing.T) {
 
 // Case 5b: a pyzmq DEALER sending ["", body...], pipelined, against our Rep.
 func TestInteropPyzmqDealerToRep(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -590,7 +555,7 @@ func expectPyPublications(t *testing.T, ctx context.Context, p *pyPeer, want []s
 // both the one-frame topic\0body form and the two-frame form, and only for
 // subscribed prefixes. Over tcp and ipc.
 func TestInteropPubToTxSub(t *testing.T) {
-	requirePyModules(t, "zmq", "txzmq", "twisted")
+	testpeer.RequirePython(t, "zmq", "txzmq", "twisted")
 	interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -631,7 +596,7 @@ func TestInteropPubToTxSub(t *testing.T) {
 // WithTopicFraming(TwoFrames), exactly the two frames [topic, body] that
 // programs written from the ZeroMQ guide expect.
 func TestInteropPubToPyzmqSub(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	for _, c := range []struct {
 		form string
 		opts []zmq.PubOption
@@ -684,9 +649,9 @@ func TestInteropPythonPubToSub(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.role == "tx-pub" {
-				requirePyModules(t, "zmq", "txzmq", "twisted")
+				testpeer.RequirePython(t, "zmq", "txzmq", "twisted")
 			} else {
-				requirePyModules(t, "zmq")
+				testpeer.RequirePython(t, "zmq")
 			}
 			interopEachWay(t, func(t *testing.T, goBinds bool, transport string) {
 				testPythonPubToSub(t, transport, goBinds, c.role, c.form)
@@ -750,7 +715,7 @@ func testPythonPubToSub(t *testing.T, transport string, goBinds bool, role, form
 // Case 8a: our Router against a pyzmq DEALER with a routing id: RecvFrom
 // reports that id and SendTo reaches the DEALER.
 func TestInteropRouterPyzmqDealer(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -779,7 +744,7 @@ func TestInteropRouterPyzmqDealer(t *testing.T) {
 
 // Case 8b: our Dealer (with a routing id) against a pyzmq ROUTER.
 func TestInteropDealerPyzmqRouter(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -809,7 +774,7 @@ const interopPipelineCount = 10000
 
 // Case 9a: our Push to a pyzmq PULL, in order.
 func TestInteropPushToPyzmqPull(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)
@@ -829,7 +794,7 @@ func TestInteropPushToPyzmqPull(t *testing.T) {
 
 // Case 9b: a pyzmq PUSH to our Pull, in order.
 func TestInteropPyzmqPushToPull(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	interopBothWays(t, func(t *testing.T, goBinds bool) {
 		ctx := testCtx(t, interopTimeout)
 		f := newFactory(t)

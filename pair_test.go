@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -23,9 +24,9 @@ func TestPairPeerGoneMidMessage(t *testing.T) {
 			a := must[*zmq.Pair](t)(f.NewPair())
 			b := must[*zmq.Pair](t)(f.NewPair())
 			ep := bind(t, a, tr)
-			cfConnect(t, b, ep)
-			cfSend(t, a, "hello")
-			cfExpect(t, b, "hello")
+			connectTo(t, b, ep)
+			sendFrames(t, a, "hello")
+			expectFrames(t, b, "hello")
 
 			ctx := testCtx(t, time.Minute)
 			big := make([]byte, 256<<20)
@@ -91,7 +92,7 @@ func pairNextPeer(t *testing.T, f *zmq.Factory, a *zmq.Pair, ep string) *zmq.Pai
 	}
 	for range 20 {
 		next := must[*zmq.Pair](t)(f.NewPair())
-		cfConnect(t, next, ep)
+		connectTo(t, next, ep)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := a.Send(ctx, zmq.NewMsgString("next"))
 		cancel()
@@ -105,4 +106,44 @@ func pairNextPeer(t *testing.T, f *zmq.Factory, a *zmq.Pair, ep string) *zmq.Pai
 	}
 	t.Fatal("the PAIR refused 20 new peers in a row")
 	return nil
+}
+
+// PAIR talks both ways, and only to one peer.
+func TestPairTalksBothWaysToOnePeer(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			a := must[*zmq.Pair](t)(f.NewPair())
+			b := must[*zmq.Pair](t)(f.NewPair())
+			ep := bind(t, a, tr)
+			connectTo(t, b, ep)
+			for i := range 3 {
+				sendFrames(t, b, "ping", strconv.Itoa(i))
+				expectFrames(t, a, "ping", strconv.Itoa(i))
+				sendFrames(t, a, "pong", strconv.Itoa(i))
+				expectFrames(t, b, "pong", strconv.Itoa(i))
+			}
+
+			// A second peer is not served: everything a sends still goes
+			// to b, and a keeps hearing from b.
+			intruder := must[*zmq.Pair](t)(f.NewPair())
+			connectTo(t, intruder, ep)
+			if err := intruder.TrySend(zmq.NewMsgString("intruder")); err != nil && !errors.Is(err, zmq.EAGAIN) {
+				t.Fatal(err)
+			}
+			const n = 20
+			for i := range n {
+				sendFrames(t, a, "to b", strconv.Itoa(i))
+			}
+			for i := range n {
+				expectFrames(t, b, "to b", strconv.Itoa(i))
+			}
+			sendFrames(t, b, "still b")
+			expectFrames(t, a, "still b")
+			if m, err := intruder.TryRecv(); err == nil {
+				t.Fatalf("second PAIR peer received %s", m)
+			}
+		})
+	}
 }

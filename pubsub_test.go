@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -400,5 +401,241 @@ func TestXPubManualGrantsEachWaitingSubscriber(t *testing.T) {
 		if got := string(m.Frames[0]); got != prefix+"-for-its-subscriber" {
 			t.Fatalf("the subscriber to %q got %q", prefix, got)
 		}
+	}
+}
+
+// SUB filters by prefix; "" matches everything; subscriptions count,
+// so subscribing "A" twice takes two unsubscribes.
+func TestSubFiltersByCountedPrefixes(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pub := must[*zmq.Pub](t)(f.NewPub())
+			ep := bind(t, pub, tr)
+
+			all := must[*zmq.Sub](t)(f.NewSub(zmq.WithSubscribe("")))
+			connectTo(t, all, ep)
+			syncSub(t, pub, all, "sync")
+			sendFrames(t, pub, "anything")
+			sendFrames(t, pub, "", "empty first frame")
+			if m := recvData(t, all); m.String() != `["anything"]` {
+				t.Fatalf("got %s", m)
+			}
+			if m := recvData(t, all); m.String() != `["" "empty first frame"]` {
+				t.Fatalf("got %s", m)
+			}
+
+			sub := must[*zmq.Sub](t)(f.NewSub())
+			connectTo(t, sub, ep)
+			for _, p := range []string{"A", "A", "s1"} {
+				if err := sub.Subscribe(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			syncSub(t, pub, sub, "s1")
+			sendFrames(t, pub, "B1")
+			sendFrames(t, pub, "A1")
+			if m := recvData(t, sub); m.String() != `["A1"]` {
+				t.Fatalf("subscribed to A: got %s, want [\"A1\"]", m)
+			}
+
+			// One unsubscribe of two: still subscribed. The next sentinel's
+			// subscription travels behind the unsubscribe, so once it works
+			// the unsubscribe has been applied.
+			if err := sub.Unsubscribe("A"); err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.Subscribe("s2"); err != nil {
+				t.Fatal(err)
+			}
+			syncSub(t, pub, sub, "s2")
+			sendFrames(t, pub, "A2")
+			if m := recvData(t, sub); m.String() != `["A2"]` {
+				t.Fatalf("after one of two unsubscribes: got %s, want [\"A2\"]", m)
+			}
+
+			// The second unsubscribe removes it.
+			if err := sub.Unsubscribe("A"); err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.Subscribe("s3"); err != nil {
+				t.Fatal(err)
+			}
+			syncSub(t, pub, sub, "s3")
+			sendFrames(t, pub, "A3")
+			sendFrames(t, pub, "s3 end")
+			if m := recvData(t, sub); m.String() != `["s3 end"]` {
+				t.Fatalf("after two unsubscribes: got %s, want nothing from A", m)
+			}
+		})
+	}
+}
+
+// PUB at the high-water mark drops (Send succeeds, messages are
+// lost); XPUB with NODROP refuses instead (EAGAIN) and loses nothing.
+func TestPubDropsAtHWMButXPubNoDropRefuses(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr+"/PUB", func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			pub := must[*zmq.Pub](t)(f.NewPub(zmq.WithSendHWM(1), zmq.WithSendBuffer(4096)))
+			sub := must[*zmq.Sub](t)(f.NewSub(zmq.WithSubscribe(""), zmq.WithRecvHWM(1), zmq.WithRecvBuffer(4096)))
+			connectTo(t, sub, bind(t, pub, tr))
+			syncSub(t, pub, sub, "sync")
+
+			const n = 2000
+			payload := make([]byte, 4<<10)
+			for i := range n {
+				if err := pub.TrySend(zmq.NewMsg([]byte("data"), payload)); err != nil {
+					t.Fatalf("PUB TrySend %d at the HWM: %v, want a silent drop", i, err)
+				}
+			}
+			ctx := testCtx(t, waitLimit)
+			if err := pub.Send(ctx, zmq.NewMsgString("data", "blocking send")); err != nil {
+				t.Fatalf("PUB Send at the HWM: %v", err)
+			}
+			// Publish an end marker until it arrives; count what got through.
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					pub.TrySend(zmq.NewMsgString(fmt.Sprintf("end#%d", i)))
+					time.Sleep(time.Millisecond)
+				}
+			}()
+			got := 0
+			for {
+				m := recvMsg(t, sub)
+				if strings.HasPrefix(string(m.Frames[0]), "end#") {
+					break
+				}
+				if string(m.Frames[0]) == "data" {
+					got++
+				}
+			}
+			close(stop)
+			<-done
+			if got >= n {
+				t.Fatalf("subscriber received %d of %d messages sent past a HWM of 1: nothing was dropped", got, n+1)
+			}
+			t.Logf("%s: %d of %d delivered", tr, got, n+1)
+		})
+		t.Run(tr+"/XPUB_NODROP", func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			xpub := must[*zmq.XPub](t)(f.NewXPub(zmq.WithXPubNoDrop(true), zmq.WithSendHWM(1), zmq.WithSendBuffer(4096)))
+			sub := must[*zmq.Sub](t)(f.NewSub(zmq.WithSubscribe(""), zmq.WithRecvHWM(1), zmq.WithRecvBuffer(4096)))
+			connectTo(t, sub, bind(t, xpub, tr))
+			// The subscription reaching the XPUB is the event to wait for.
+			m := recvMsg(t, xpub)
+			if sub, prefix, ok := zmq.ParseSubscription(m); !ok || !sub || len(prefix) != 0 {
+				t.Fatalf("XPUB received %s, want the subscription to \"\"", m)
+			}
+			payload := make([]byte, 4<<10)
+			msg := func(i int) zmq.Msg { return zmq.NewMsg([]byte(strconv.Itoa(i)), payload) }
+			filled := 0
+			for {
+				err := xpub.TrySend(msg(filled))
+				if errors.Is(err, zmq.EAGAIN) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if filled++; filled > 100000 {
+					t.Fatal("XPUB with NODROP never returned EAGAIN")
+				}
+			}
+			ctx := testCtx(t, 3*waitLimit)
+
+			// A Send with a deadline waits at the HWM and gives up with the
+			// ctx. On ipc and tcp the I/O thread may still make room for a
+			// few more: those are sent, and the buffer filled again.
+			next := 0
+			for blocked := false; !blocked; {
+				short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				sendDone := make(chan error, 1)
+				start := time.Now()
+				go func() { sendDone <- xpub.Send(short, msg(filled)) }()
+				select {
+				case err := <-sendDone:
+					switch {
+					case errors.Is(err, context.DeadlineExceeded):
+						blocked = true
+						if el := time.Since(start); el > 2*time.Second+100*time.Millisecond {
+							t.Errorf("BUG: XPUB NODROP Send at the HWM returned %v after its 100ms ctx ended", el-100*time.Millisecond)
+						}
+					case err == nil:
+						filled++
+						for xpub.TrySend(msg(filled)) == nil {
+							filled++
+						}
+					default:
+						t.Fatalf("XPUB NODROP Send at the HWM: got %v, want context.DeadlineExceeded", err)
+					}
+				case <-time.After(3 * time.Second):
+					t.Errorf("BUG: XPUB NODROP Send at the HWM ignored its 100ms ctx for 3s " +
+						"(XPUB always reports POLLOUT, so the send loop retries without parking)")
+					// Release it by reading on the subscriber.
+					for !blocked {
+						select {
+						case err := <-sendDone:
+							t.Logf("the Send returned %v once the subscriber read", err)
+							if err == nil {
+								filled++ // delivered: it is part of the stream
+							}
+							blocked = true
+						default:
+							rctx, rcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+							m, err := sub.Recv(rctx)
+							rcancel()
+							if err == nil {
+								if got := string(m.Frames[0]); got != strconv.Itoa(next) {
+									t.Fatalf("subscriber got message %s, want %d (lost or reordered)", got, next)
+								}
+								next++
+							}
+						}
+					}
+				}
+				cancel()
+			}
+
+			// Now a reader: everything sent arrives, in order, none lost.
+			total := filled + 300
+			rctx, rcancel := context.WithCancel(ctx)
+			recvDone := make(chan struct{})
+			defer func() { rcancel(); <-recvDone }()
+			go func() {
+				defer close(recvDone)
+				for next < total {
+					m, err := sub.Recv(rctx)
+					if err != nil {
+						if rctx.Err() == nil {
+							t.Errorf("recv: %v", err)
+						}
+						return
+					}
+					if got := string(m.Frames[0]); got != strconv.Itoa(next) {
+						t.Errorf("subscriber got message %s, want %d (lost or reordered)", got, next)
+						return
+					}
+					next++
+				}
+			}()
+			for i := filled; i < total; i++ {
+				if err := xpub.Send(ctx, msg(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			<-recvDone
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestRouterSendToRecvFrom(t *testing.T) {
 				}
 			}
 			for id, d := range dealers {
-				txExpectMsg(t, ctx, d.Recv, "hi", id)
+				expectMsg(t, ctx, d.Recv, "hi", id)
 				if m, err := d.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
 					t.Fatalf("%s got a second message %s, %v", id, m, err)
 				}
@@ -66,11 +67,11 @@ func TestRouterSendToRecvFrom(t *testing.T) {
 			if err := dealers["alice"].Send(ctx, zmq.NewMsgString("raw")); err != nil {
 				t.Fatal(err)
 			}
-			txExpectMsg(t, ctx, router.Recv, "alice", "raw")
+			expectMsg(t, ctx, router.Recv, "alice", "raw")
 			if err := router.Send(ctx, zmq.NewMsgString("alice", "raw back")); err != nil {
 				t.Fatal(err)
 			}
-			txExpectMsg(t, ctx, dealers["alice"].Recv, "raw back")
+			expectMsg(t, ctx, dealers["alice"].Recv, "raw back")
 		})
 	}
 }
@@ -96,7 +97,7 @@ func TestRouterStatsCountTheRoutingID(t *testing.T) {
 	if err := router.SendTo(ctx, peer, []byte("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "hi")
+	expectMsg(t, ctx, dealer.Recv, "hi")
 	st := router.Stats()
 	if want := uint64(len("id-7") + len("hello")); st.BytesIn != want {
 		t.Errorf("Router BytesIn = %d, want %d: the routing id and the body", st.BytesIn, want)
@@ -131,7 +132,7 @@ func TestRouterProbe(t *testing.T) {
 	if err := router.SendTo(ctx, peer, []byte("welcome")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "welcome")
+	expectMsg(t, ctx, dealer.Recv, "welcome")
 }
 
 // TestRouterMandatoryUnknownPeer: WithRouterMandatory(true) makes a send to
@@ -169,11 +170,11 @@ func TestRouterMandatoryUnknownPeer(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "known", "hi")
+	expectMsg(t, ctx, router.Recv, "known", "hi")
 	if err := router.SendTo(ctx, []byte("known"), []byte("ok")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "ok")
+	expectMsg(t, ctx, dealer.Recv, "ok")
 }
 
 // TestRouterNotMandatoryDropsSilently: by default a send to an unknown
@@ -192,7 +193,7 @@ func TestRouterNotMandatoryDropsSilently(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "known", "hi")
+	expectMsg(t, ctx, router.Recv, "known", "hi")
 
 	if err := router.SendTo(ctx, []byte("nobody"), []byte("lost")); err != nil {
 		t.Fatalf("SendTo an unknown peer without the mandatory option: %v, want nil", err)
@@ -205,7 +206,7 @@ func TestRouterNotMandatoryDropsSilently(t *testing.T) {
 	if err := router.SendTo(ctx, []byte("known"), []byte("yours")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "yours")
+	expectMsg(t, ctx, dealer.Recv, "yours")
 	if m, err := dealer.TryRecv(); !errors.Is(err, zmq.EAGAIN) {
 		t.Fatalf("dealer got %s, %v; want nothing more", m, err)
 	}
@@ -234,7 +235,7 @@ func TestRouterMandatoryBackpressure(t *testing.T) {
 	if err := dealer.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, router.Recv, "slow", "hi")
+	expectMsg(t, ctx, router.Recv, "slow", "hi")
 
 	sent := 0
 	for ; sent < 10000; sent++ {
@@ -273,12 +274,12 @@ func TestRouterMandatoryBackpressure(t *testing.T) {
 	// A waiting SendTo proceeds once the peer reads.
 	go func() { res <- router.SendTo(ctx, []byte("slow"), []byte("last")) }()
 	for range sent {
-		txExpectMsg(t, ctx, dealer.Recv, "m")
+		expectMsg(t, ctx, dealer.Recv, "m")
 	}
 	if err := <-res; err != nil {
 		t.Fatal(err)
 	}
-	txExpectMsg(t, ctx, dealer.Recv, "last")
+	expectMsg(t, ctx, dealer.Recv, "last")
 }
 
 // TestRouterMandatoryFullPeerHoldsNoOtherBack: with the mandatory option,
@@ -299,7 +300,7 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 		if err := d.Send(ctx, zmq.NewMsgString("hi")); err != nil {
 			t.Fatal(err)
 		}
-		txExpectMsg(t, ctx, router.Recv, id, "hi")
+		expectMsg(t, ctx, router.Recv, id, "hi")
 		return d
 	}
 	fill := func(id string) int {
@@ -333,13 +334,13 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendTo a peer with room while %d sends wait for another: %v", waiting, err)
 	}
-	txExpectMsg(t, ctx, free.Recv, "now")
+	expectMsg(t, ctx, free.Recv, "now")
 
 	busyRes := make(chan error, 1)
 	go func() { busyRes <- router.SendTo(ctx, []byte("busy"), []byte("after")) }()
 	concWaitParked(t, "TestRouterMandatoryFullPeerHoldsNoOtherBack", waiting+1)
 	for range busyFill {
-		txExpectMsg(t, ctx, busy.Recv, "fill")
+		expectMsg(t, ctx, busy.Recv, "fill")
 	}
 	select {
 	case err := <-busyRes:
@@ -349,20 +350,246 @@ func TestRouterMandatoryFullPeerHoldsNoOtherBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("SendTo a peer that read its queue still waits behind sends to a full peer\n%s", concGoroutines())
 	}
-	txExpectMsg(t, ctx, busy.Recv, "after")
+	expectMsg(t, ctx, busy.Recv, "after")
 	if len(slowRes) != 0 {
 		t.Fatal("a send to the peer that never read returned")
 	}
 
 	for range slowFill {
-		txExpectMsg(t, ctx, slow.Recv, "fill")
+		expectMsg(t, ctx, slow.Recv, "fill")
 	}
 	for i := range waiting {
-		txExpectMsg(t, ctx, slow.Recv, fmt.Sprint("late", i))
+		expectMsg(t, ctx, slow.Recv, fmt.Sprint("late", i))
 	}
 	for range waiting {
 		if err := <-slowRes; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// A ROUTER prefixes each message with the sender's routing id, which is
+// the id the peer set with WithRoutingID, or one the ROUTER made up; it
+// fair-queues incoming messages and routes replies by id.
+func TestRouterPrefixesTheSendersRoutingID(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			router := must[*zmq.Router](t)(f.NewRouter())
+			ep := bind(t, router, tr)
+			ids := []string{"A", "B", "C", "D", "E"}
+			dealers := make([]*zmq.Dealer, len(ids))
+			for i, id := range ids {
+				dealers[i] = must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte(id))))
+				connectTo(t, dealers[i], ep)
+			}
+			anon := must[*zmq.Dealer](t)(f.NewDealer())
+			connectTo(t, anon, ep)
+
+			for _, d := range dealers {
+				sendFrames(t, d, "M")
+			}
+			ctx := testCtx(t, waitLimit)
+			seen := map[string]int{}
+			for range ids {
+				peer, m, err := router.RecvFrom(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(m.Strings(), []string{"M"}) {
+					t.Fatalf("from %q: %s, want [\"M\"]", peer, m)
+				}
+				seen[string(peer)]++
+			}
+			for _, id := range ids {
+				if seen[id] != 1 {
+					t.Fatalf("routing ids seen %v, want each of %v once", seen, ids)
+				}
+			}
+			for i, id := range ids {
+				if err := router.SendTo(ctx, []byte(id), []byte("to "+id)); err != nil {
+					t.Fatal(err)
+				}
+				expectFrames(t, dealers[i], "to "+id)
+			}
+
+			// A peer without a routing id gets a non-empty generated one.
+			sendFrames(t, anon, "who")
+			peer, m, err := router.RecvFrom(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(peer) == 0 || slices.Contains(ids, string(peer)) || !slices.Equal(m.Strings(), []string{"who"}) {
+				t.Fatalf("anonymous peer: id %q, message %s", peer, m)
+			}
+			if err := router.SendTo(ctx, peer, []byte("you")); err != nil {
+				t.Fatal(err)
+			}
+			expectFrames(t, anon, "you")
+
+			// Fair queueing in, by routing id.
+			expectFairQueue(t, tr, router, len(dealers), 3, func(i, j int) {
+				sendFrames(t, dealers[i], strconv.Itoa(i), strconv.Itoa(j))
+			})
+		})
+	}
+}
+
+// A ROUTER drops messages for unknown peers silently, unless mandatory,
+// when the send fails with ErrHostUnreachable; with mandatory and a full
+// peer the send fails with EAGAIN (TrySendTo) or waits (SendTo).
+func TestRouterDropsUnknownPeersUnlessMandatory(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			ctx := testCtx(t, 3*waitLimit)
+
+			lax := must[*zmq.Router](t)(f.NewRouter())
+			bind(t, lax, tr)
+			if err := lax.SendTo(ctx, []byte("nobody"), []byte("x")); err != nil {
+				t.Fatalf("SendTo an unknown peer without mandatory: %v, want silent drop", err)
+			}
+			if err := lax.TrySendTo([]byte("nobody"), []byte("x")); err != nil {
+				t.Fatalf("TrySendTo an unknown peer without mandatory: %v, want silent drop", err)
+			}
+
+			strict := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(1), zmq.WithSendBuffer(4096)))
+			ep := bind(t, strict, tr)
+			unreachable := func(err error, what string) {
+				t.Helper()
+				var oe *zmq.OpError
+				if !errors.Is(err, zmq.ErrHostUnreachable) || !errors.As(err, &oe) || oe.Socket != "ROUTER" || oe.Op != "send" {
+					t.Fatalf("%s: got %v, want an *OpError (send, ROUTER) wrapping ErrHostUnreachable", what, err)
+				}
+			}
+			unreachable(strict.SendTo(ctx, []byte("nobody"), []byte("x")), "SendTo unknown")
+			unreachable(strict.TrySendTo([]byte("nobody"), []byte("x")), "TrySendTo unknown")
+			unreachable(strict.Send(ctx, zmq.NewMsgString("nobody", "x")), "Send unknown")
+
+			// A known peer is reachable; a full one gives EAGAIN.
+			d := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("D")), zmq.WithRecvHWM(1), zmq.WithRecvBuffer(4096)))
+			connectTo(t, d, ep)
+			sendFrames(t, d, "hello")
+			peer, _, err := strict.RecvFrom(ctx)
+			if err != nil || string(peer) != "D" {
+				t.Fatalf("RecvFrom: %q, %v", peer, err)
+			}
+
+			payload := make([]byte, 16<<10)
+			sent := 0
+			fill := func() {
+				t.Helper()
+				for {
+					err := strict.TrySendTo([]byte("D"), payload)
+					if err != nil {
+						if !errors.Is(err, zmq.EAGAIN) {
+							t.Fatalf("TrySendTo a full peer: got %v after %d sends, want EAGAIN", err, sent)
+						}
+						return
+					}
+					if sent++; sent > 10000 {
+						t.Fatal("TrySendTo a peer that does not read never reported EAGAIN")
+					}
+				}
+			}
+			fill()
+			if tr == "inproc" && sent != 2 {
+				t.Errorf("inproc ROUTER with SNDHWM 1 to a DEALER with RCVHWM 1 took %d messages, want 2", sent)
+			}
+			// SendTo waits while the peer is full (on ipc and tcp the I/O
+			// thread may still make room for a few: fill again then).
+			for {
+				short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+				err := strict.SendTo(short, []byte("D"), payload)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("SendTo a full peer: got %v, want it to wait", err)
+				}
+				sent++
+				fill()
+			}
+			// Reading on the peer lets a waiting SendTo through.
+			done := make(chan error, 1)
+			go func() { done <- strict.SendTo(ctx, []byte("D"), []byte("last")) }()
+			for range sent {
+				if m := recvMsg(t, d); m.Len() != len(payload) {
+					t.Fatalf("peer received %s", m)
+				}
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("SendTo after the peer read: %v", err)
+			}
+			expectFrames(t, d, "last")
+		})
+	}
+}
+
+// a ROUTER with mandatory on and two peers, one full. Its
+// ZMQ_EVENTS says it can send (the other peer has room), yet a SendTo the
+// full peer gets EAGAIN from libzmq. SendTo must still wait for the ctx
+// rather than spin.
+func TestRouterMandatorySendToFullPeerWaitsWhileOthersHaveRoom(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	ctx := testCtx(t, 3*waitLimit)
+	router := must[*zmq.Router](t)(f.NewRouter(zmq.WithRouterMandatory(true), zmq.WithSendHWM(1)))
+	ep := bind(t, router, "inproc")
+	full := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("full")), zmq.WithRecvHWM(1)))
+	idle := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("idle")), zmq.WithRecvHWM(1)))
+	for _, d := range []*zmq.Dealer{full, idle} {
+		connectTo(t, d, ep)
+		sendFrames(t, d, "hi")
+		if _, _, err := router.RecvFrom(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for {
+		err := router.TrySendTo([]byte("full"), []byte("x"))
+		if errors.Is(err, zmq.EAGAIN) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("TrySendTo a filling peer: %v", err)
+		}
+		if n++; n > 1000 {
+			t.Fatal("never full")
+		}
+	}
+	if n != 2 {
+		t.Errorf("inproc ROUTER with SNDHWM 1 to a DEALER with RCVHWM 1 took %d messages, want 2", n)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- router.SendTo(short, []byte("full"), []byte("y")) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("SendTo a full peer: got %v, want context.DeadlineExceeded", err)
+		}
+		if el := time.Since(start); el > 2*time.Second+100*time.Millisecond {
+			t.Errorf("BUG: SendTo a full peer returned %v after its 100ms ctx ended", el-100*time.Millisecond)
+		}
+	case <-time.After(3 * time.Second):
+		t.Errorf("BUG: SendTo a full peer ignored its 100ms ctx for 3s (it spins while ZMQ_EVENTS reports POLLOUT for the other peer)")
+		// Release it: reading on the full peer makes room.
+		for {
+			select {
+			case err := <-done:
+				t.Logf("SendTo returned %v once the peer read", err)
+				return
+			default:
+			}
+			rctx, rcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+			full.Recv(rctx)
+			rcancel()
 		}
 	}
 }

@@ -25,7 +25,15 @@ type subscriptionCount struct {
 	mu      sync.Mutex
 	n       int           // subscriptions the connected subscribers hold
 	changed chan struct{} // closed (and replaced) when n changes or the reader stops
-	reading bool          // a WaitSubscriptions call waits in the socket for a notice
+	// reader is the WaitSubscriptions call waiting in the socket for a
+	// notice, if any.
+	reader *noticeReader
+}
+
+// noticeReader is a WaitSubscriptions call waiting in the socket; stop
+// ends its wait when another goroutine has read a notice meanwhile.
+type noticeReader struct {
+	stop context.CancelFunc
 }
 
 // changedLocked wakes the WaitSubscriptions calls waiting for news.
@@ -55,6 +63,10 @@ func (c *subscriptionCount) noteLocked(m Msg) {
 		c.n--
 	}
 	c.changedLocked()
+	if c.reader != nil {
+		c.reader.stop()
+		c.reader = nil
+	}
 }
 
 // drainNotices counts the notices waiting in the socket, without waiting.
@@ -122,25 +134,33 @@ func (p *Pub) WaitSubscriptions(ctx context.Context, n int) error {
 			c.changed = make(chan struct{})
 		}
 		changed := c.changed
-		read := !c.reading
-		c.reading = c.reading || read
-		c.mu.Unlock()
-		if read {
+		if c.reader == nil {
 			// One caller at a time waits in the socket; the others wait
-			// for what it reads, or for it to stop.
-			m, err := p.recv.Recv(ctx)
+			// for what it reads, or for it to stop. A notice read by
+			// anyone else (Publish reads them too) ends its wait, so that
+			// it counts again.
+			rctx, stop := context.WithCancel(ctx)
+			me := &noticeReader{stop: stop}
+			c.reader = me
+			c.mu.Unlock()
+			m, err := p.recv.Recv(rctx)
 			c.mu.Lock()
-			c.reading = false
+			interrupted := c.reader != me
+			if !interrupted {
+				c.reader = nil
+			}
+			stop()
 			if err == nil {
 				c.noteLocked(m)
 			}
 			c.changedLocked()
 			c.mu.Unlock()
-			if err != nil {
+			if err != nil && !(interrupted && ctx.Err() == nil) {
 				return err
 			}
 			continue
 		}
+		c.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():

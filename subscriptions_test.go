@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // subscribers connects n Subs to ep, each subscribed to prefixes.
@@ -95,12 +96,21 @@ func waitSubscriptions(t *testing.T, ctx context.Context, pub *zmq.Pub, want int
 }
 
 // Several goroutines may wait at once, for different counts; the one that
-// waits in the socket hands over to the others when its ctx ends.
+// waits in the socket hands over to the others when its ctx ends, and
+// counts again when another goroutine (Subscriptions here, Publish too)
+// reads a notice while it waits.
 func TestPubWaitSubscriptionsConcurrentWaiters(t *testing.T) {
 	ctx := testCtx(t, 10*time.Second)
 	f := newFactory(t)
 	pub := must[*zmq.Pub](t)(f.NewPub())
 	ep := bind(t, pub, "tcp")
+	counting, stopCounting := context.WithCancel(ctx)
+	defer stopCounting()
+	go func() {
+		for counting.Err() == nil {
+			pub.Subscriptions()
+		}
+	}()
 
 	short, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -153,7 +163,7 @@ func TestPubWaitSubscriptionsEnds(t *testing.T) {
 // A pyzmq subscriber, two frames: its two prefixes count, and what is
 // published right after the wait arrives.
 func TestInteropPyzmqSubCountedByWaitSubscriptions(t *testing.T) {
-	requirePyModules(t, "zmq")
+	testpeer.RequirePython(t, "zmq")
 	ctx := testCtx(t, interopTimeout)
 	f := newFactory(t)
 	pub := must[*zmq.Pub](t)(f.NewPub(zmq.WithTopicFraming(zmq.TwoFrames)))

@@ -13,7 +13,7 @@ import (
 	"github.com/zmqx/zmq/internal/watchtest"
 )
 
-// TestMain runs the tests under the R6 watchdog and fails the run if it
+// TestMain runs the tests under the lost-wake-up watchdog and fails the run if it
 // saw a goroutine stay parked while its socket was ready, or if any
 // goroutine or file descriptor outlives the tests (see internal/watchtest).
 func TestMain(m *testing.M) { watchtest.Main(m) }
@@ -264,4 +264,99 @@ func authStatus(ev zmq.Event) int {
 		return ae.Status
 	}
 	return 0
+}
+
+// observeWindow is how long a test watches for retries or deliveries that
+// must not happen. Everything else a test waits for is an event (from a
+// socket monitor, or a message arriving); these short windows are the only
+// waits that are not.
+const observeWindow = time.Second
+
+// zapClient drives an authenticator directly, as libzmq would: a Dealer
+// connected to the ZAP endpoint sending hand-made requests.
+type zapClient struct {
+	t *testing.T
+	d *zmq.Dealer
+}
+
+func newZAPClient(t *testing.T, f *zmq.Factory) *zapClient {
+	t.Helper()
+	d := must[*zmq.Dealer](t)(f.NewDealer())
+	if err := d.Connect(auth.Endpoint); err != nil {
+		t.Fatal(err)
+	}
+	return &zapClient{t: t, d: d}
+}
+
+func (z *zapClient) send(frames ...[]byte) {
+	z.t.Helper()
+	if err := z.d.Send(testCtx(z.t, eventWait), zmq.NewMsg(frames...)); err != nil {
+		z.t.Fatal(err)
+	}
+}
+
+func (z *zapClient) recv() []string {
+	z.t.Helper()
+	m, err := z.d.Recv(testCtx(z.t, eventWait))
+	if err != nil {
+		z.t.Fatal(err)
+	}
+	return m.Strings()
+}
+
+// request builds a well-formed ZAP request.
+func request(id, domain, address, mechanism string, creds ...[]byte) [][]byte {
+	fr := [][]byte{{}, []byte("1.0"), []byte(id), []byte(domain), []byte(address), []byte("identity"), []byte(mechanism)}
+	return append(fr, creds...)
+}
+
+// call sends a request and checks the reply's shape: delimiter plus the
+// six frames of RFC 27, the request id echoed, user id empty unless 200.
+// It returns status and user id.
+func (z *zapClient) call(req [][]byte) (status, userID string) {
+	z.t.Helper()
+	z.send(req...)
+	r := z.recv()
+	z.checkReply(r, string(req[2]))
+	return r[3], r[5]
+}
+
+func (z *zapClient) checkReply(r []string, id string) {
+	z.t.Helper()
+	if len(r) != 7 || r[0] != "" || r[1] != "1.0" || r[2] != id || r[6] != "" {
+		z.t.Fatalf("reply %q: want [\"\" \"1.0\" %q status text user-id \"\"]", r, id)
+	}
+	switch r[3] {
+	case "200":
+	case "300", "400", "500":
+		if r[5] != "" {
+			z.t.Fatalf("reply %q: user id set with status %s", r, r[3])
+		}
+	default:
+		z.t.Fatalf("reply %q: status %q", r, r[3])
+	}
+}
+
+func rawKey(t testing.TB, z85 string) []byte {
+	t.Helper()
+	return must[[]byte](t)(zmq.Z85Decode(z85))
+}
+
+// writeCert writes a public certificate in pyzmq's format (their text,
+// quoted key, four-space indent).
+func writeCert(t *testing.T, dir, name string, kp zmq.CurveKeyPair) string {
+	t.Helper()
+	pub, _, err := auth.WriteCertificate(dir, name, auth.Certificate{CurveKeyPair: zmq.CurveKeyPair{Public: kp.Public}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
+func keyPairNoT() zmq.CurveKeyPair {
+	kp, err := zmq.NewCurveKeyPair()
+	if err != nil {
+		panic(err)
+	}
+	return kp
 }

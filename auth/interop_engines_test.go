@@ -11,6 +11,7 @@ import (
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // engines returns the engines this build has: go always, libzmq with cgo.
@@ -123,9 +124,9 @@ func TestInteropPyzmqEachEngine(t *testing.T) {
 
 func pyzmqClientsAgainst(t *testing.T, e zmq.Engine) {
 	clients, strangers, servers := t.TempDir(), t.TempDir(), t.TempDir()
-	runPython(t, pyCreateCerts, clients, "client")
-	runPython(t, pyCreateCerts, strangers, "stranger")
-	runPython(t, pyCreateCerts, servers, "server")
+	testpeer.Run(t, pyCreateCerts, clients, "client")
+	testpeer.Run(t, pyCreateCerts, strangers, "stranger")
+	testpeer.Run(t, pyCreateCerts, servers, "server")
 	serverKP := must[auth.Certificate](t)(auth.LoadCertificate(filepath.Join(servers, "server.key_secret")))
 	clientKP := must[auth.Certificate](t)(auth.LoadCertificate(filepath.Join(clients, "client.key")))
 
@@ -164,7 +165,7 @@ func pyzmqClientsAgainst(t *testing.T, e zmq.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := python(t, pyClients, string(arg))
+	lines := testpeer.Start(t, pyzmqTimeout, pyClients, string(arg))
 	results := map[string]pyResult{}
 	for range specs {
 		if !lines.Scan() {
@@ -226,7 +227,7 @@ func pyzmqServersFor(t *testing.T, e zmq.Engine) {
 	clients := t.TempDir()
 	kp, stranger := keyPair(t), keyPair(t)
 	writeCert(t, clients, "goclient", kp)
-	lines := python(t, pyServers, clients, "2")
+	lines := testpeer.Start(t, pyzmqTimeout, pyServers, clients, "2")
 	var eps struct {
 		ServerKey string `json:"server_key"`
 		Curve     string `json:"curve"`

@@ -1,67 +1,27 @@
 package auth_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/zmqx/zmq"
 	"github.com/zmqx/zmq/auth"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
-// The system interpreter carries pyzmq (Debian python3-zmq); the python3
-// first on PATH may not.
-const systemPython = "/usr/bin/python3"
+// pyzmqTimeout bounds each Python peer's run.
+const pyzmqTimeout = 60 * time.Second
 
+// needPyzmq skips the test unless the system Python has pyzmq with its
+// authenticator.
 func needPyzmq(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command(systemPython, "-c", "import zmq, zmq.auth, zmq.auth.thread").CombinedOutput()
-	if err != nil {
-		t.Skipf("pyzmq is not importable by %s: %v %s", systemPython, err, strings.TrimSpace(string(out)))
-	}
-}
-
-// python runs a script with args and returns a scanner over its output
-// lines; the process is waited for when the test ends.
-func python(t *testing.T, script string, args ...string) *bufio.Scanner {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	cmd := exec.CommandContext(ctx, systemPython, append([]string{"-c", script}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		err := cmd.Wait()
-		cancel()
-		if err != nil && !t.Failed() {
-			t.Errorf("python: %v\n%s", err, stderr.String())
-		}
-	})
-	return bufio.NewScanner(out)
-}
-
-// runPython runs a short script to completion.
-func runPython(t *testing.T, script string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(systemPython, append([]string{"-c", script}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, out)
-	}
+	testpeer.RequirePython(t, "zmq", "zmq.auth", "zmq.auth.thread")
 }
 
 const pyCreateCerts = `
@@ -92,8 +52,8 @@ ctx.term()
 func TestInteropPyzmqClient(t *testing.T) {
 	needPyzmq(t)
 	clients, servers := t.TempDir(), t.TempDir()
-	runPython(t, pyCreateCerts, clients, "client")
-	runPython(t, pyCreateCerts, servers, "server")
+	testpeer.Run(t, pyCreateCerts, clients, "client")
+	testpeer.Run(t, pyCreateCerts, servers, "server")
 	serverKP, err := auth.LoadCertificate(filepath.Join(servers, "server.key_secret"))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +69,7 @@ func TestInteropPyzmqClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret))
-	python(t, pyCurveClient, srv.ep, filepath.Join(servers, "server.key"), filepath.Join(clients, "client.key_secret"))
+	testpeer.Start(t, pyzmqTimeout, pyCurveClient, srv.ep, filepath.Join(servers, "server.key"), filepath.Join(clients, "client.key_secret"))
 	m := srv.recv(t)
 	if m.Strings()[0] != "hello from pyzmq" || m.UserID() != clientKP.Public {
 		t.Fatalf("got %v from %q, want pyzmq's message from %q", m, m.UserID(), clientKP.Public)
@@ -153,7 +113,7 @@ func TestInteropPyzmqServer(t *testing.T) {
 	kp, stranger := keyPair(t), keyPair(t)
 	writeCert(t, clients, "goclient", kp)
 
-	lines := python(t, pyCurveServer, clients)
+	lines := testpeer.Start(t, pyzmqTimeout, pyCurveServer, clients)
 	var hello struct {
 		Endpoint  string `json:"endpoint"`
 		ServerKey string `json:"server_key"`
@@ -238,8 +198,8 @@ ctx.term()
 func TestInteropDeciderWithPyzmqCertificateMetadata(t *testing.T) {
 	needPyzmq(t)
 	clients, servers := t.TempDir(), t.TempDir()
-	runPython(t, pyCreateCertsWithMetadata, clients, "admin", "role=admin", "team=blue team")
-	runPython(t, pyCreateCertsWithMetadata, clients, "guest", "role=guest")
+	testpeer.Run(t, pyCreateCertsWithMetadata, clients, "admin", "role=admin", "team=blue team")
+	testpeer.Run(t, pyCreateCertsWithMetadata, clients, "guest", "role=guest")
 	serverKP := keyPair(t)
 	serverPublic, _, err := auth.WriteCertificate(servers, "server",
 		auth.Certificate{CurveKeyPair: serverKP, Metadata: map[string]string{"owner": `the "go" test`}})
@@ -273,11 +233,11 @@ func TestInteropDeciderWithPyzmqCertificateMetadata(t *testing.T) {
 	})
 	srv := newServer(t, f, zmq.WithCurveServer(serverKP.Secret), zmq.WithMessageProperties("Team"))
 
-	guest := python(t, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "guest.key_secret"), "guest")
+	guest := testpeer.Start(t, pyzmqTimeout, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "guest.key_secret"), "guest")
 	if !guest.Scan() || guest.Text() != fmt.Sprintf("failed %d 400", zmq.EventHandshakeFailedAuth) {
 		t.Fatalf("pyzmq guest: %q, %v; want its handshake refused with 400", guest.Text(), guest.Err())
 	}
-	admin := python(t, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "admin.key_secret"), "admin")
+	admin := testpeer.Start(t, pyzmqTimeout, pyCurveClientReport, srv.ep, serverPublic, filepath.Join(clients, "admin.key_secret"), "admin")
 	if !admin.Scan() || admin.Text() != "succeeded" {
 		t.Fatalf("pyzmq admin: %q, %v; want its handshake to succeed", admin.Text(), admin.Err())
 	}

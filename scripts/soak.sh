@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# soak.sh: the soak tier of the reliability suite (issue 6). Opt-in, run by
+# soak.sh: the soak tier of the reliability tests. Opt-in, run by
 # `make soak`; nothing in `make test` or CI calls it. Rows, in this order:
 #
-#   R1     TestRelR1PushPullSequence (PUSH->PULL, sequence numbers, HWM 100,
-#          consumer stalls) with ZMQX_SOAK_R1_MSGS messages per transport
-#   R2     TestRelR2KillRestart (the PULL in a child killed with SIGKILL and
-#          restarted) with ZMQX_SOAK_R2_CYCLES cycles per variant
+#   sequence  TestPushPullKeepsOrderAcrossConsumerStalls (PUSH->PULL,
+#          sequence numbers, HWM 100, consumer stalls) with
+#          ZMQX_SOAK_SEQUENCE_MSGS messages per transport
+#   restart   TestPushRecoversFromAKilledAndRestartedPull (the PULL in a
+#          child killed with SIGKILL and restarted) with
+#          ZMQX_SOAK_RESTART_CYCLES cycles per variant
 #   fuzz   every Fuzz* target of the packages in FUZZ_PKGS, FUZZTIME each,
 #          one after the other (go test -fuzz takes one target at a time)
 #   leaks  TestSoakChurnLeaks (factory and socket churn of every type) in a
@@ -19,8 +21,8 @@
 # regression test of plain `go test`.
 #
 # Knobs (environment variables):
-#   ZMQX_SOAK_R1_MSGS       R1 messages per transport        (default 50000000)
-#   ZMQX_SOAK_R2_CYCLES     R2 kill/restart cycles per variant (default 200)
+#   ZMQX_SOAK_SEQUENCE_MSGS   sequence messages per transport (default 50000000)
+#   ZMQX_SOAK_RESTART_CYCLES  kill/restart cycles per variant  (default 200)
 #   FUZZTIME                time per fuzz target, a Go duration (e.g. 90s);
 #                           default: FUZZ_TOTAL split evenly over the targets
 #   FUZZ_TOTAL              total fuzzing time when FUZZTIME is unset, in
@@ -31,32 +33,33 @@
 #                           internal/z85)
 #   FUZZ_PARALLEL           fuzz worker processes  (default: go's, GOMAXPROCS)
 #   ZMQX_SOAK_CHURN_ROUNDS  churn rounds under -asan          (default 1000)
-#   SOAK_ROWS               rows to run, any of "r1 r2 fuzz leaks" (default all)
+#   SOAK_ROWS               rows to run, any of "sequence restart fuzz leaks"
+#                           (default all)
 #   SOAK_LOG_DIR            where each row's full output goes (default: a new
 #                           directory under ${TMPDIR:-/tmp})
 #   GO                      the go command                   (default go)
 #   GOFLAGS                 passed to every go command as usual
 #
-# With the defaults it takes about 20 minutes on 2 cores: R1 4 to 6 (3
-# transports at 400-850 k msg/s), R2 about 2, fuzzing 10 and a few seconds
+# With the defaults it takes about 20 minutes on 2 cores: sequence 4 to 6 (3
+# transports at 400-850 k msg/s), restart about 2, fuzzing 10 and a few seconds
 # of builds, leaks under a minute (plus about one for the first -asan build).
 # A quick end-to-end check:
-#   ZMQX_SOAK_R1_MSGS=2000000 ZMQX_SOAK_R2_CYCLES=20 FUZZTIME=20s scripts/soak.sh
+#   ZMQX_SOAK_SEQUENCE_MSGS=2000000 ZMQX_SOAK_RESTART_CYCLES=20 FUZZTIME=20s scripts/soak.sh
 set -uo pipefail
 
 GO=${GO:-go}
 cd "$(dirname "$0")/.."
 
-export ZMQX_SOAK_R1_MSGS=${ZMQX_SOAK_R1_MSGS:-50000000}
-export ZMQX_SOAK_R2_CYCLES=${ZMQX_SOAK_R2_CYCLES:-200}
+export ZMQX_SOAK_SEQUENCE_MSGS=${ZMQX_SOAK_SEQUENCE_MSGS:-50000000}
+export ZMQX_SOAK_RESTART_CYCLES=${ZMQX_SOAK_RESTART_CYCLES:-200}
 export ZMQX_SOAK_CHURN_ROUNDS=${ZMQX_SOAK_CHURN_ROUNDS:-1000}
 FUZZ_TOTAL=${FUZZ_TOTAL:-600}
 FUZZ_TARGETS=${FUZZ_TARGETS:-.}
-SOAK_ROWS=${SOAK_ROWS:-r1 r2 fuzz leaks}
+SOAK_ROWS=${SOAK_ROWS:-sequence restart fuzz leaks}
 # libpgm (epgm tests) warns on stderr about the loopback interface.
 export PGM_MIN_LOG_LEVEL=${PGM_MIN_LOG_LEVEL:-ERROR}
 
-for v in ZMQX_SOAK_R1_MSGS ZMQX_SOAK_R2_CYCLES ZMQX_SOAK_CHURN_ROUNDS FUZZ_TOTAL; do
+for v in ZMQX_SOAK_SEQUENCE_MSGS ZMQX_SOAK_RESTART_CYCLES ZMQX_SOAK_CHURN_ROUNDS FUZZ_TOTAL; do
 	if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
 		echo "soak: $v=${!v}: want a positive integer" >&2
 		exit 2
@@ -96,50 +99,50 @@ first_error() {
 
 echo "soak: logs in $LOG_DIR"
 
-if want r1; then
-	log=$LOG_DIR/r1.log
+if want sequence; then
+	log=$LOG_DIR/sequence.log
 	t0=$SECONDS
 	# 3 transports, the slowest at about 150 k msg/s on a loaded machine.
-	timeout=$((600 + ZMQX_SOAK_R1_MSGS * 3 / 100000))s
-	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestRelR1PushPullSequence$' -v . >"$log" 2>&1
+	timeout=$((600 + ZMQX_SOAK_SEQUENCE_MSGS * 3 / 100000))s
+	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestPushPullKeepsOrderAcrossConsumerStalls$' -v . >"$log" 2>&1
 	rc=$?
 	for tr in inproc ipc tcp; do
-		line=$(grep -o "R1 $tr: .*" "$log" | head -1)
-		status=$(subtest_status "$log" "TestRelR1PushPullSequence/$tr")
+		line=$(grep -oE "$tr: [0-9]+ × 64 B.*" "$log" | head -1)
+		status=$(subtest_status "$log" "TestPushPullKeepsOrderAcrossConsumerStalls/$tr")
 		((rc == 0)) || [[ $status == FAIL ]] || status=FAIL
 		if [[ -n $line ]]; then
-			# "R1 tcp: N × 64 B, ...: 0 lost, 0 duplicated, 0 out of order, 0 malformed; X k msg/s overall, ..."
+			# "tcp: N × 64 B, ...: 0 lost, 0 duplicated, 0 out of order, 0 malformed; X k msg/s overall, ..."
 			counts=$(sed -E 's/^[^:]*: [^:]*: ([^;]*);.*/\1/' <<<"$line")
 			rate=$(grep -oE '[0-9]+ k msg/s overall' <<<"$line")
 			waits=$(grep -oE 'waited at the HWM [0-9]+ times' <<<"$line")
-			row "R1/$tr" "$status" "$ZMQX_SOAK_R1_MSGS msgs: $counts; $rate; sender $waits"
+			row "sequence/$tr" "$status" "$ZMQX_SOAK_SEQUENCE_MSGS msgs: $counts; $rate; sender $waits"
 		else
-			row "R1/$tr" FAIL "no result ($(first_error "$log"))"
+			row "sequence/$tr" FAIL "no result ($(first_error "$log"))"
 		fi
 	done
-	echo "soak: R1 took $((SECONDS - t0)) s"
+	echo "soak: sequence took $((SECONDS - t0)) s"
 fi
 
-if want r2; then
-	log=$LOG_DIR/r2.log
+if want restart; then
+	log=$LOG_DIR/restart.log
 	t0=$SECONDS
-	timeout=$((600 + ZMQX_SOAK_R2_CYCLES * 9))s
-	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestRelR2KillRestart$' -v . >"$log" 2>&1
+	timeout=$((600 + ZMQX_SOAK_RESTART_CYCLES * 9))s
+	$GO test -tags zmqwatchdog -count=1 -timeout "$timeout" -run '^TestPushRecoversFromAKilledAndRestartedPull$' -v . >"$log" 2>&1
 	rc=$?
 	for v in ipc tcp ipc-ivl-max-500ms; do
-		line=$(grep -o "R2 $v: [0-9]* kill .*" "$log" | head -1)
-		status=$(subtest_status "$log" "TestRelR2KillRestart/$v")
+		line=$(grep -o "$v: [0-9]* kill .*" "$log" | head -1)
+		status=$(subtest_status "$log" "TestPushRecoversFromAKilledAndRestartedPull/$v")
 		((rc == 0)) || [[ $status == FAIL ]] || status=FAIL
 		if [[ -n $line ]]; then
 			recovery=$(grep -oE 'p50 [0-9.]+m?s, max [0-9.]+m?s' <<<"$line" | head -1)
 			dups=$(grep -oE '[0-9]+ duplicates' <<<"$line")
 			lost=$(grep -oE 'per kill p50 [0-9]+, max [0-9]+' <<<"$line")
-			row "R2/$v" "$status" "$ZMQX_SOAK_R2_CYCLES cycles: recovery $recovery; $dups; lost $lost"
+			row "restart/$v" "$status" "$ZMQX_SOAK_RESTART_CYCLES cycles: recovery $recovery; $dups; lost $lost"
 		else
-			row "R2/$v" FAIL "no result ($(first_error "$log"))"
+			row "restart/$v" FAIL "no result ($(first_error "$log"))"
 		fi
 	done
-	echo "soak: R2 took $((SECONDS - t0)) s"
+	echo "soak: restart took $((SECONDS - t0)) s"
 fi
 
 if want fuzz; then

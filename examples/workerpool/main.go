@@ -19,87 +19,38 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, new(usageError)):
-		fmt.Fprintln(os.Stderr, "workerpool:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "workerpool:", err)
-		os.Exit(1)
-	}
-}
+const (
+	// frontendEndpoint is where clients reach the pool: an ephemeral port.
+	frontendEndpoint = "tcp://127.0.0.1:*"
+	// backendEndpoint is where the workers take jobs from.
+	backendEndpoint = "inproc://workerpool-backend"
+	// requestTimeout bounds how long a request waits for its reply.
+	requestTimeout = 10 * time.Second
+)
 
-// usageError is a bad command line; main exits 2 for it.
-type usageError struct{ error }
+func main() { cli.Main("workerpool", run) }
 
-type config struct {
-	frontend, backend string
-	workers, requests int
-	work, timeout     time.Duration
-}
-
-// parseFlags reads the command line. For -h it writes the usage to stdout
-// and returns flag.ErrHelp.
-func parseFlags(args []string, stdout io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("workerpool", flag.ContinueOnError)
-	var usage strings.Builder
-	fs.SetOutput(&usage)
-	fs.StringVar(&c.frontend, "frontend", "tcp://127.0.0.1:*", "`endpoint` the frontend binds for clients")
-	fs.StringVar(&c.backend, "backend", "inproc://workerpool-backend", "`endpoint` the backend binds for workers")
-	fs.IntVar(&c.workers, "workers", 4, "number of workers")
-	fs.IntVar(&c.requests, "requests", 10, "number of requests the client sends, all at once")
-	fs.DurationVar(&c.work, "work", 100*time.Millisecond, "how long each job takes")
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "how long a request waits for its reply")
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		io.WriteString(stdout, usage.String())
-		return c, err
-	case err != nil:
-		return c, usageError{errors.New(strings.TrimSpace(usage.String()))}
-	case fs.NArg() > 0:
-		return c, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	case c.workers < 1:
-		return c, usageError{fmt.Errorf("--workers %d: want at least 1", c.workers)}
-	case c.requests < 1:
-		return c, usageError{fmt.Errorf("--requests %d: want at least 1", c.requests)}
-	case c.work < 0:
-		return c, usageError{fmt.Errorf("--work %v: must not be negative", c.work)}
-	case c.timeout <= 0:
-		return c, usageError{fmt.Errorf("--timeout %v: must be positive", c.timeout)}
-	}
-	return c, nil
-}
-
-// run is the whole program; main only adds signals and exit codes. It
-// returns nil when ctx ends (Ctrl-C), and a usageError for a bad command
-// line.
+// run is the whole program; cli.Main adds signals and exit codes. It
+// returns nil when ctx ends (Ctrl-C).
 func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	c, err := parseFlags(args, stdout)
 	if err != nil {
 		return err
 	}
-	out := &printer{w: stdout}
+	out := cli.NewPrinter(stdout)
 
 	// Handler errors happen on the workers' goroutines, where no caller
 	// sees them: the factory hands them here.
 	f, err := zmq.NewFactory(zmq.WithErrorHandler(func(err error) {
-		out.printf("worker error: %v\n", err)
+		out.Printf("worker error: %v\n", err)
 	}))
 	if err != nil {
 		return err
@@ -111,28 +62,28 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	clientEndpoint, err := frontend.Bind(c.frontend)
+	clientEndpoint, err := frontend.Bind(frontendEndpoint)
 	if err != nil {
-		return usageIfInvalid(err)
+		return cli.UsageIfInvalid(err)
 	}
 	backend, err := f.NewDealer()
 	if err != nil {
 		return err
 	}
-	workerEndpoint, err := backend.Bind(c.backend)
+	workerEndpoint, err := backend.Bind(backendEndpoint)
 	if err != nil {
-		return usageIfInvalid(err)
+		return cli.UsageIfInvalid(err)
 	}
-	out.printf("frontend: bound %s\nbackend: bound %s\n", clientEndpoint, workerEndpoint)
+	out.Printf("frontend: bound %s\nbackend: bound %s\n", clientEndpoint, workerEndpoint)
 
 	// Everything the pool runs stops when poolCtx ends; wg says when it
 	// has. The client's requests use ctx, so Ctrl-C stops them too.
 	poolCtx, stopPool := context.WithCancel(ctx)
 	defer stopPool()
 	var wg sync.WaitGroup
-	stopErrs := make(chan error, 1+c.workers)
+	stopErrs := make(chan error, 1+c.Workers)
 	wg.Go(func() { stopErrs <- zmq.Proxy(poolCtx, frontend, backend, nil) })
-	for id := 1; id <= c.workers; id++ {
+	for id := 1; id <= c.Workers; id++ {
 		w, err := f.NewRep()
 		if err != nil {
 			stopPool()
@@ -144,7 +95,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 			wg.Wait()
 			return err
 		}
-		wg.Go(func() { stopErrs <- w.Serve(poolCtx, worker(id, c.work, out)) })
+		wg.Go(func() { stopErrs <- w.Serve(poolCtx, worker(id, c.Work, out)) })
 	}
 
 	clientErr := client(ctx, f, clientEndpoint, c, out)
@@ -160,7 +111,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 		}
 	}
 	if clientErr == nil {
-		out.printf("done: %d replies; proxy and %d workers stopped\n", c.requests, c.workers)
+		out.Printf("done: %d replies; proxy and %d workers stopped\n", c.Requests, c.Workers)
 	}
 	if ctx.Err() != nil && errors.Is(clientErr, ctx.Err()) {
 		return nil // interrupted: a clean exit
@@ -170,10 +121,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 
 // worker returns the handler of worker id: it "works" for d, unless its
 // ctx ends first, and answers with who did the job.
-func worker(id int, d time.Duration, out *printer) zmq.RepHandler {
+func worker(id int, d time.Duration, out *cli.Printer) zmq.RepHandler {
 	return func(ctx context.Context, q *zmq.Request) (zmq.Msg, error) {
 		job := strings.Join(q.Strings(), " ")
-		out.printf("worker %d: started %s\n", id, job)
+		out.Printf("worker %d: started %s\n", id, job)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
@@ -183,9 +134,9 @@ func worker(id int, d time.Duration, out *printer) zmq.RepHandler {
 	}
 }
 
-// client sends c.requests requests at once over one Req socket, each from
+// client sends c.Requests requests at once over one Req socket, each from
 // its own goroutine, and waits for every reply.
-func client(ctx context.Context, f *zmq.Factory, endpoint string, c config, out *printer) error {
+func client(ctx context.Context, f *zmq.Factory, endpoint string, c config, out *cli.Printer) error {
 	req, err := f.NewReq()
 	if err != nil {
 		return err
@@ -194,18 +145,18 @@ func client(ctx context.Context, f *zmq.Factory, endpoint string, c config, out 
 		return err
 	}
 
-	errs := make(chan error, c.requests)
+	errs := make(chan error, c.Requests)
 	var wg sync.WaitGroup
-	for n := 1; n <= c.requests; n++ {
+	for n := 1; n <= c.Requests; n++ {
 		wg.Go(func() {
-			rctx, cancel := context.WithTimeout(ctx, c.timeout)
+			rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 			defer cancel()
 			reply, err := req.Request(rctx, fmt.Appendf(nil, "job %d", n))
 			if err != nil {
 				errs <- fmt.Errorf("job %d: %w", n, err)
 				return
 			}
-			out.printf("reply: %s\n", reply.Frames[0])
+			out.Printf("reply: %s\n", reply.Frames[0])
 		})
 	}
 	wg.Wait()
@@ -217,22 +168,31 @@ func client(ctx context.Context, f *zmq.Factory, endpoint string, c config, out 
 	return errors.Join(all...)
 }
 
-// usageIfInvalid makes an endpoint the library rejected a usage error.
-func usageIfInvalid(err error) error {
-	if errors.Is(err, zmq.ErrInvalidEndpoint) {
-		return usageError{err}
+// config is the command line.
+type config struct {
+	Workers  int           // number of workers
+	Requests int           // requests the client sends, all at once
+	Work     time.Duration // how long each job takes
+}
+
+// parseFlags reads the command line. For -h it writes the usage to stdout
+// and returns flag.ErrHelp.
+func parseFlags(args []string, stdout io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("workerpool", flag.ContinueOnError)
+	fs.IntVar(&c.Workers, "workers", 4, "number of workers")
+	fs.IntVar(&c.Requests, "requests", 10, "number of requests the client sends, all at once")
+	fs.DurationVar(&c.Work, "work", 100*time.Millisecond, "how long each job takes")
+	if err := cli.Parse(fs, args, stdout); err != nil {
+		return c, err
 	}
-	return err
-}
-
-// printer serialises lines written from several goroutines.
-type printer struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (p *printer) printf(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format, args...)
+	switch {
+	case c.Workers < 1:
+		return c, cli.Usagef("--workers %d: want at least 1", c.Workers)
+	case c.Requests < 1:
+		return c, cli.Usagef("--requests %d: want at least 1", c.Requests)
+	case c.Work < 0:
+		return c, cli.Usagef("--work %v: must not be negative", c.Work)
+	}
+	return c, nil
 }

@@ -22,4 +22,7 @@ type Violation struct {
 // WatchdogStats counts the watchdog's work since it started.
 type WatchdogStats struct {
 	Ticks, Probes, Violations uint64
+	// Inconclusive counts the probes that were descheduled between their
+	// two reads and so proved nothing either way.
+	Inconclusive uint64
 }

@@ -1,5 +1,5 @@
 // Package watchtest is the TestMain of this module's test packages: it
-// runs the engine's R6 watchdog over the tests and, after them, fails the
+// runs the engine's lost-wake-up watchdog over the tests and, after them, fails the
 // run on any violation, leaked goroutine or leaked file descriptor.
 package watchtest
 
@@ -16,7 +16,7 @@ import (
 	"github.com/zmqx/zmq/internal/libzmq"
 )
 
-// Threshold is R6's limit: how long a goroutine may stay parked while its
+// Threshold is the watchdog's limit: how long a goroutine may stay parked while its
 // socket could serve it.
 const Threshold = 100 * time.Millisecond
 
@@ -81,13 +81,13 @@ func start() func() bool {
 	return func() bool {
 		st := stop()
 		if testing.Verbose() {
-			fmt.Printf("R6 watchdog over the whole run: %d ticks, %d probes of goroutines parked over %v, %d violations\n",
+			fmt.Printf("lost-wake-up watchdog over the whole run: %d ticks, %d probes of goroutines parked over %v, %d violations\n",
 				st.Ticks, st.Probes, Threshold, st.Violations)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		for _, v := range violations {
-			fmt.Fprintf(os.Stderr, "R6 watchdog: a goroutine stayed parked in %s for %v while its socket (libzmq type %d) was ready (edge unpolled: %v); its stack once it got going:\n%s\n",
+			fmt.Fprintf(os.Stderr, "lost-wake-up watchdog: a goroutine stayed parked in %s for %v while its socket (libzmq type %d) was ready (edge unpolled: %v); its stack once it got going:\n%s\n",
 				v.Dir, v.Parked, v.SocketType, v.Unpolled, v.Stack)
 		}
 		return len(violations) == 0

@@ -1,10 +1,10 @@
 package zmq_test
 
-// R6 (reliability plan §5.1): no goroutine stays parked while its socket
-// could serve it. TestMain runs the engine's watchdog over every test in
-// this package; these drivers are the three loads the plan names, each
-// checked on its own: strict ping-pong, ROUTER echo under load, and PUSH
-// held at the high-water mark, then drained.
+// No goroutine stays parked while its socket could serve it (a lost
+// wake-up). TestMain runs the engine's watchdog over every test in this
+// package; these three loads are each checked on their own: strict
+// ping-pong, ROUTER echo under load, and PUSH held at the high-water mark,
+// then drained.
 
 import (
 	"encoding/binary"
@@ -16,13 +16,13 @@ import (
 	"github.com/zmqx/zmq/internal/libzmq"
 )
 
-// r6Check runs load and fails the test if the watchdog reported anything
+// checkNoLostWakeUp runs load and fails the test if the watchdog reported anything
 // meanwhile. It returns how many parked goroutines the watchdog probed, or
 // -1 when no watchdog runs: it audits the libzmq engine's sockets, whose
 // wake-ups come through libzmq's fd; the go engine's come from its own
 // queues, and the load alone checks them (a lost wake-up there stalls it
 // until the test's deadline).
-func r6Check(t *testing.T, load func()) int {
+func checkNoLostWakeUp(t *testing.T, load func()) int {
 	t.Helper()
 	if engineUnderTest(t) != zmq.EngineLibzmq {
 		load()
@@ -35,7 +35,7 @@ func r6Check(t *testing.T, load func()) int {
 	// threshold later.
 	for deadline := time.Now().Add(2 * time.Second); libzmq.WatchdogCounters().Ticks == 0; {
 		if time.Now().After(deadline) {
-			t.Fatal("the R6 watchdog is not running")
+			t.Fatal("the lost-wake-up watchdog is not running")
 		}
 		time.Sleep(time.Millisecond) // polling its counter, which has no other signal
 	}
@@ -43,14 +43,16 @@ func r6Check(t *testing.T, load func()) int {
 	load()
 	after := libzmq.WatchdogCounters()
 	if v := after.Violations - before.Violations; v != 0 {
-		t.Errorf("R6: %d goroutines stayed parked over %v while their socket was ready (details at the end of the run)", v, watchdogThreshold)
+		t.Errorf("%d goroutines stayed parked over %v while their socket was ready (details at the end of the run)", v, watchdogThreshold)
 	}
 	probes := after.Probes - before.Probes
-	t.Logf("R6 %s: watchdog ticks %d, probes %d, violations %d", t.Name(), after.Ticks-before.Ticks, probes, after.Violations-before.Violations)
+	t.Logf("%s: watchdog ticks %d, probes %d, violations %d", t.Name(), after.Ticks-before.Ticks, probes, after.Violations-before.Violations)
 	return int(probes)
 }
 
-func TestRelR6PingPong(t *testing.T) {
+// TestNoLostWakeUpInPingPong: strict ping-pong between two Pairs, where
+// every message parks one side until the other answers.
+func TestNoLostWakeUpInPingPong(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
 			f := newFactory(t)
@@ -60,7 +62,7 @@ func TestRelR6PingPong(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := scaled(30_000, 4)
-			r6Check(t, func() {
+			checkNoLostWakeUp(t, func() {
 				stop := concEcho(t, b.Recv, b.Send)
 				defer stop()
 				ctx := testCtx(t, 2*time.Minute)
@@ -81,21 +83,21 @@ func TestRelR6PingPong(t *testing.T) {
 	}
 }
 
-// TestRelR6RouterEchoUnderLoad: four goroutines send and four receive on
+// TestNoLostWakeUpInRouterEchoUnderLoad: four goroutines send and four receive on
 // one Dealer; a mandatory Router with tiny high-water marks echoes, so
 // both sides park and wake constantly.
-func TestRelR6RouterEchoUnderLoad(t *testing.T) {
+func TestNoLostWakeUpInRouterEchoUnderLoad(t *testing.T) {
 	for _, tr := range []string{"inproc", "tcp"} {
 		t.Run(tr, func(t *testing.T) {
-			r6Check(t, func() { concDealerRouterEcho(t, tr, 4, scaled(100_000, 4)) })
+			checkNoLostWakeUp(t, func() { concDealerRouterEcho(t, tr, 4, scaled(100_000, 4)) })
 		})
 	}
 }
 
-// TestRelR6PushAtHWMThenDrained: the consumer stops for several
+// TestNoLostWakeUpAtHWMThenDrained: the consumer stops for several
 // thresholds at a time, so the sender parks at the high-water mark long
 // enough for the watchdog to probe it; each drain must wake it at once.
-func TestRelR6PushAtHWMThenDrained(t *testing.T) {
+func TestNoLostWakeUpAtHWMThenDrained(t *testing.T) {
 	const (
 		hwm    = 10
 		rounds = 4
@@ -113,7 +115,7 @@ func TestRelR6PushAtHWMThenDrained(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := testCtx(t, 2*time.Minute)
-			probes := r6Check(t, func() {
+			probes := checkNoLostWakeUp(t, func() {
 				sent := make(chan error, 1)
 				go func() {
 					for i := range rounds * n {
