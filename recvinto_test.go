@@ -184,8 +184,9 @@ func TestRecvIntoMetadata(t *testing.T) {
 // TestRecvIntoAllocatesNothing counts the allocations of sending and
 // receiving with RecvInto, small messages and messages larger than a
 // receive batch's buffer (which RecvInto copies straight out of libzmq's
-// message), each sent just before it is received, and, for small ones, also
-// many already queued (so that receive batches are full).
+// message, and which the go engine reads into pooled memory), each sent
+// just before it is received, and, for small ones, also many already
+// queued (so that receive batches are full); over inproc and over tcp.
 func TestRecvIntoAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		// sync.Pool drops items at random under the race detector. make
@@ -205,6 +206,9 @@ func TestRecvIntoAllocatesNothing(t *testing.T) {
 		{"small", 2000, small, false, "inproc", nil},
 		{"small queued", 5000, small, true, "inproc", nil},
 		{"large", 200, large, false, "inproc", nil},
+		{"small tcp", 2000, small, false, "tcp", nil},
+		{"small queued tcp", 5000, small, true, "tcp", nil},
+		{"large tcp", 200, large, false, "tcp", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if n, counts := recvIntoAllocs(t, tc.runs, tc.msg, tc.queued, tc.transport, tc.opts...); n > 4 {

@@ -15,24 +15,37 @@ import (
 	"github.com/zmqx/zmq"
 )
 
-// BenchmarkScaleIdleSockets parks a receiver on each of n Dealer sockets
-// and reports, beside each other, the OS threads of the process, the heap
-// per idle socket, and the round-trip latency (p50, p99) of a message a
-// Router sends to a random one of them, which echoes it. Each socket uses
-// two file descriptors (libzmq's and the netpoller's duplicate), so n is
-// bounded by RLIMIT_NOFILE; it is raised when the process may, and a size
-// that does not fit is skipped with the reason (10,000 sockets need about
-// 20,500 descriptors).
+// BenchmarkScaleIdleSockets parks a receiver on each of n Dealer sockets,
+// connected to one Router over inproc and over tcp (loopback), and
+// reports, beside each other, the OS threads of the process, the heap and
+// the goroutine stacks per idle connected socket (over tcp, both ends of
+// its connection are in the process), and the round-trip latency (p50, p99) of a message the Router
+// sends to a random one of them, which echoes it. The sockets use file
+// descriptors (libzmq's and the netpoller's duplicate, a tcp connection's
+// two ends), so n is bounded by RLIMIT_NOFILE; it is raised when the
+// process may, and a size that does not fit is skipped with the reason
+// (10,000 sockets over tcp need about 20,500 descriptors on the go engine,
+// more on the libzmq engine).
 //
 //	go test -run '^$' -bench ScaleIdleSockets -benchtime 2000x .
 func BenchmarkScaleIdleSockets(b *testing.B) {
-	for _, n := range []int{1, 1000, 9000, 10000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) { benchScale(b, n) })
+	for _, tr := range []string{"inproc", "tcp"} {
+		for _, n := range []int{1, 1000, 9000, 10000} {
+			b.Run(tr+"/"+strconv.Itoa(n), func(b *testing.B) { benchScale(b, tr, n) })
+		}
 	}
 }
 
-func benchScale(b *testing.B, n int) {
+func benchScale(b *testing.B, tr string, n int) {
 	need := uint64(2*n + 500)
+	if tr != "inproc" {
+		// A connection's two ends; on the libzmq engine, each socket's
+		// mailbox and the netpoller's duplicates besides.
+		need = uint64(2*n + 500)
+		if engineUnderTest(b) == zmq.EngineLibzmq {
+			need = uint64(5*n + 500)
+		}
+	}
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < need {
 		want := syscall.Rlimit{Cur: max(need, lim.Cur), Max: max(need, lim.Max)}
@@ -48,7 +61,7 @@ func benchScale(b *testing.B, n int) {
 	defer cancel()
 
 	router := must[*zmq.Router](b)(f.NewRouter(zmq.WithRouterMandatory(true)))
-	ep := must[string](b)(router.Bind("inproc://scale"))
+	ep := bind(b, router, tr)
 	ids := make([][]byte, n)
 	done := make(chan struct{}, n)
 	for i := range n {
@@ -80,6 +93,9 @@ func benchScale(b *testing.B, n int) {
 		}
 	}
 	var after runtime.MemStats
+	// Twice: what idle connections gave back to sync.Pools is freed only
+	// by the second collection.
+	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	threads := osThreads()
@@ -100,6 +116,7 @@ func benchScale(b *testing.B, n int) {
 	slices.Sort(rtts)
 	b.ReportMetric(float64(threads), "threads")
 	b.ReportMetric(float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc))/float64(n), "heapB/socket")
+	b.ReportMetric(float64(after.StackInuse-min(before.StackInuse, after.StackInuse))/float64(n), "stackB/socket")
 	b.ReportMetric(float64(rtts[len(rtts)/2].Microseconds()), "p50_us")
 	b.ReportMetric(float64(rtts[len(rtts)*99/100].Microseconds()), "p99_us")
 	cancel()

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -18,14 +17,21 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// The three combinations drawn against C->C, and their colours; the
-// fast-path ones (GoB: SendBatch to send, RecvInto to receive; throughput
-// and fan-out) are drawn hatched in the colour of their counterpart.
+// An engine's programs in run.sh's tables (Lib: the libzmq engine, Go: the
+// go engine) and the colours of its three combinations with C: X->X,
+// C->X and X->C. The fast-path programs (LibB, GoB: SendBatch to send,
+// RecvInto to receive) are drawn hatched in the colour of their
+// counterpart.
+type engineStyle struct {
+	prog, name string
+	colors     [3]color.RGBA
+}
+
 var (
-	combos      = []string{"Go->Go", "C->Go", "Go->C"}
-	batched     = []string{"GoB->GoB", "C->GoB", "GoB->C"}
-	comboLegend = []string{"Go->Go", "C->Go (ours receives / serves / subscribes)", "Go->C (ours sends / asks / publishes)"}
-	comboColor  = []color.RGBA{{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}}
+	engineStyles = []engineStyle{
+		{"Lib", "libzmq engine", [3]color.RGBA{{0x1f, 0x77, 0xb4, 0xff}, {0x17, 0xbe, 0xcf, 0xff}, {0x94, 0x67, 0xbd, 0xff}}},
+		{"Go", "go engine", [3]color.RGBA{{0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0x8c, 0x56, 0x4b, 0xff}}},
+	}
 
 	black = color.RGBA{0x20, 0x20, 0x20, 0xff}
 	grey  = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
@@ -34,11 +40,13 @@ var (
 )
 
 const (
-	width  = 1400
-	height = 960
-	// The two rows of panels: throughput on top, latency and fan-out below.
-	topTop, topBottom = 120, 420
-	lowTop, lowBottom = 560, 860
+	width  = 1600
+	height = 1260
+	// The three rows of panels: tcp throughput; ipc throughput and
+	// inproc; round trips and fan-out.
+	topTop, topBottom = 160, 440
+	midTop, midBottom = 560, 800
+	lowTop, lowBottom = 920, 1160
 	// latCap is the highest ratio the latency panels draw; a taller bar is
 	// cut there and labelled with its value.
 	latCap = 4.0
@@ -52,23 +60,26 @@ type series struct {
 	hatched bool // batched: light stripes of color
 }
 
-// plainSeries are Go->Go, C->Go and Go->C; thrSeries adds, when withBatch,
-// each one's batched counterpart right after it.
-func plainSeries() []series {
-	s := make([]series, len(combos))
-	for i, c := range combos {
-		s[i] = series{combo: c, color: comboColor[i]}
-	}
-	return s
+// combosOf returns an engine's three combinations with C, program p.
+func combosOf(p string) [3]string {
+	return [3]string{p + "->" + p, "C->" + p, p + "->C"}
 }
 
-func thrSeries(withBatch bool) []series {
-	if !withBatch {
-		return plainSeries()
-	}
+// seriesFor returns the bars of every engine the run has, in
+// engineStyles' order: X->X, C->X, X->C, each followed, when withBatch,
+// by its batched counterpart.
+func seriesFor(has func(combo string) bool, withBatch bool) []series {
 	var s []series
-	for i, c := range combos {
-		s = append(s, series{combo: c, color: comboColor[i]}, series{combo: batched[i], color: comboColor[i], hatched: true})
+	for _, e := range engineStyles {
+		plain, fast := combosOf(e.prog), combosOf(e.prog+"B")
+		for i := range plain {
+			if has(plain[i]) {
+				s = append(s, series{combo: plain[i], color: e.colors[i]})
+			}
+			if withBatch && has(fast[i]) {
+				s = append(s, series{combo: fast[i], color: e.colors[i], hatched: true})
+			}
+		}
 	}
 	return s
 }
@@ -107,80 +118,111 @@ func (p *panel) index(c string) int {
 	return -1
 }
 
+// group returns the index of the group labelled key, adding it.
+func (p *panel) group(key string) int {
+	for i, g := range p.groups {
+		if g == key {
+			return i
+		}
+	}
+	p.groups = append(p.groups, key)
+	p.values = append(p.values, p.nanBars())
+	return len(p.groups) - 1
+}
+
 func writePNG(path string, res *results) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 
-	text(img, "zmq (Go) / C on libzmq over tcp: throughput, round trip, fan-out", width/2, 22, 2, 0, black)
+	text(img, "zmq for Go on its two engines / C on libzmq: throughput, round trip, fan-out", width/2, 22, 2, 0, black)
 
-	// The legend, one line under the title.
-	x := 90
-	for i, name := range comboLegend {
-		fill(img, image.Rect(x, 52, x+14, 66), comboColor[i])
-		x += 20
-		text(img, name, x, 59, 1, -1, black)
-		x += len(name)*7 + 30
-	}
-	fill(img, image.Rect(x, 58, x+24, 60), red)
-	text(img, "C->C = 1.0", x+30, 59, 1, -1, black)
-
-	withBatch := false
+	combos := map[string]bool{}
 	for _, r := range res.thr {
-		withBatch = withBatch || slices.Contains(batched, r.combo)
+		combos[r.combo] = true
 	}
-	if withBatch {
-		// A second legend line: the hatched bars.
+	for _, r := range res.lat {
+		combos[r.combo] = true
+	}
+	for _, r := range res.fan {
+		combos[r.combo] = true
+	}
+	has := func(c string) bool { return combos[c] }
+
+	// The legend: a line per engine, then the hatching and the C line.
+	y := 52
+	for _, e := range engineStyles {
+		if !has(e.prog+"->"+e.prog) && !has("C->"+e.prog) {
+			continue
+		}
 		x := 90
-		for i, name := range batched {
-			hatch(img, image.Rect(x, 74, x+14, 88), comboColor[i])
+		text(img, e.name+" ("+e.prog+"):", x, y, 1, -1, black)
+		x += 170
+		for i, c := range combosOf(e.prog) {
+			fill(img, image.Rect(x, y-7, x+14, y+7), e.colors[i])
 			x += 20
-			text(img, name, x, 81, 1, -1, black)
-			x += len(name)*7 + 24
+			text(img, c, x, y, 1, -1, black)
+			x += len(c)*7 + 30
 		}
-		text(img, batchLegend(res.thrNote), x+6, 81, 1, -1, black)
+		y += 22
+	}
+	x := 90
+	fill(img, image.Rect(x, y-1, x+24, y+1), red)
+	text(img, "C->C = 1.0 (C on libzmq, same run)", x+30, y, 1, -1, black)
+	if res.hasBatched {
+		x += 320
+		hatch(img, image.Rect(x, y-7, x+14, y+7), engineStyles[1].colors[0])
+		text(img, batchLegend(res.note), x+20, y, 1, -1, black)
 	}
 
-	thr := panel{x0: 90, x1: width - 30, y0: topTop, y1: topBottom, series: thrSeries(withBatch),
-		title:  "PUSH->PULL messages/s (higher is better)",
+	thr := panel{x0: 90, x1: width - 30, y0: topTop, y1: topBottom, series: seriesFor(has, res.hasBatched),
+		title:  "PUSH->PULL over tcp, messages/s (higher is better)",
 		ylabel: "median msg/s / C->C median", xlabel: "message size (sender->receiver)"}
-	if withBatch {
-		thr.y0 += 12 // room for the second legend line
-		thr.xlabel = "message size (sender->receiver; hatched: GoB, with SendBatch and RecvInto)"
+	if res.hasBatched {
+		thr.xlabel = "message size (sender->receiver; hatched: LibB, GoB, with SendBatch and RecvInto)"
 	}
-	group := map[int]int{} // size -> index in thr.groups, in the order of the table
+	ipc := panel{x0: 90, x1: 900, y0: midTop, y1: midBottom, series: seriesFor(has, false),
+		title:  "PUSH->PULL over ipc, messages/s (higher is better)",
+		ylabel: "median msg/s / C->C median", xlabel: "message size (sender->receiver)"}
 	for _, r := range res.thr {
-		g, ok := group[r.size]
-		if !ok {
-			g = len(thr.groups)
-			group[r.size] = g
-			thr.groups = append(thr.groups, sizeLabel(r.size))
-			thr.values = append(thr.values, thr.nanBars())
+		p := &thr
+		if r.transport == "ipc" {
+			p = &ipc
 		}
-		if i := thr.index(r.combo); i >= 0 {
-			thr.values[g][i] = r.ratio
+		if i := p.index(r.combo); i >= 0 {
+			p.values[p.group(sizeLabel(r.size))][i] = r.ratio
 		}
 	}
 	thr.draw(img)
+	if res.hasIPC {
+		ipc.draw(img)
+	}
+
+	if res.inprocRatioCol >= 0 {
+		inp := panel{x0: 1000, x1: width - 30, y0: midTop, y1: midBottom,
+			series: []series{{combo: "Go/Lib", color: engineStyles[1].colors[0]}},
+			title:  "inproc msg/s, go engine / libzmq engine (1.0: libzmq engine)",
+			ylabel: "go msg/s / libzmq msg/s", xlabel: "message size, receive call (one Send per message)"}
+		for _, r := range res.inproc.rows {
+			n, err := strconv.Atoi(r[0])
+			v, err2 := strconv.ParseFloat(r[res.inprocRatioCol], 64)
+			if err == nil && err2 == nil {
+				inp.values[inp.group(sizeLabel(n)+"\n"+r[1])][0] = v
+			}
+		}
+		inp.draw(img)
+	}
 
 	if len(res.lat) > 0 {
-		p50 := panel{x0: 80, x1: 480, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
+		plain := seriesFor(has, false)
+		p50 := panel{x0: 80, x1: 560, y0: lowTop, y1: lowBottom, ycap: latCap, series: plain,
 			title: "round trip p50 (lower is better)", ylabel: "median p50 / C->C", xlabel: "pattern, size (client->server)"}
-		p99 := panel{x0: 550, x1: 950, y0: lowTop, y1: lowBottom, ycap: latCap, series: plainSeries(),
+		p99 := panel{x0: 630, x1: 1110, y0: lowTop, y1: lowBottom, ycap: latCap, series: plain,
 			title: "round trip p99 (lower is better)", ylabel: "median p99 / C->C", xlabel: "pattern, size (client->server)"}
-		group := map[string]int{} // pattern and size -> group, in the order of the table
 		for _, r := range res.lat {
 			key := r.pattern + "\n" + sizeLabel(r.size)
-			g, ok := group[key]
-			if !ok {
-				g = len(p50.groups)
-				group[key] = g
-				for _, p := range []*panel{&p50, &p99} {
-					p.groups = append(p.groups, key)
-					p.values = append(p.values, p.nanBars())
-				}
-			}
 			if i := p50.index(r.combo); i >= 0 {
-				p50.values[g][i], p99.values[g][i] = r.r50, r.r99
+				p50.values[p50.group(key)][i] = r.r50
+				p99.values[p99.group(key)][i] = r.r99
 			}
 		}
 		p50.draw(img)
@@ -188,14 +230,14 @@ func writePNG(path string, res *results) error {
 	}
 
 	if len(res.fan) > 0 {
-		fan := panel{x0: 1025, x1: width - 20, y0: lowTop, y1: lowBottom, series: thrSeries(hasBatched(res.fan)),
+		fan := panel{x0: 1180, x1: width - 20, y0: lowTop, y1: lowBottom, series: seriesFor(has, res.hasBatched),
 			title: fanPanelTitle(res.fanTitle), ylabel: "msg/s per subscriber / C->C",
-			xlabel: "subscriber (pub->subs)", groups: []string{"slowest", "mean"}}
-		fan.values = [][]float64{fan.nanBars(), fan.nanBars()}
+			xlabel: "subscriber (pub->subs)"}
 		lost := 0
 		for _, r := range res.fan {
 			if i := fan.index(r.combo); i >= 0 {
-				fan.values[0][i], fan.values[1][i] = r.rMin, r.rMean
+				fan.values[fan.group("slowest")][i] = r.rMin
+				fan.values[fan.group("mean")][i] = r.rMean
 			}
 			lost += r.lost
 		}
@@ -218,12 +260,12 @@ func writePNG(path string, res *results) error {
 	return f.Close()
 }
 
-// batchLegend explains GoB, with the batch size from run.sh's note.
+// batchLegend explains the hatching, with the batch size from run.sh's note.
 func batchLegend(note string) string {
 	if m := regexp.MustCompile(`(\d+) messages per call`).FindStringSubmatch(note); m != nil {
-		return fmt.Sprintf("(hatched) GoB: ours with SendBatch (%s messages per call) and RecvInto; throughput and fan-out", m[1])
+		return fmt.Sprintf("hatched: LibB, GoB, the same with SendBatch (%s messages per call) and RecvInto; throughput and fan-out", m[1])
 	}
-	return "(hatched) GoB: ours with SendBatch and RecvInto; throughput and fan-out"
+	return "hatched: LibB, GoB, the same with SendBatch and RecvInto; throughput and fan-out"
 }
 
 // fanPanelTitle is "PUB -> n SUB, size" from run.sh's fan-out title.
@@ -234,7 +276,7 @@ func fanPanelTitle(title string) string {
 		return "PUB->SUB fan-out"
 	}
 	n, _ := strconv.Atoi(size[1])
-	return fmt.Sprintf("PUB->%s SUB, %s", subs[1], sizeLabel(n))
+	return fmt.Sprintf("PUB->%s SUB over tcp, %s", subs[1], sizeLabel(n))
 }
 
 func (p *panel) draw(img *image.RGBA) {
@@ -380,14 +422,4 @@ func vtext(img *image.RGBA, s string, x, y int, c color.RGBA) {
 			}
 		}
 	}
-}
-
-// hasBatched reports whether the fan-out table has GoB rows.
-func hasBatched(rows []fanRow) bool {
-	for _, r := range rows {
-		if strings.Contains(r.combo, "GoB") {
-			return true
-		}
-	}
-	return false
 }

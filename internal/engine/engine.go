@@ -126,6 +126,41 @@ func CopyFrames(dst *[][]byte, src [][]byte) {
 	*dst = frames[:len(src)]
 }
 
+// AllocFrames returns an empty frame table with room for nframes frames
+// and a buffer of n bytes, for a received message handed to its receiver
+// to keep. Few small frames, the usual message of a request-reply
+// exchange, share one allocation.
+func AllocFrames(nframes, n int) ([][]byte, []byte) {
+	switch {
+	case nframes > 2 || n > 1024:
+	case nframes == 1 && n <= 16:
+		box := new(struct {
+			table [1][]byte
+			data  [16]byte
+		})
+		return box.table[:0:1], box.data[:n:n]
+	case n <= 64:
+		box := new(struct {
+			table [2][]byte
+			data  [64]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	case n <= 256:
+		box := new(struct {
+			table [2][]byte
+			data  [256]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	default:
+		box := new(struct {
+			table [2][]byte
+			data  [1024]byte
+		})
+		return box.table[:0:nframes], box.data[:n:n]
+	}
+	return make([][]byte, 0, nframes), make([]byte, n)
+}
+
 // Stats are a socket's counters.
 type Stats struct {
 	MsgsIn, BytesIn, MsgsOut, BytesOut uint64

@@ -18,9 +18,10 @@ type backing struct {
 }
 
 const (
-	minClassShift  = 8  // 256 B
+	minClassShift  = 6  // 64 B
 	maxClassShift  = 20 // 1 MiB: larger messages are not pooled
-	maxPooledTable = 64
+	maxPooledTable = 64 // frames: a message of more is not pooled
+	minTable       = 2  // frames a pooled table has room for at least
 )
 
 var backingPools [maxClassShift - minClassShift + 1]sync.Pool
@@ -43,11 +44,13 @@ func getBacking(n, nframes int) *backing {
 	if c >= 0 && nframes <= maxPooledTable {
 		if b, ok := backingPools[c].Get().(*backing); ok {
 			b.data = b.data[:n]
+			if cap(b.frames) < nframes {
+				b.frames = make([][]byte, nframes)
+			}
 			b.frames = b.frames[:nframes]
 			return b
 		}
-		b := &backing{data: make([]byte, n, 1<<(c+minClassShift)), frames: make([][]byte, nframes, maxPooledTable), class: c}
-		return b
+		return &backing{data: make([]byte, n, 1<<(c+minClassShift)), frames: make([][]byte, nframes, max(nframes, minTable)), class: c}
 	}
 	return &backing{data: make([]byte, n), frames: make([][]byte, nframes), class: -1}
 }
@@ -59,4 +62,20 @@ func (b *backing) release() {
 	}
 	clear(b.frames)
 	backingPools[b.class].Put(b)
+}
+
+// pooledBacking returns pooled memory for n bytes in one frame, or nil
+// when the pool has none at hand.
+func pooledBacking(n int) *backing {
+	c := classOf(n)
+	if c < 0 {
+		return nil
+	}
+	b, ok := backingPools[c].Get().(*backing)
+	if !ok {
+		return nil
+	}
+	b.data = b.data[:n]
+	b.frames = b.frames[:1]
+	return b
 }

@@ -39,11 +39,22 @@ type conn struct {
 	done chan struct{} // closed by close
 	once sync.Once
 
-	// Heartbeats: when the last frame arrived, and PONGs owed.
+	// Writing (connwrite.go): the write role, and what its holder uses;
+	// raw is nil where a write cannot be made without blocking.
+	writing   atomic.Bool
+	b         batch
+	raw       *rawWriter
+	lastWrite atomic.Int64 // when the last write ended (monotonic)
+
+	// Heartbeats: when the last frame arrived, and PONGs owed; ctl says
+	// control frames wait for the writer goroutine.
 	lastRecv atomic.Int64
 	ctlMu    sync.Mutex
 	pongs    [][]byte
+	ctl      atomic.Bool
 	ttlArmed bool // reader only
+
+	large largeBodies // the reader's memory of large bodies (largebody.go)
 }
 
 // newConn registers a new connection of s; nil if s has stopped
@@ -145,6 +156,13 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	}
 	c.nc.SetDeadline(time.Time{})
 	c.sess = sess
+	c.b.enc = sess.Encoder
+	c.raw = newRawWriter(c.nc)
+	c.large.s = s
+	sess.Decoder.SetBodyAllocator(&c.large)
+	if r := newRawReader(c.nc); r != nil {
+		sess.Decoder.SetIdleReader(r)
+	}
 
 	s.mu.Lock()
 	if s.closed && (keep == nil || keep.out.len() == 0) {
@@ -161,7 +179,7 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	p.peerType = engine.SocketType(sess.PeerType)
 	p.peerID = append([]byte(nil), sess.PeerIdentity...)
 	p.kill = c.close
-	p.out.setReadable(func() { signalChan(c.wake) })
+	p.out.setReadable(c.kick)
 	p.in.setWritable(func() { signalChan(c.room) })
 	c.p = p
 	if keep == nil {
@@ -277,286 +295,6 @@ func (c *conn) handshakeFailed(err error) error {
 	}
 	c.s.emit(engine.EventHandshakeFailedNoDetail, c.endpoint, uint32(errno))
 	return err
-}
-
-// read decodes frames into whole messages and queues them, waiting while
-// the inbound queue is full (the peer then waits in TCP).
-func (c *conn) read() error {
-	s := c.s
-	dec := c.sess.Decoder
-	s.mu.Lock()
-	hbOn := s.opts.int(engine.OptHeartbeatIvl) > 0
-	meta := s.opts.bool(engine.OptMessageMetadata)
-	s.mu.Unlock()
-	var userID, peerAddr string
-	var props *engine.Properties
-	if meta {
-		userID = c.sess.UserID
-		peerAddr = c.peerAddr
-		props = sessionProperties(c.sess)
-	}
-	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
-	var frames [][]byte
-	for {
-		f, err := dec.Next()
-		if err != nil {
-			return err
-		}
-		if hbOn {
-			c.lastRecv.Store(time.Now().UnixNano())
-		}
-		if c.ttlArmed {
-			c.ttlArmed = false
-			c.nc.SetReadDeadline(time.Time{})
-		}
-		if f.Command {
-			if len(frames) > 0 {
-				continue // a command between frames of a message: ignored
-			}
-			m, ok, err := c.command(f, isPub)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			if !c.deliver(m) {
-				return nil
-			}
-			continue
-		}
-		body := f.Body
-		if len(body) <= zmtp.DefaultReadBufferSize {
-			body = append([]byte(nil), body...) // it aliases the decoder's buffer
-		}
-		frames = append(frames, body)
-		if f.More {
-			continue
-		}
-		m := msg{frames: frames, userID: userID, peerAddr: peerAddr, props: props}
-		frames = nil
-		if !c.deliver(m) {
-			return nil
-		}
-	}
-}
-
-// command acts on a command frame; a subscription change becomes a
-// message for a PUB or XPUB.
-func (c *conn) command(f zmtp.Frame, isPub bool) (msg, bool, error) {
-	cmd, err := zmtp.ParseCommand(f.Body)
-	if err != nil {
-		return msg{}, false, err
-	}
-	switch cmd.Name {
-	case zmtp.CmdPing:
-		ttl, ctx, err := zmtp.ParsePing(cmd.Data)
-		if err != nil {
-			return msg{}, false, err
-		}
-		if ttl > 0 {
-			c.ttlArmed = true
-			c.nc.SetReadDeadline(time.Now().Add(ttl))
-		}
-		c.ctlMu.Lock()
-		if len(c.pongs) < 16 {
-			c.pongs = append(c.pongs, append([]byte(nil), ctx...))
-		}
-		c.ctlMu.Unlock()
-		signalChan(c.wake)
-	case zmtp.CmdSubscribe, zmtp.CmdCancel:
-		if !isPub {
-			return msg{}, false, nil
-		}
-		topic, on, ok := zmtp.ParseSubscription(f)
-		if !ok {
-			return msg{}, false, nil
-		}
-		return subMsg(topic, on), true, nil
-	case zmtp.CmdError:
-		reason, _ := zmtp.ParseError(cmd.Data)
-		return msg{}, false, &zmtp.ProtocolError{Code: zmtp.CodeUnspecified, Reason: "peer sent ERROR: " + reason}
-	}
-	return msg{}, false, nil
-}
-
-// deliver queues m for the socket, waiting for room; false means the
-// connection or the socket ended first.
-func (c *conn) deliver(m msg) bool {
-	for {
-		switch c.p.in.push(m, false) {
-		case pushed:
-			return true
-		case pushClosed:
-			return false
-		}
-		select {
-		case <-c.room:
-		case <-c.done:
-			return false
-		}
-	}
-}
-
-// write drains the outbound queue in batches, one write each, and sends
-// heartbeats; once the socket closes it stops when the queue is empty or
-// the linger period ends.
-func (c *conn) write() {
-	defer c.close()
-	s := c.s
-	s.mu.Lock()
-	hb := newHeartbeat(s.opts.int(engine.OptHeartbeatIvl), s.opts.int(engine.OptHeartbeatTTL), s.opts.int(engine.OptHeartbeatTimeout))
-	s.mu.Unlock()
-	defer hb.stop()
-	enc := c.sess.Encoder
-	buf := make([]byte, 0, 4096)
-	var batch []msg
-	var bufs net.Buffers
-	closing := s.closing
-	for {
-		c.ctlMu.Lock()
-		pongs := c.pongs
-		c.pongs = nil
-		c.ctlMu.Unlock()
-		buf = buf[:0]
-		bufs = bufs[:0]
-		var err error
-		for _, ctx := range pongs {
-			if buf, err = enc.AppendPong(buf, ctx); err != nil {
-				return
-			}
-		}
-		var first uint64
-		batch, first = c.p.out.peekBatch(batch[:0], maxBatch, batchBytes)
-		for _, m := range batch {
-			if buf, bufs, err = c.encode(enc, buf, bufs, m); err != nil {
-				return
-			}
-		}
-		if len(buf) > 0 || len(bufs) > 0 {
-			if len(bufs) > 0 {
-				if len(buf) > 0 {
-					bufs = append(bufs, buf)
-				}
-				wb := bufs // WriteTo consumes the slice it is called on
-				_, err = wb.WriteTo(c.nc)
-				clear(bufs) // let written bodies go
-			} else {
-				_, err = c.nc.Write(buf)
-			}
-			if err != nil {
-				return
-			}
-			c.p.out.discard(first, len(batch))
-			for _, m := range batch {
-				if !m.shared {
-					m.backing.release() // written: nobody else reads it
-				}
-			}
-			clear(batch)
-			if cap(buf) > 4*batchBytes {
-				buf = make([]byte, 0, 4096)
-			}
-		}
-		if closing == nil || c.isClosing() {
-			closing = nil
-			if c.p.out.len() == 0 || c.lingerOver() {
-				return
-			}
-		}
-		if len(batch) > 0 {
-			// More may be queued: look again, but let the heartbeat in
-			// first, so steady traffic cannot starve it.
-			select {
-			case <-c.done:
-				return
-			case <-hb.tick:
-				if !c.ping(enc, hb) {
-					return
-				}
-			case <-hb.timeout:
-				if !hb.heard(c.lastRecv.Load()) {
-					return
-				}
-			default:
-			}
-			continue
-		}
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		case <-closing:
-		case <-s.lingerStop:
-			if c.isClosing() {
-				return
-			}
-		case <-hb.tick:
-			if !c.ping(enc, hb) {
-				return
-			}
-		case <-hb.timeout:
-			if !hb.heard(c.lastRecv.Load()) {
-				return // nothing heard since the PING: the peer is gone
-			}
-		}
-	}
-}
-
-// ping sends a PING and starts waiting for any frame in reply.
-func (c *conn) ping(enc *zmtp.Encoder, hb *heartbeat) bool {
-	buf, err := enc.AppendPing(nil, hb.ttl, nil)
-	if err == nil {
-		_, err = c.nc.Write(buf)
-	}
-	if err != nil {
-		return false
-	}
-	hb.sent()
-	return true
-}
-
-func (c *conn) isClosing() bool {
-	select {
-	case <-c.s.closing:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *conn) lingerOver() bool {
-	select {
-	case <-c.s.lingerStop:
-		return true
-	default:
-		return false
-	}
-}
-
-// encode appends one message to the batch: small frames are copied into
-// buf, large bodies go by reference into bufs.
-func (c *conn) encode(enc *zmtp.Encoder, buf []byte, bufs net.Buffers, m msg) ([]byte, net.Buffers, error) {
-	var err error
-	if m.sub {
-		body := m.frames[0]
-		buf, err = enc.AppendSubscription(buf, body[1:], body[0] == 1)
-		return buf, bufs, err
-	}
-	last := len(m.frames) - 1
-	for i, f := range m.frames {
-		if len(f) >= byReference {
-			if buf, err = enc.AppendHeader(buf, len(f), i < last); err == nil {
-				bufs = append(bufs, buf, f)
-				buf = buf[len(buf):]
-				continue
-			}
-		}
-		if buf, err = enc.AppendFrame(buf, f, i < last); err != nil {
-			return buf, bufs, err
-		}
-	}
-	return buf, bufs, nil
 }
 
 // sessionProperties returns the connection's properties as messages carry

@@ -24,6 +24,9 @@ type pipe struct {
 
 	// mark is the dist scratch of a PUB or XPUB; guarded by s.mu.
 	mark uint64
+	// fqMember says the pipe is one of its socket's fair queue's, and
+	// fqActive that it is on that queue's active list; guarded by s.mu.
+	fqMember, fqActive bool
 
 	// inproc is true for a pipe to another socket of the engine; its hwm
 	// (the sum of both sockets' marks) is set when both are known.

@@ -2,6 +2,7 @@ package gozmq
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/zmqx/zmq/internal/engine"
 )
@@ -9,6 +10,10 @@ import (
 // msg is one whole message inside the engine.
 type msg struct {
 	frames [][]byte
+	// backing is the pooled memory of frames, if they live in some.
+	backing *backing
+	// meta is the properties of the connection it came from, if any.
+	meta *msgMeta
 	// sub marks a subscription change: one frame, 1 (subscribe) or 0
 	// (cancel) followed by the topic. A connection to a ZMTP 3.1 peer sends
 	// it as a SUBSCRIBE or CANCEL command.
@@ -16,11 +21,13 @@ type msg struct {
 	// shared says other receivers may hold the same frames (a PUB message
 	// delivered to several inproc subscribers): copy before handing out.
 	shared bool
-	// The properties of the connection it came from.
+}
+
+// msgMeta is the properties libzmq gives the messages of one connection;
+// every message from it points to the same one.
+type msgMeta struct {
 	userID, peerAddr string
 	props            *engine.Properties
-	// backing is the pooled memory of frames, if they live in some.
-	backing *backing
 }
 
 func (m msg) size() int {
@@ -31,32 +38,75 @@ func (m msg) size() int {
 	return n
 }
 
+// chunkLen is how many messages a queue chunk holds.
+const chunkLen = 32
+
+// chunk is a piece of a queue: a queue is a list of them. Chunks come
+// from a pool and go back when emptied, so an idle queue holds no memory
+// and a busy one allocates none.
+type chunk struct {
+	msgs [chunkLen]msg
+	next *chunk
+}
+
+var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
+
 // queue is one direction of a pipe: whole messages from a writer (a socket
 // sending, or a connection's reader) to a reader (a socket receiving, or a
 // connection's writer). It is bounded by its high-water mark, counted in
 // whole messages (0: no bound).
 //
+// A receiving socket takes messages out with pop, which moves everything
+// queued at once into a part of the queue that only the reader touches,
+// under its own socket's lock: the queue's lock is taken once per batch,
+// not once per message. Those messages still count for the bound until
+// popped one by one.
+//
 // Its lock is a leaf: nothing else is locked while it is held, and the
 // notifications run after it is released, so either side may call it with
 // its own socket locked.
 type queue struct {
-	mu       sync.Mutex
-	buf      []msg // ring
-	head, n  int
-	headSeq  uint64 // how many messages have left the queue, ever
-	hwm      int
-	conflate bool // keep only the last message
+	mu sync.Mutex
+	// The messages: head.msgs[hpos:] and the chunks after it, up to
+	// tail.msgs[:tpos]. head and tail are nil when the queue is empty.
+	head, tail *chunk
+	hpos, tpos int
+	n          int
+	headSeq    uint64 // how many messages have left the queue, ever
+	hwm        int
+	conflate   bool // keep only the last message
 	// writerDone: no more messages will come; readerDone: nobody will read,
 	// pushes fail and the contents are gone.
 	writerDone, readerDone bool
-	// lastRing is the size of the ring given back when the queue last
-	// emptied: the next burst takes one as large at once (ring.go).
-	lastRing int
+
+	// The reader's part: messages moved out of the list above by pop and
+	// not handed out yet, r.head.msgs[r.hpos:] on, r.n of them; touched by
+	// the reader only. taken mirrors r.n for the writer's count.
+	r     readerPart
+	taken atomic.Int32
+	// wantRoom says a writer found the queue full and waits for room: the
+	// reader then reports room (writable) as it pops. A writer sets it
+	// before it looks at taken, and the reader lowers taken before it
+	// looks at wantRoom, so one of them always sees the other.
+	wantRoom atomic.Bool
 
 	// readable runs when the queue goes from empty to not empty, or the
-	// writer is done; writable when it goes from full to not full, or the
-	// reader is done. Either may be nil.
+	// writer is done; writable when a writer that found it full may find
+	// room, or the reader is done. Either may be nil.
 	readable, writable func()
+	// ready, when set, is the list of a fair queue (fairqueue.go) that
+	// this queue joins, as readyFor, when readable runs; queued says it
+	// is on it.
+	ready    *readyList
+	readyFor *pipe
+	queued   atomic.Bool
+}
+
+// readerPart is the messages a reader has moved out of the shared list.
+type readerPart struct {
+	head *chunk
+	hpos int
+	n    int
 }
 
 func newQueue(hwm int, conflate bool) *queue {
@@ -76,6 +126,14 @@ func (q *queue) setReadable(f func()) {
 	q.mu.Unlock()
 }
 
+// setReady makes the queue join rl as p's when it becomes readable (rl
+// nil: join nothing).
+func (q *queue) setReady(rl *readyList, p *pipe) {
+	q.mu.Lock()
+	q.ready, q.readyFor = rl, p
+	q.mu.Unlock()
+}
+
 func (q *queue) setWritable(f func()) {
 	q.mu.Lock()
 	q.writable = f
@@ -83,14 +141,35 @@ func (q *queue) setWritable(f func()) {
 }
 
 func (q *queue) fullLocked() bool {
-	return q.hwm > 0 && q.n >= q.hwm && !q.conflate
+	return q.hwm > 0 && q.n+int(q.taken.Load()) >= q.hwm && !q.conflate
 }
 
-// full reports whether a push would fail for lack of room.
+// noRoomLocked reports whether a push must fail for lack of room; when it
+// must, the reader will report room (see wantRoom).
+func (q *queue) noRoomLocked() bool {
+	if !q.fullLocked() {
+		return false
+	}
+	q.wantRoom.Store(true)
+	return q.fullLocked() // the reader may have popped meanwhile
+}
+
+// roomLocked returns the writable notification to run if a writer waits
+// for room and there is some now.
+func (q *queue) roomLocked() func() {
+	if q.wantRoom.Load() && !q.fullLocked() {
+		q.wantRoom.Store(false)
+		return q.writable
+	}
+	return nil
+}
+
+// full reports whether a push would fail for lack of room; a caller that
+// then waits is told (writable) when there may be room.
 func (q *queue) full() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.fullLocked()
+	return q.noRoomLocked()
 }
 
 // pushResult says what became of a push.
@@ -112,121 +191,191 @@ func (q *queue) push(m msg, force bool) pushResult {
 	}
 	if q.conflate {
 		q.clearLocked()
-	} else if !force && q.fullLocked() {
+	} else if !force && q.noRoomLocked() {
 		q.mu.Unlock()
 		return pushFull
 	}
-	if q.n == len(q.buf) {
-		q.growLocked()
-	}
-	q.buf[(q.head+q.n)%len(q.buf)] = m
-	q.n++
+	q.appendLocked(m)
 	var f func()
+	var rl *readyList
+	var rp *pipe
 	if q.n == 1 {
-		f = q.readable
+		f, rl, rp = q.readable, q.ready, q.readyFor
 	}
 	q.mu.Unlock()
+	rl.add(q, rp)
 	if f != nil {
 		f()
 	}
 	return pushed
 }
 
-func (q *queue) growLocked() {
-	size := max(2*len(q.buf), 8)
-	if len(q.buf) == 0 {
-		size = max(size, q.lastRing)
+// pushMany appends the messages of ms in order until the queue is full,
+// under one hold of its lock, and returns how many it took: all of them
+// (pushed), fewer (pushFull), or none (pushClosed). A conflating queue
+// keeps the last.
+func (q *queue) pushMany(ms []msg) (int, pushResult) {
+	q.mu.Lock()
+	if q.readerDone {
+		q.mu.Unlock()
+		return 0, pushClosed
 	}
-	if q.hwm > 0 && size > q.hwm && q.n < q.hwm {
-		size = q.hwm
+	was := q.n
+	n := 0
+	if q.conflate {
+		q.clearLocked()
+		q.appendLocked(ms[len(ms)-1])
+		n = len(ms)
+	} else {
+		for n < len(ms) && !q.noRoomLocked() {
+			q.appendLocked(ms[n])
+			n++
+		}
 	}
-	nb := getRing(size)
-	for i := range q.n {
-		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	var f func()
+	var rl *readyList
+	var rp *pipe
+	if was == 0 && q.n > 0 {
+		f, rl, rp = q.readable, q.ready, q.readyFor
 	}
-	clear(q.buf)
-	putRing(q.buf)
-	q.buf, q.head = nb, 0
+	q.mu.Unlock()
+	rl.add(q, rp)
+	if f != nil {
+		f()
+	}
+	if n < len(ms) {
+		return n, pushFull
+	}
+	return n, pushed
 }
 
-// emptiedLocked gives a large ring back once the queue is empty.
-func (q *queue) emptiedLocked() {
-	if q.n == 0 && len(q.buf) > keptRing {
-		q.lastRing = len(q.buf)
-		putRing(q.buf) // every entry was zeroed as it left
-		q.buf, q.head = nil, 0
+func (q *queue) appendLocked(m msg) {
+	switch {
+	case q.tail == nil:
+		c := chunkPool.Get().(*chunk)
+		q.head, q.tail, q.hpos, q.tpos = c, c, 0, 0
+	case q.tpos == chunkLen:
+		c := chunkPool.Get().(*chunk)
+		q.tail.next = c
+		q.tail, q.tpos = c, 0
 	}
+	q.tail.msgs[q.tpos] = m
+	q.tpos++
+	q.n++
+}
+
+// dropHeadLocked takes the first message of the shared list out and
+// returns it. Its slot is cleared, so that a chunk goes back to the pool
+// empty.
+func (q *queue) dropHeadLocked() msg {
+	m := q.head.msgs[q.hpos]
+	q.head.msgs[q.hpos] = msg{}
+	q.hpos++
+	q.n--
+	q.headSeq++
+	switch {
+	case q.n == 0:
+		chunkPool.Put(q.head)
+		q.head, q.tail, q.hpos, q.tpos = nil, nil, 0, 0
+	case q.hpos == chunkLen:
+		c := q.head
+		q.head, q.hpos = c.next, 0
+		c.next = nil
+		chunkPool.Put(c)
+	}
+	return m
 }
 
 func (q *queue) clearLocked() {
 	for q.n > 0 {
-		q.buf[q.head] = msg{}
-		q.head = (q.head + 1) % len(q.buf)
-		q.n--
-		q.headSeq++
+		q.dropHeadLocked()
 	}
 }
 
-// pop takes the first message. done says the queue is empty and nothing
-// more will come.
+// pop takes the first message; only the reader calls it. done says the
+// queue is empty and nothing more will come.
 func (q *queue) pop() (m msg, ok, done bool) {
-	q.mu.Lock()
-	if q.n == 0 {
-		done = q.writerDone
+	if q.r.n == 0 {
+		if ok, done := q.takeAll(); !ok {
+			return msg{}, false, done
+		}
+	}
+	r := &q.r
+	m = r.head.msgs[r.hpos]
+	r.head.msgs[r.hpos] = msg{}
+	r.hpos++
+	r.n--
+	if r.n == 0 {
+		r.head.next = nil
+		chunkPool.Put(r.head)
+		r.head, r.hpos = nil, 0
+	} else if r.hpos == chunkLen {
+		c := r.head
+		r.head, r.hpos = c.next, 0
+		c.next = nil
+		chunkPool.Put(c)
+	}
+	q.taken.Add(-1)
+	if q.wantRoom.Load() {
+		q.mu.Lock()
+		f := q.roomLocked()
 		q.mu.Unlock()
-		return msg{}, false, done
-	}
-	wasFull := q.fullLocked()
-	m = q.buf[q.head]
-	q.buf[q.head] = msg{}
-	q.head = (q.head + 1) % len(q.buf)
-	q.n--
-	q.headSeq++
-	q.emptiedLocked()
-	var f func()
-	if wasFull && !q.fullLocked() {
-		f = q.writable
-	}
-	q.mu.Unlock()
-	if f != nil {
-		f()
+		if f != nil {
+			f()
+		}
 	}
 	return m, true, false
 }
 
-// peekBatch appends up to max messages, or about maxBytes, from the head
-// to dst without taking them out, and returns the sequence number of the
-// first. A connection's writer takes them out (discard) once written, so
-// that until then they count as queued: for the bound, and for linger.
-func (q *queue) peekBatch(dst []msg, max, maxBytes int) ([]msg, uint64) {
+// takeAll moves the whole shared list into the reader's part (which is
+// empty), and reports whether there was anything, and if not whether
+// anything more will come.
+func (q *queue) takeAll() (ok, done bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	bytes := 0
-	for i := 0; i < q.n && max > 0 && bytes < maxBytes; i++ {
-		m := q.buf[(q.head+i)%len(q.buf)]
-		dst = append(dst, m)
-		bytes += m.size()
-		max--
+	if q.n == 0 {
+		return false, q.writerDone
 	}
-	return dst, q.headSeq
+	q.r = readerPart{head: q.head, hpos: q.hpos, n: q.n}
+	q.taken.Add(int32(q.n))
+	q.headSeq += uint64(q.n)
+	q.head, q.tail, q.hpos, q.tpos, q.n = nil, nil, 0, 0, 0
+	return true, false
+}
+
+// peek calls fn with up to max messages from the head, in order, without
+// taking them out, until fn returns false (having taken that message);
+// it returns the sequence number of the first and how many fn was given.
+// A connection's writer takes them out (discard) once written, so that
+// until then they count as queued: for the bound, and for linger. fn runs
+// under the queue's lock: it must be quick and must not call the queue. A
+// queue read with peek is never read with pop.
+func (q *queue) peek(max int, fn func(*msg) bool) (uint64, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	c, i := q.head, q.hpos
+	for n < q.n && n < max {
+		if i == chunkLen {
+			c, i = c.next, 0
+		}
+		n++
+		if !fn(&c.msgs[i]) {
+			break
+		}
+		i++
+	}
+	return q.headSeq, n
 }
 
 // discard takes out the n messages peeked from sequence number first,
 // those of them still queued (a conflating queue may have replaced them).
 func (q *queue) discard(first uint64, n int) {
 	q.mu.Lock()
-	wasFull := q.fullLocked()
 	for q.n > 0 && q.headSeq < first+uint64(n) {
-		q.buf[q.head] = msg{}
-		q.head = (q.head + 1) % len(q.buf)
-		q.n--
-		q.headSeq++
+		q.dropHeadLocked()
 	}
-	q.emptiedLocked()
-	var f func()
-	if wasFull && !q.fullLocked() {
-		f = q.writable
-	}
+	f := q.roomLocked()
 	q.mu.Unlock()
 	if f != nil {
 		f()
@@ -237,14 +386,14 @@ func (q *queue) discard(first uint64, n int) {
 func (q *queue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.n
+	return q.n + int(q.taken.Load())
 }
 
 // drained reports whether the queue is empty and its writer done.
 func (q *queue) drained() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.n == 0 && q.writerDone
+	return q.n == 0 && q.taken.Load() == 0 && q.writerDone
 }
 
 // closeWriter says no more messages will come; the reader still gets the
@@ -256,16 +405,21 @@ func (q *queue) closeWriter() {
 		return
 	}
 	q.writerDone = true
-	f := q.readable
+	f, rl, rp := q.readable, q.ready, q.readyFor
 	q.mu.Unlock()
+	rl.add(q, rp)
 	if f != nil {
 		f()
 	}
 }
 
 // closeReader says nobody will read: the contents are dropped and pushes
-// fail from now on.
+// fail from now on. Only the reader calls it, or whoever owns the queue
+// once its reader is gone.
 func (q *queue) closeReader() {
+	for q.r.n > 0 {
+		q.pop()
+	}
 	q.mu.Lock()
 	if q.readerDone {
 		q.mu.Unlock()
@@ -273,8 +427,6 @@ func (q *queue) closeReader() {
 	}
 	q.readerDone = true
 	q.clearLocked()
-	putRing(q.buf)
-	q.buf = nil
 	f := q.writable
 	q.mu.Unlock()
 	if f != nil {
@@ -285,12 +437,8 @@ func (q *queue) closeReader() {
 // setHWM changes the bound; a raised bound wakes a waiting writer.
 func (q *queue) setHWM(hwm int) {
 	q.mu.Lock()
-	wasFull := q.fullLocked()
 	q.hwm = hwm
-	var f func()
-	if wasFull && !q.fullLocked() {
-		f = q.writable
-	}
+	f := q.roomLocked()
 	q.mu.Unlock()
 	if f != nil {
 		f()

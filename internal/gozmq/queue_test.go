@@ -1,6 +1,9 @@
 package gozmq
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestQueueBoundCountsWholeMessages(t *testing.T) {
 	q := newQueue(2, false)
@@ -61,9 +64,10 @@ func TestQueueDoneAfterWriterCloses(t *testing.T) {
 	}
 }
 
-// An emptied queue holds no large ring; the next burst gets a ring as
-// large as the last one at once, and the messages come out in order.
-func TestQueueGivesBackItsRingAndTakesOneAsLarge(t *testing.T) {
+// An emptied queue holds no chunk, whether it was read with pop (the
+// reader's part) or with peek and discard (a connection's writer), and a
+// burst larger than a chunk comes out in order.
+func TestQueueEmptiedHoldsNoChunk(t *testing.T) {
 	q := newQueue(1000, false)
 	fill := func(n int) {
 		for i := range n {
@@ -78,14 +82,70 @@ func TestQueueGivesBackItsRingAndTakesOneAsLarge(t *testing.T) {
 			t.Fatalf("pop %d: %v %v", i, m.frames, ok)
 		}
 	}
-	if q.buf != nil {
-		t.Fatalf("an empty queue keeps a ring of %d entries", len(q.buf))
+	if q.head != nil || q.tail != nil || q.r.head != nil {
+		t.Fatal("a queue emptied by pop still holds a chunk")
 	}
-	fill(1)
-	if len(q.buf) < 700 {
-		t.Fatalf("after a burst of 700, the next ring has %d entries: it will grow again", len(q.buf))
+	fill(100)
+	seen := 0
+	for q.len() > 0 {
+		first, n := q.peek(chunkLen+3, func(m *msg) bool {
+			if m.frames[0][0] != byte(seen) {
+				t.Fatalf("peek gave %d, want %d", m.frames[0][0], seen)
+			}
+			seen++
+			return true
+		})
+		q.discard(first, n)
 	}
-	if m, ok, _ := q.pop(); !ok || m.frames[0][0] != 0 {
-		t.Fatalf("pop after the new burst: %v %v", m.frames, ok)
+	if seen != 100 || q.head != nil || q.tail != nil {
+		t.Fatalf("peeked %d of 100; a queue emptied by discard holds a chunk: %v", seen, q.head != nil)
+	}
+}
+
+// A fair queue of many pipes finds the few that have messages, takes
+// them in turn, and finds a pipe again once its queue, found empty,
+// becomes readable.
+func TestFairQueueLooksAtReadyPipesOnly(t *testing.T) {
+	s := &Socket{}
+	f := &fq{s: s}
+	pipes := make([]*pipe, 1000)
+	for i := range pipes {
+		pipes[i] = &pipe{s: s, in: newQueue(0, false)}
+		f.add(pipes[i])
+	}
+	if _, _, err := f.recv(); err != errAgain {
+		t.Fatalf("recv from empty pipes: %v", err)
+	}
+	if len(f.active) != 0 {
+		t.Fatalf("%d pipes found empty are still looked at", len(f.active))
+	}
+	for _, i := range []int{7, 500, 999} {
+		for k := range 2 {
+			pipes[i].in.push(msg{frames: [][]byte{{byte(i % 256), byte(k)}}}, false)
+		}
+	}
+	var got [][2]int
+	for {
+		m, p, err := f.recv()
+		if err != nil {
+			break
+		}
+		if len(f.active) > 3 {
+			t.Fatalf("%d pipes looked at, 3 have messages", len(f.active))
+		}
+		got = append(got, [2]int{slices.Index(pipes, p), int(m.frames[0][1])})
+	}
+	want := [][2]int{{7, 0}, {500, 0}, {999, 0}, {7, 1}, {500, 1}, {999, 1}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("received (pipe, seq) %v, want %v", got, want)
+	}
+	f.remove(pipes[500])
+	pipes[500].in.push(msg{frames: [][]byte{{0}}}, false)
+	pipes[7].in.push(msg{frames: [][]byte{{1}}}, false)
+	if m, p, err := f.recv(); err != nil || p != pipes[7] || m.frames[0][0] != 1 {
+		t.Fatalf("after a push to a removed pipe and one to pipe 7: %v from %p, want pipe 7", err, p)
+	}
+	if _, _, err := f.recv(); err != errAgain {
+		t.Fatalf("a removed pipe was received from: %v", err)
 	}
 }

@@ -40,61 +40,6 @@ func (l *lb) send(m msg) (*pipe, error) {
 	return nil, errAgain
 }
 
-// fq receives from its pipes in turn, a whole message at a time.
-type fq struct {
-	s     *Socket
-	pipes []*pipe
-	cur   int
-	done  []*pipe // scratch
-}
-
-func (f *fq) add(p *pipe) { f.pipes = append(f.pipes, p) }
-
-func (f *fq) remove(p *pipe) {
-	if i := slices.Index(f.pipes, p); i >= 0 {
-		f.pipes = slices.Delete(f.pipes, i, i+1)
-		if f.cur > i {
-			f.cur--
-		}
-	}
-	if f.cur >= len(f.pipes) {
-		f.cur = 0
-	}
-}
-
-// recv pops the next message in turn and the pipe it came from, or
-// EAGAIN. Pipes that are drained and will get nothing more are detached.
-func (f *fq) recv() (msg, *pipe, error) {
-	n := len(f.pipes)
-	var (
-		m     msg
-		from  *pipe
-		found bool
-	)
-	for k := range n {
-		i := (f.cur + k) % n
-		p := f.pipes[i]
-		got, ok, done := p.in.pop()
-		if ok {
-			f.cur = (i + 1) % n
-			m, from, found = got, p, true
-			break
-		}
-		if done {
-			f.done = append(f.done, p)
-		}
-	}
-	for _, p := range f.done {
-		f.s.detachLocked(p)
-	}
-	clear(f.done)
-	f.done = f.done[:0]
-	if !found {
-		return msg{}, nil, errAgain
-	}
-	return m, from, nil
-}
-
 func newPattern(s *Socket, t engine.SocketType) pattern {
 	switch t {
 	case engine.PAIR:

@@ -33,6 +33,16 @@ type Socket struct {
 	pipes      map[*pipe]struct{}
 	stats      engine.Stats
 	sendWaits  atomic.Uint64
+	// recvKeeps says the last receive handed the message to the caller to
+	// keep (setKeeps).
+	recvKeeps atomic.Bool
+
+	// While a send holds the lock, speculating is set and the connections
+	// its messages woke are gathered in kicked, to be written to once the
+	// lock is released (conn.kick). Guarded by mu.
+	speculating bool
+	kickBuf     [maxKicks]*conn
+	kicked      []*conn
 
 	// Pipes whose peer went away, reported by any goroutine and detached
 	// under the socket lock by the next operation (reapLocked).
@@ -219,12 +229,52 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	}
 	m := copyIn(frames)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return errClosed
 	}
 	s.reapLocked()
-	return s.sendLocked(m)
+	s.beginKicks()
+	err := s.sendLocked(m)
+	kicks := s.endKicks()
+	s.mu.Unlock()
+	kicks.speculate()
+	return err
+}
+
+// maxKicks is how many connections one send writes to speculatively;
+// more (a PUB's) are handed to their writer goroutines.
+const maxKicks = 4
+
+// kicks are the connections a send woke (conn.kick).
+type kicks struct {
+	c [maxKicks]*conn
+	n int
+}
+
+// beginKicks starts gathering the connections the messages sent under
+// this hold of the lock wake.
+func (s *Socket) beginKicks() {
+	s.speculating = true
+	s.kicked = s.kickBuf[:0]
+}
+
+// endKicks stops gathering and returns the connections gathered.
+func (s *Socket) endKicks() kicks {
+	var k kicks
+	k.n = copy(k.c[:], s.kicked)
+	s.speculating = false
+	clear(s.kickBuf[:])
+	s.kicked = nil
+	return k
+}
+
+// speculate writes to the gathered connections; the socket lock is not
+// held.
+func (k *kicks) speculate() {
+	for _, c := range k.c[:k.n] {
+		c.speculate()
+	}
 }
 
 // sendLocked hands m to the pattern. Once queued, m belongs to its reader
@@ -256,14 +306,24 @@ func copyIn(frames [][]byte) msg {
 	return msg{frames: b.frames, backing: b}
 }
 
-// own returns m's frames for the user to keep: its memory no longer goes
-// back to the pool.
+// own returns m's frames for the user to keep. Small messages are copied
+// into memory of their own size (one allocation, engine.AllocFrames) and
+// their pooled memory goes back for the next message; larger ones keep
+// their memory, which then never returns to the pool.
 func own(m msg) [][]byte {
-	if m.shared {
-		return copyOut(m.frames)
+	if m.shared || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
+		frames := copyOut(m.frames)
+		if !m.shared {
+			m.backing.release()
+		}
+		return frames
 	}
 	return m.frames
 }
+
+// maxBoxed is the largest message own copies rather than hands over: the
+// largest engine.AllocFrames makes in one allocation.
+const maxBoxed = 1024
 
 // copyOut copies frames into memory that is nobody else's.
 func copyOut(frames [][]byte) [][]byte {
@@ -271,12 +331,11 @@ func copyOut(frames [][]byte) [][]byte {
 	for _, f := range frames {
 		total += len(f)
 	}
-	buf := make([]byte, total)
-	out := make([][]byte, len(frames))
+	out, buf := engine.AllocFrames(len(frames), total)
 	off := 0
-	for i, f := range frames {
+	for _, f := range frames {
 		n := copy(buf[off:], f)
-		out[i] = buf[off : off+n : off+n]
+		out = append(out, buf[off:off+n:off+n])
 		off += n
 	}
 	return out
@@ -284,6 +343,7 @@ func copyOut(frames [][]byte) [][]byte {
 
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
+	s.setKeeps(true)
 	var m msg
 	err := s.wait(ctx, &s.recvD, nil, func() error {
 		var err error
@@ -299,6 +359,7 @@ func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
 // RecvMany waits for a first message, then takes those already queued
 // behind it, up to max in all.
 func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Message)) (int, error) {
+	s.setKeeps(true)
 	n := 0
 	err := s.wait(ctx, &s.recvD, nil, func() error {
 		m, err := s.recvLocked()
@@ -320,6 +381,7 @@ func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Mes
 
 // RecvInto receives like Recv into dst, reusing its memory.
 func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Metadata) error {
+	s.setKeeps(false)
 	var m msg
 	err := s.wait(ctx, &s.recvD, nil, func() error {
 		var err error
@@ -339,6 +401,7 @@ func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Me
 
 // TryRecv receives one whole message or fails with EAGAIN at once.
 func (s *Socket) TryRecv() (engine.Message, error) {
+	s.setKeeps(true)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -351,6 +414,16 @@ func (s *Socket) TryRecv() (engine.Message, error) {
 		return engine.Message{}, err
 	}
 	return s.toMessage(m), nil
+}
+
+// setKeeps records how the socket's messages are received: kept by the
+// caller (Recv), or copied out (RecvInto). A connection's reader puts the
+// next messages into memory that suits (see conn.read); either kind works
+// with either call, so a change of mind costs a copy, nothing more.
+func (s *Socket) setKeeps(keeps bool) {
+	if s.recvKeeps.Load() != keeps {
+		s.recvKeeps.Store(keeps)
+	}
 }
 
 func (s *Socket) recvLocked() (msg, error) {
@@ -372,10 +445,10 @@ func (s *Socket) toMessage(m msg) engine.Message {
 // metadata returns the properties of m's connection, if the socket asked
 // for them.
 func (s *Socket) metadata(m msg) engine.Metadata {
-	if s.opts.ints[engine.OptMessageMetadata] == 0 {
+	if m.meta == nil || s.opts.ints[engine.OptMessageMetadata] == 0 {
 		return engine.Metadata{}
 	}
-	return engine.Metadata{UserID: m.userID, PeerAddress: m.peerAddr, Props: m.props}
+	return engine.Metadata{UserID: m.meta.userID, PeerAddress: m.meta.peerAddr, Props: m.meta.props}
 }
 
 // Stats returns a snapshot of the socket's counters.

@@ -35,9 +35,11 @@ type direction struct {
 	mu         sync.Mutex
 	gen        atomic.Uint64
 	head, tail *waiter
-	n          int
-	free       *waiter // spare waiters, linked through next
-	nfree      int
+	// n counts the waiters; written under mu, read without it by a
+	// caller that never waited, to skip the lock when nobody waits.
+	n     atomic.Int32
+	free  *waiter // spare waiters, linked through next
+	nfree int
 }
 
 const maxSpareWaiters = 16
@@ -103,7 +105,7 @@ func (d *direction) pushLocked() *waiter {
 		d.tail.next = w
 		d.tail = w
 	}
-	d.n++
+	d.n.Add(1)
 	return w
 }
 
@@ -111,10 +113,13 @@ func (d *direction) pushLocked() *waiter {
 // that w is gone or has taken what it wanted; if w was woken and leaves
 // without using its turn, the waiter behind it gets one too.
 func (d *direction) leave(w *waiter) {
+	if w == nil && d.n.Load() == 0 {
+		return
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if w == nil {
-		if d.n > 0 {
+		if d.n.Load() > 0 {
 			d.wakeHeadLocked()
 		}
 		return
@@ -132,7 +137,7 @@ func (d *direction) leave(w *waiter) {
 	} else {
 		d.tail = w.prev
 	}
-	d.n--
+	d.n.Add(-1)
 	w.prev = nil
 	if d.nfree < maxSpareWaiters {
 		w.next = d.free
@@ -224,9 +229,14 @@ func (s *Socket) wait(ctx context.Context, d *direction, key []byte, try func() 
 		s.reapLocked()
 		var err error = errAgain
 		if key == nil || !d.waitsAhead(key, w) {
+			s.beginKicks()
 			err = try()
+			kicks := s.endKicks()
+			s.mu.Unlock()
+			kicks.speculate()
+		} else {
+			s.mu.Unlock()
 		}
-		s.mu.Unlock()
 		if err != syscall.EAGAIN {
 			d.leave(w)
 			return err

@@ -136,7 +136,7 @@ func TestRecvIntoReusesMemory(t *testing.T) {
 func (d *direction) waiting() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.n
+	return int(d.n.Load())
 }
 
 func TestRouterSendToFullPeerHoldsNoOtherBack(t *testing.T) {

@@ -246,7 +246,7 @@ func (s *Socket) takeFrames(sc *scratch, frames int, big []byte, held bool) {
 		}
 		table = sc.table[:0]
 	} else {
-		table, data = allocFrames(nframes, used+len(big))
+		table, data = engine.AllocFrames(nframes, used+len(big))
 		copy(data, sc.arena[:used])
 		bigData = data[used:]
 		copy(bigData, big)
@@ -351,34 +351,6 @@ func (s *Socket) sameAsLastProps(n int) bool {
 		j++
 	}
 	return true
-}
-
-// allocFrames returns an empty frame table with room for nframes frames and
-// a buffer of n bytes. Few small frames, the usual one message per
-// crossing of a request-reply exchange, share one allocation.
-func allocFrames(nframes, n int) ([][]byte, []byte) {
-	switch {
-	case nframes > 2 || n > 1024:
-	case n <= 64:
-		box := new(struct {
-			table [2][]byte
-			data  [64]byte
-		})
-		return box.table[:0:nframes], box.data[:n:n]
-	case n <= 256:
-		box := new(struct {
-			table [2][]byte
-			data  [256]byte
-		})
-		return box.table[:0:nframes], box.data[:n:n]
-	default:
-		box := new(struct {
-			table [2][]byte
-			data  [1024]byte
-		})
-		return box.table[:0:nframes], box.data[:n:n]
-	}
-	return make([][]byte, 0, nframes), make([]byte, n)
 }
 
 // intern returns b as a string, reusing *last when equal: a connection's

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+	"sync"
 )
 
 // DefaultReadBufferSize is the decoder's buffer size unless configured:
@@ -25,7 +26,8 @@ const handshakeBufferSize = 1 << 10
 type Frame struct {
 	// Body is the frame's content. A body that fits the decoder's buffer
 	// aliases that buffer and is valid only until the next call to Next;
-	// a larger body is a fresh slice the caller may keep.
+	// a larger body is a slice of its own the caller may keep (from the
+	// decoder's BodyAllocator, if it has one).
 	Body []byte
 	// More says that further frames of the same message follow.
 	More bool
@@ -56,6 +58,87 @@ type Decoder struct {
 	// beforeBlock, when set, runs before a read that may wait for the
 	// peer. The handshake uses it to send its pending output first.
 	beforeBlock func()
+
+	// bodies, when set, provides the memory of bodies larger than buf.
+	bodies BodyAllocator
+
+	// idle, when set, reads when nothing is buffered, and buf goes back to
+	// bufPool while it waits (nil until the next read); readBuf and
+	// release are its callbacks, made once.
+	idle    IdleReader
+	readBuf func() []byte
+	release func()
+	bufWas  int // len(buf) before it went back
+}
+
+// IdleReader reads from a connection without holding the reader's buffer
+// while it waits for input.
+type IdleReader interface {
+	// ReadIdle reads like io.Reader's Read into the slice buf returns: at
+	// least one octet, or an error (io.EOF at the end). When nothing has
+	// arrived it calls idle before it waits, and buf again once something
+	// has.
+	ReadIdle(buf func() []byte, idle func()) (int, error)
+}
+
+// bufPool holds read buffers of DefaultReadBufferSize octets that idle
+// connections gave back.
+var bufPool sync.Pool
+
+// SetIdleReader makes the decoder read through r whenever nothing is
+// buffered, so that a connection waiting for its peer holds no read
+// buffer: it gives the buffer back to a pool shared by every decoder, and
+// takes one again when input arrives. Only a buffer of the default size
+// is shared this way; others are kept.
+func (d *Decoder) SetIdleReader(r IdleReader) {
+	d.idle = r
+	d.readBuf = func() []byte {
+		if d.buf == nil {
+			if b, ok := bufPool.Get().(*[DefaultReadBufferSize]byte); ok {
+				d.buf = b[:]
+			} else {
+				d.buf = make([]byte, d.bufWas)
+			}
+		}
+		return d.buf
+	}
+	d.release = func() {
+		if len(d.buf) == DefaultReadBufferSize {
+			d.bufWas = len(d.buf)
+			bufPool.Put((*[DefaultReadBufferSize]byte)(d.buf))
+			d.buf = nil
+		}
+	}
+}
+
+// BodyAllocator provides a decoder with the memory of bodies too large
+// for its buffer, so that a receiver may recycle it.
+type BodyAllocator interface {
+	// Alloc returns an empty slice with room for at least need octets of
+	// a body of size octets (need <= size). It may give room for the
+	// whole body at once when it has memory at hand, and may round need
+	// up, to at most twice need, so that the memory can be recycled.
+	Alloc(size, need int) []byte
+	// Free takes back a slice Alloc returned that the decoder outgrew or
+	// gave up on; it is not used afterwards.
+	Free(b []byte)
+}
+
+// SetBodyAllocator makes the decoder take the memory of large bodies from
+// a (nil: allocate them).
+func (d *Decoder) SetBodyAllocator(a BodyAllocator) { d.bodies = a }
+
+func (d *Decoder) alloc(size, need int) []byte {
+	if d.bodies != nil {
+		return d.bodies.Alloc(size, need)
+	}
+	return make([]byte, 0, need)
+}
+
+func (d *Decoder) free(b []byte) {
+	if d.bodies != nil {
+		d.bodies.Free(b)
+	}
 }
 
 // NewDecoder returns a decoder of clear frames from a peer of version v,
@@ -87,6 +170,27 @@ func (d *Decoder) setBufferSize(n int) {
 // Buffered returns how many octets have been read from the connection but
 // not yet decoded. When it is 0, the next call to Next will read.
 func (d *Decoder) Buffered() int { return d.end - d.start }
+
+// FrameBuffered reports whether the next frame has wholly arrived, so that
+// Next returns it without reading (or returns the decoder's error). A
+// caller that hands frames on in groups stops gathering when it is false.
+func (d *Decoder) FrameBuffered() bool {
+	if d.err != nil {
+		return true
+	}
+	n := d.end - d.start
+	if n < 2 {
+		return false
+	}
+	hdr, size := 2, uint64(d.buf[d.start+1])
+	if d.buf[d.start]&flagLong != 0 {
+		if n < 9 {
+			return false
+		}
+		hdr, size = 9, binary.BigEndian.Uint64(d.buf[d.start+1:])
+	}
+	return size <= uint64(n-hdr)
+}
 
 // Next returns the next frame. Bodies of encrypted frames come back opened,
 // with the MORE and COMMAND flags they carried inside.
@@ -197,25 +301,30 @@ func (d *Decoder) body(hdr, size int) ([]byte, error) {
 }
 
 // readLarge reads a body bigger than the buffer into its own slice. The
-// slice starts with what is buffered plus one buffer's worth and at most
-// doubles as octets arrive, so its final allocation has exactly size octets.
+// slice starts with room for what is buffered plus one buffer's worth and
+// at most doubles as octets arrive (a BodyAllocator may round each step
+// up, to at most twice as much; it may also give room for the whole body
+// at once from memory it already holds).
 func (d *Decoder) readLarge(size int) ([]byte, error) {
 	chunk := len(d.buf)
-	b := make([]byte, 0, min(size, d.Buffered()+chunk))
+	b := d.alloc(size, min(size, d.Buffered()+chunk))
 	b = append(b, d.buf[d.start:d.end]...)
 	d.start, d.end = 0, 0
 	for len(b) < size {
 		if len(b) == cap(b) {
-			grown := make([]byte, len(b), min(size, max(2*cap(b), len(b)+chunk)))
-			copy(grown, b)
+			grown := d.alloc(size, min(size, max(2*cap(b), len(b)+chunk)))
+			grown = append(grown, b...)
+			d.free(b)
 			b = grown
 		}
 		if d.beforeBlock != nil {
 			d.beforeBlock()
 		}
-		n, err := d.readSome(b[len(b):cap(b)], true)
+		// Never past the body: the room beyond it is not this frame's.
+		n, err := d.readSome(b[len(b):min(cap(b), size)], true)
 		b = b[:len(b)+n]
 		if err != nil && len(b) < size {
+			d.free(b)
 			return nil, err
 		}
 	}
@@ -225,6 +334,22 @@ func (d *Decoder) readLarge(size int) ([]byte, error) {
 // fill makes sure at least n (at most len(buf)) octets are buffered,
 // moving the unread octets to the front when the rest would not fit.
 func (d *Decoder) fill(n int) error {
+	if d.idle != nil && d.end == d.start && n > 0 {
+		// Nothing buffered: the buffer may go back while the peer is
+		// silent.
+		if d.beforeBlock != nil {
+			d.beforeBlock()
+		}
+		d.start, d.end = 0, 0
+		m, err := d.idle.ReadIdle(d.readBuf, d.release)
+		if m <= 0 && err == nil {
+			err = io.ErrNoProgress
+		}
+		if err != nil {
+			return &ConnError{Op: "reading", Err: err}
+		}
+		d.end = m
+	}
 	for d.end-d.start < n {
 		if d.start+n > len(d.buf) {
 			d.end = copy(d.buf, d.buf[d.start:d.end])

@@ -199,6 +199,49 @@ func TestDecoderParsesManyFramesPerRead(t *testing.T) {
 	}
 }
 
+// FrameBuffered says whether Next can return without reading: only once
+// the whole frame, header and body, is in the buffer.
+func TestDecoderFrameBuffered(t *testing.T) {
+	long := appendHeader(nil, 0, 300)
+	long = append(long, make([]byte, 300)...)
+	in := wire("01 03", lit("abc"), "00 00", long)
+	// One octet per read: the decoder sees every prefix of the input.
+	c := &scriptConn{peer: in, chunk: 1}
+	d := NewDecoder(c, ZMTP31, 0, 0)
+	if d.FrameBuffered() {
+		t.Fatal("an empty decoder says a frame is buffered")
+	}
+	for i, want := range []int{3, 0, 300} {
+		f, err := d.Next()
+		if err != nil || len(f.Body) != want {
+			t.Fatalf("frame %d: %d octets, %v; want %d", i, len(f.Body), err, want)
+		}
+		if d.FrameBuffered() {
+			t.Fatalf("after frame %d, with one octet read at a time: a frame is said to be buffered", i)
+		}
+	}
+	// All at once: each frame is buffered before Next returns it.
+	d = NewDecoder(&scriptConn{peer: in}, ZMTP31, 0, 0)
+	d.Next()
+	for i := range 2 {
+		if !d.FrameBuffered() {
+			t.Fatalf("frame %d of one read: not said to be buffered", i+1)
+		}
+		d.Next()
+	}
+	if d.FrameBuffered() {
+		t.Fatal("after the last frame: a frame is said to be buffered")
+	}
+	// A sticky error is returned without reading, so it counts.
+	d = NewDecoder(&scriptConn{peer: wire("00")}, ZMTP31, 0, 0)
+	if _, err := d.Next(); err == nil {
+		t.Fatal("a cut frame decoded")
+	}
+	if !d.FrameBuffered() {
+		t.Fatal("a decoder with an error says Next would read")
+	}
+}
+
 func TestDecoderLargeBody(t *testing.T) {
 	body := make([]byte, 5*DefaultReadBufferSize+123)
 	for i := range body {
@@ -225,6 +268,69 @@ func TestDecoderLargeBody(t *testing.T) {
 	f.Body[0] ^= 0xFF // the caller owns it: the next frame is unaffected
 	if string(g.Body) != "xyz" {
 		t.Errorf("next frame %q", g.Body)
+	}
+}
+
+// roomyAllocator gives more room than asked, whole bodies when whole is
+// set, and records what it gave and got back.
+type roomyAllocator struct {
+	whole bool
+	given int
+	freed int
+	needs []int
+}
+
+func (a *roomyAllocator) Alloc(size, need int) []byte {
+	a.given++
+	a.needs = append(a.needs, need)
+	if a.whole {
+		return make([]byte, 0, 2*size+100)
+	}
+	return make([]byte, 0, 2*need)
+}
+
+func (a *roomyAllocator) Free([]byte) { a.freed++ }
+
+// A decoder with a body allocator reads large bodies into its memory,
+// never past the body's end however much room it is given, and frees
+// every slice it outgrows; small bodies still come from its buffer.
+func TestDecoderBodyAllocator(t *testing.T) {
+	body := make([]byte, 5*DefaultReadBufferSize+123)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	in := wire("00 03", lit("abc"))
+	in = append(appendHeader(in, flagMore, len(body)), body...)
+	in = append(appendHeader(in, 0, len(body)), body...)
+	in = wire(in, "00 03", lit("xyz"))
+	for _, whole := range []bool{true, false} {
+		for _, chunk := range []int{0, 1000, 100_000} {
+			a := &roomyAllocator{whole: whole}
+			d := NewDecoder(&scriptConn{peer: in, chunk: chunk}, ZMTP31, 0, 0)
+			d.SetBodyAllocator(a)
+			fs := readAll(t, d)
+			if len(fs) != 4 || string(fs[0].Body) != "abc" || !bytes.Equal(fs[1].Body, body) || !bytes.Equal(fs[2].Body, body) || string(fs[3].Body) != "xyz" {
+				t.Fatalf("whole %v, chunk %d: %d frames", whole, chunk, len(fs))
+			}
+			if a.given-a.freed != 2 {
+				t.Errorf("whole %v, chunk %d: %d slices given, %d freed; want all but the two bodies freed", whole, chunk, a.given, a.freed)
+			}
+			if whole && a.given != 2 {
+				t.Errorf("chunk %d: an allocator with room for whole bodies was asked %d times for 2 bodies", chunk, a.given)
+			}
+			for _, need := range a.needs {
+				if need > len(body) {
+					t.Errorf("whole %v, chunk %d: asked for %d octets, more than the body's %d", whole, chunk, need, len(body))
+				}
+			}
+		}
+	}
+	// A body that never ends gives its memory back.
+	a := &roomyAllocator{}
+	d := NewDecoder(&scriptConn{peer: append(appendHeader(nil, 0, len(body)), body[:3*DefaultReadBufferSize]...), chunk: 4096}, ZMTP31, 0, 0)
+	d.SetBodyAllocator(a)
+	if _, err := d.Next(); !errors.Is(err, io.ErrUnexpectedEOF) || a.given != a.freed || a.given == 0 {
+		t.Fatalf("cut body: error %v, %d slices given, %d freed", err, a.given, a.freed)
 	}
 }
 
