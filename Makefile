@@ -32,7 +32,7 @@ CROSS      ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 wi
 help:
 	@echo 'Targets:'
 	@echo '  make demo    run the pub/sub example (go run ./examples/pubsub)'
-	@echo '  make test    gofmt check, go mod tidy -diff, go vet, go test $(TESTFLAGS) $(PKGS), then the allocation tests without -race'
+	@echo '  make test    gofmt check, go mod tidy -diff, go vet, go test $(TESTFLAGS) on each engine, zmqcat built without cgo, the allocation tests without -race'
 	@echo "  make bench   every Go benchmark once (the root package's on both engines), then bench/run.sh (C, libzmq engine, go engine) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make benchcheck  the same with tiny counts, into a temporary directory: checks that every benchmark and the harness run (about a minute)'
 	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
