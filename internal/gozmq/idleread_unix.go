@@ -28,12 +28,8 @@ type rawReader struct {
 // newRawReader returns a rawReader for nc, or nil when nc has no
 // descriptor to read from.
 func newRawReader(nc net.Conn) zmtp.IdleReader {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := rawConn(nc)
+	if raw == nil {
 		return nil
 	}
 	r := &rawReader{raw: raw}

@@ -21,12 +21,8 @@ type rawWriter struct {
 // newRawWriter returns a rawWriter for nc, or nil when nc has no
 // descriptor to write to.
 func newRawWriter(nc net.Conn) *rawWriter {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := rawConn(nc)
+	if raw == nil {
 		return nil
 	}
 	w := &rawWriter{raw: raw}
@@ -58,4 +54,17 @@ func (w *rawWriter) writeNow(p []byte) (int, error) {
 		return 0, w.err
 	}
 	return w.n, nil
+}
+
+// rawConn returns nc's descriptor access, or nil when it has none.
+func rawConn(nc net.Conn) syscall.RawConn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }
