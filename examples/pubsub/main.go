@@ -26,10 +26,6 @@ import (
 	"github.com/zmqx/zmq/examples/internal/cli"
 )
 
-// warmupTopic marks the messages mode "both" publishes until the
-// subscriber is known to receive; subscribers do not print them.
-const warmupTopic = "warm-up"
-
 func main() { cli.Main("pubsub", run) }
 
 // run is the whole program; cli.Main adds signals and exit codes. It
@@ -68,7 +64,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	case "publisher":
 		err = publish(ctx, pub, c, out)
 	case "subscriber":
-		err = subscribe(ctx, sub, c.Count, nil, out)
+		err = subscribe(ctx, sub, c.Count, out)
 	default:
 		err = both(ctx, pub, sub, c, out)
 	}
@@ -106,20 +102,12 @@ func publish(ctx context.Context, pub *zmq.Pub, c config, out *cli.Printer) erro
 }
 
 // subscribe prints what sub receives until it has count messages (0: no
-// limit) or ctx ends. Warm-up messages are not printed or counted; the
-// first one closes warm, if warm is not nil.
-func subscribe(ctx context.Context, sub *zmq.Sub, count int, warm chan<- struct{}, out *cli.Printer) error {
+// limit) or ctx ends.
+func subscribe(ctx context.Context, sub *zmq.Sub, count int, out *cli.Printer) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	received := 0
 	err := sub.ServeTopics(ctx, func(ctx context.Context, topic string, body []byte) error {
-		if topic == warmupTopic {
-			if warm != nil {
-				close(warm)
-				warm = nil
-			}
-			return nil
-		}
 		out.Printf("received: tag=%q body=%q\n", topic, body)
 		if received++; received == count {
 			stop()
@@ -136,9 +124,8 @@ func subscribe(ctx context.Context, sub *zmq.Sub, count int, warm chan<- struct{
 func both(ctx context.Context, pub *zmq.Pub, sub *zmq.Sub, c config, out *cli.Printer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	warm := make(chan struct{})
 	subDone := make(chan error, 1)
-	go func() { subDone <- subscribe(ctx, sub, c.Count, warm, out) }()
+	go func() { subDone <- subscribe(ctx, sub, c.Count, out) }()
 	stopSub := func(err error) error {
 		cancel()
 		<-subDone
@@ -146,9 +133,9 @@ func both(ctx context.Context, pub *zmq.Pub, sub *zmq.Sub, c config, out *cli.Pr
 	}
 
 	// The slow joiner: a Pub drops what it publishes before the
-	// subscriber's subscription has reached it. Publish warm-up messages
-	// until the subscriber has received one; from then on nothing is lost.
-	if err := warmUp(ctx, pub, warm); err != nil {
+	// subscriber's subscription has reached it. Wait for the subscription;
+	// from then on nothing is lost.
+	if err := pub.WaitSubscriptions(ctx, 1); err != nil {
 		return stopSub(err)
 	}
 	if err := publish(ctx, pub, c, out); err != nil {
@@ -163,24 +150,6 @@ func both(ctx context.Context, pub *zmq.Pub, sub *zmq.Sub, c config, out *cli.Pr
 		return err
 	case <-grace.C:
 		return stopSub(fmt.Errorf("the subscriber received fewer than %d messages", c.Count))
-	}
-}
-
-// warmUp publishes warm-up messages every 10ms until warm is closed.
-func warmUp(ctx context.Context, pub *zmq.Pub, warm <-chan struct{}) error {
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if err := pub.Publish(ctx, warmupTopic, nil); err != nil {
-			return err
-		}
-		select {
-		case <-warm:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
 	}
 }
 
