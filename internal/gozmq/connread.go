@@ -26,6 +26,7 @@ func (c *conn) read() error {
 	}
 	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
 	var parts multipart
+	var slab keptSlab // memory of small messages for Recv
 	// Whole messages gather in ready while more frames wait in the
 	// decoder's buffer, and go into the queue together: one hold of its
 	// lock and at most one wake-up of the receiver per read.
@@ -78,9 +79,9 @@ func (c *conn) read() error {
 			if f.More {
 				continue
 			}
-			m = parts.take(s.recvKeeps.Load())
+			m = parts.take(&slab, s.recvKeeps.Load())
 		default:
-			m = single(f.Body, pooled, own, s.recvKeeps.Load())
+			m = single(f.Body, pooled, own, &slab, s.recvKeeps.Load())
 		}
 		m.meta = meta
 		ready = append(ready, m)
@@ -88,9 +89,9 @@ func (c *conn) read() error {
 }
 
 // single makes a message of one frame, in memory for its receiver to
-// keep, or pooled. own says body is a slice of its own rather than the
-// decoder's buffer, pooled its memory if pooled.
-func single(body []byte, pooled *backing, own, keep bool) msg {
+// keep (from slab when small), or pooled. own says body is a slice of its
+// own rather than the decoder's buffer, pooled its memory if pooled.
+func single(body []byte, pooled *backing, own bool, slab *keptSlab, keep bool) msg {
 	if pooled != nil {
 		pooled.frames[0] = body
 		return msg{frames: pooled.frames, backing: pooled}
@@ -99,7 +100,7 @@ func single(body []byte, pooled *backing, own, keep bool) msg {
 		return msg{frames: [][]byte{body}}
 	}
 	if keep {
-		table, data := engine.AllocFrames(1, len(body))
+		table, data := slab.alloc(1, len(body))
 		copy(data, body)
 		return msg{frames: append(table, data)}
 	}
@@ -139,13 +140,13 @@ func (mp *multipart) add(body []byte, own bool) {
 	mp.buf = append(mp.buf, body...)
 }
 
-// take returns the whole message, in memory for its receiver to keep or
-// pooled, and starts the next.
-func (mp *multipart) take(keep bool) msg {
+// take returns the whole message, in memory for its receiver to keep
+// (from slab when small) or pooled, and starts the next.
+func (mp *multipart) take(slab *keptSlab, keep bool) msg {
 	var m msg
 	var data []byte
 	if keep {
-		m.frames, data = engine.AllocFrames(len(mp.parts), len(mp.buf))
+		m.frames, data = slab.alloc(len(mp.parts), len(mp.buf))
 		m.frames = m.frames[:len(mp.parts)]
 	} else {
 		m.backing = getBacking(len(mp.buf), len(mp.parts))

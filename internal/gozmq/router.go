@@ -229,7 +229,7 @@ func (x *rep) recv() (msg, error) {
 		}
 		// The envelope outlives the request, whose memory a RecvInto
 		// recycles: keep a copy.
-		x.envelope = copyOut(m.frames[:i+1])
+		x.envelope = copyOut(m.frames[:i+1], nil)
 		m.frames = m.frames[i+1:]
 		x.from = p
 		x.sending = true

@@ -36,6 +36,9 @@ type Socket struct {
 	// recvKeeps says the last receive handed the message to the caller to
 	// keep (setKeeps).
 	recvKeeps atomic.Bool
+	// kept is the memory of small messages handed to Recv callers that
+	// the socket itself copied out (toMessageLocked). Guarded by mu.
+	kept keptSlab
 
 	// While a send holds the lock, speculating is set and the connections
 	// its messages woke are gathered in kicked, to be written to once the
@@ -307,12 +310,12 @@ func copyIn(frames [][]byte) msg {
 }
 
 // own returns m's frames for the user to keep. Small messages are copied
-// into memory of their own size (one allocation, engine.AllocFrames) and
-// their pooled memory goes back for the next message; larger ones keep
-// their memory, which then never returns to the pool.
-func own(m msg) [][]byte {
+// into memory from slab (see keptSlab.alloc) and their pooled memory goes
+// back for the next message; larger ones keep their memory, which then
+// never returns to the pool.
+func own(m msg, slab *keptSlab) [][]byte {
 	if m.shared || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
-		frames := copyOut(m.frames)
+		frames := copyOut(m.frames, slab)
 		if !m.shared {
 			m.backing.release()
 		}
@@ -325,13 +328,14 @@ func own(m msg) [][]byte {
 // largest engine.AllocFrames makes in one allocation.
 const maxBoxed = 1024
 
-// copyOut copies frames into memory that is nobody else's.
-func copyOut(frames [][]byte) [][]byte {
+// copyOut copies frames into memory that is nobody else's: from slab
+// when it is small and slab is not nil.
+func copyOut(frames [][]byte, slab *keptSlab) [][]byte {
 	total := 0
 	for _, f := range frames {
 		total += len(f)
 	}
-	out, buf := engine.AllocFrames(len(frames), total)
+	out, buf := slab.alloc(len(frames), total)
 	off := 0
 	for _, f := range frames {
 		n := copy(buf[off:], f)
@@ -344,16 +348,15 @@ func copyOut(frames [][]byte) [][]byte {
 // Recv receives one whole message, waiting until one arrives.
 func (s *Socket) Recv(ctx context.Context) (engine.Message, error) {
 	s.setKeeps(true)
-	var m msg
+	var out engine.Message
 	err := s.wait(ctx, &s.recvD, nil, func() error {
-		var err error
-		m, err = s.recvLocked()
+		m, err := s.recvLocked()
+		if err == nil {
+			out = s.toMessageLocked(m)
+		}
 		return err
 	})
-	if err != nil {
-		return engine.Message{}, err
-	}
-	return s.toMessage(m), nil
+	return out, err
 }
 
 // RecvMany waits for a first message, then takes those already queued
@@ -366,13 +369,13 @@ func (s *Socket) RecvMany(ctx context.Context, max int, put func(int, engine.Mes
 		if err != nil {
 			return err
 		}
-		put(0, s.toMessage(m))
+		put(0, s.toMessageLocked(m))
 		for n = 1; n < max && n < maxBatch; n++ {
 			m, err = s.recvLocked()
 			if err != nil {
 				break
 			}
-			put(n, s.toMessage(m))
+			put(n, s.toMessageLocked(m))
 		}
 		return nil
 	})
@@ -409,11 +412,13 @@ func (s *Socket) TryRecv() (engine.Message, error) {
 	}
 	s.reapLocked()
 	m, err := s.recvLocked()
-	s.mu.Unlock()
 	if err != nil {
+		s.mu.Unlock()
 		return engine.Message{}, err
 	}
-	return s.toMessage(m), nil
+	out := s.toMessageLocked(m)
+	s.mu.Unlock()
+	return out, nil
 }
 
 // setKeeps records how the socket's messages are received: kept by the
@@ -436,10 +441,10 @@ func (s *Socket) recvLocked() (msg, error) {
 	return m, nil
 }
 
-// toMessage hands m to the caller: frames that another receiver may also
-// hold are copied first.
-func (s *Socket) toMessage(m msg) engine.Message {
-	return engine.Message{Frames: own(m), Metadata: s.metadata(m)}
+// toMessageLocked hands m to the caller: frames that another receiver
+// may also hold, and small messages, are copied first (own).
+func (s *Socket) toMessageLocked(m msg) engine.Message {
+	return engine.Message{Frames: own(m, &s.kept), Metadata: s.metadata(m)}
 }
 
 // metadata returns the properties of m's connection, if the socket asked
