@@ -193,15 +193,25 @@ func (s *Socket) auditLocked(now time.Time) {
 		} else {
 			h.audit.readableSince = time.Time{}
 		}
-		ev, err := s.zs.Events()
+		var ev int
+		var err error
+		landed := false
+		if unpolled {
+			ev, err = s.zs.Events()
+		} else {
+			// The fd looked quiet: look again and read ZMQ_EVENTS in one
+			// C call, so that a command landing just now shows as a
+			// readable fd instead of passing for a lost edge.
+			landed, ev, err = s.zs.Probe(s.fd)
+		}
 		ready := err == nil && (ev&d.bit != 0 || d.bit == capi.PollIn && len(s.ready) > 0)
-		if ready && !unpolled && time.Since(probeStart) > probeWindow {
-			// The probe was descheduled between finding the fd quiet and
-			// the ZMQ_EVENTS read, as happens on a loaded machine: a
-			// command that landed meanwhile would look like a lost
-			// wake-up, so this probe proves nothing. A lost wake-up
-			// lasts; a later one of another waiter finds it. (An fd that
-			// was readable all along needs no such care.)
+		if ready && !unpolled && (landed || time.Since(probeStart) > probeWindow) {
+			// A command landed between finding the fd quiet and the
+			// ZMQ_EVENTS read, or may have (the probe was descheduled, as
+			// happens on a loaded machine): that is not a lost wake-up,
+			// so this probe proves nothing. A lost wake-up lasts; a later
+			// probe finds it. (An fd that was readable all along needs no
+			// such care.)
 			watch.inconclusive.Add(1)
 			ready = false
 		}

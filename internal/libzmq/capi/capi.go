@@ -21,6 +21,7 @@ package capi
 #cgo nocallback zmq_setsockopt
 #include <stdlib.h>
 #include "batch.h"
+#include "probe.h"
 */
 import "C"
 
@@ -203,6 +204,17 @@ func (s Socket) GetBytes(opt, max int) ([]byte, error) {
 // poll() system call and processes the socket's pending commands, which may
 // consume the edge on the notification fd.
 func (s Socket) Events() (int, error) { return s.GetInt(optEvents) }
+
+// Probe reports whether fd (the socket's notification fd) is readable and
+// then, within a microsecond or so, reads ZMQ_EVENTS as Events does: one C
+// call, so that no Go scheduling or instrumentation falls between the two.
+func (s Socket) Probe(fd int) (readable bool, events int, err error) {
+	var r, ev C.int
+	if e := C.zmqx_probe(s.p, C.int(fd), &r, &ev); e != 0 {
+		return false, 0, syscall.Errno(e)
+	}
+	return r != 0, int(ev), nil
+}
 
 // FD returns the socket's notification fd (ZMQ_FD). It must not be closed.
 func (s Socket) FD() (int, error) { return s.GetInt(optFD) }
