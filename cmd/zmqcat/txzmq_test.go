@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// zmqcat sub reads a txZMQ publisher under Twisted
+// (testdata/interop/peer.py tx-pub): txZMQ's one frame tag NUL message,
+// printed as JSON so that the NUL shows.
+func TestTxZMQPublisher(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(systemPython, "-c", "import zmq, txzmq, twisted").CombinedOutput()
+	if err != nil {
+		t.Skipf("%s cannot import txzmq (install python3-txzmq): %s", systemPython, strings.TrimSpace(string(out)))
+	}
+	script := filepath.Join("..", "..", "testdata", "interop", "peer.py")
+	txpub := launch(t, "txZMQ publisher", exec.Command(systemPython, script, "tx-pub", "bind"), true)
+	ep := txpub.line()
+	sub := start(t, "", "sub", "-c", ep, "--subscribe", "sync", "--subscribe", "weather", "--format", "json")
+
+	// txZMQ publishes the sentinel until told to go: the slow joiner.
+	const ping = `["sync\u0000ping"]`
+	if l := sub.line(); l != ping {
+		t.Fatalf("sub printed %q first, want the sentinel %q", l, ping)
+	}
+	txpub.write("go\n")
+	var got []string
+	for l := sub.line(); l != `["sync\u0000end"]`; l = sub.line() {
+		if l != ping {
+			got = append(got, l)
+		}
+	}
+	wantLines(t, "sub", got,
+		`["weather.paris\u000012C"]`,
+		`["weather\u0000"]`,
+		`["weather.nul\u0000a\u0000b\u0000c"]`)
+	if l := txpub.line(); l != "sent" {
+		t.Fatalf("txZMQ publisher said %q, want sent", l)
+	}
+	txpub.closeStdin()
+}
