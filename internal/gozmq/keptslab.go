@@ -10,10 +10,13 @@ import "github.com/zmqx/zmq/internal/engine"
 //
 // A slab is never reused: what was carved from it belongs to its receiver
 // for good. A full slab is left to the messages carved from it and a new
-// one started; it is freed when the last of them is. The price is what a
-// retained message pins: one small message kept alive keeps its whole
-// byte slab (keptSlabBytes) and table slab (keptSlabFrames headers) alive,
-// at most 16 KiB + 12 KiB, whatever became of its neighbours.
+// one started, twice as large up to a bound; it is freed when the last of
+// them is. Slabs start small, so that a connection that received a few
+// messages and went idle holds about a kilobyte, not a full slab. The
+// price is what a retained message pins: one small message kept alive
+// keeps its byte slab (at most maxSlabBytes) and table slab (at most
+// maxSlabFrames headers) alive, 4 KiB + 6 KiB at most, whatever became of
+// its neighbours.
 //
 // Carved slices are capped (three-index slicing), so a receiver that
 // appends to a frame or to its frame table gets memory of its own rather
@@ -24,14 +27,19 @@ import "github.com/zmqx/zmq/internal/engine"
 type keptSlab struct {
 	data   []byte   // the rest of the current byte slab
 	tables [][]byte // the rest of the current table slab
+	// The sizes of the next slabs, doubling from minSlabBytes and
+	// minSlabFrames; 0 before the first.
+	nextBytes, nextFrames int
 }
 
 const (
-	// keptSlabBytes is the size of a byte slab.
-	keptSlabBytes = 16 << 10
-	// keptSlabFrames is the number of frame headers in a table slab
-	// (24 octets each on 64-bit platforms: 12 KiB).
-	keptSlabFrames = 512
+	// minSlabBytes and maxSlabBytes bound the size of a byte slab.
+	minSlabBytes = 512
+	maxSlabBytes = 4 << 10
+	// minSlabFrames and maxSlabFrames bound the number of frame headers
+	// in a table slab (24 octets each on 64-bit platforms: 6 KiB at most).
+	minSlabFrames = 16
+	maxSlabFrames = 256
 	// maxSlabbed is the largest message, in octets over all its frames,
 	// carved from a slab; larger ones get memory of their own.
 	maxSlabbed = 256
@@ -49,10 +57,12 @@ func (k *keptSlab) alloc(nframes, n int) ([][]byte, []byte) {
 		return engine.AllocFrames(nframes, n)
 	}
 	if len(k.data) < n {
-		k.data = make([]byte, keptSlabBytes)
+		k.nextBytes = min(max(2*k.nextBytes, minSlabBytes), maxSlabBytes)
+		k.data = make([]byte, k.nextBytes)
 	}
 	if len(k.tables) < nframes {
-		k.tables = make([][]byte, keptSlabFrames)
+		k.nextFrames = min(max(2*k.nextFrames, minSlabFrames), maxSlabFrames)
+		k.tables = make([][]byte, k.nextFrames)
 	}
 	data := k.data[:n:n]
 	k.data = k.data[n:]

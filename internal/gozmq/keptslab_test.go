@@ -28,7 +28,7 @@ func TestKeptSlabNeverReusesMemory(t *testing.T) {
 	var k keptSlab
 	var kept [][]byte
 	// Enough messages to fill several byte slabs and table slabs.
-	for i := range 3 * keptSlabFrames {
+	for i := range 3 * maxSlabFrames {
 		table, data := k.alloc(1, 40)
 		for j := range data {
 			data[j] = byte(i)
@@ -112,5 +112,27 @@ func TestRecvKeptMessagesAreIndependent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Slabs start small and double up to a bound: a connection that got one
+// message holds about a kilobyte, a stream's slabs stay bounded.
+func TestKeptSlabStartsSmallAndGrowsToABound(t *testing.T) {
+	var k keptSlab
+	k.alloc(1, 16)
+	if cap(k.data) > minSlabBytes || cap(k.tables) > minSlabFrames {
+		t.Fatalf("after one message: slabs of %d octets and %d frames, want at most %d and %d",
+			cap(k.data), cap(k.tables), minSlabBytes, minSlabFrames)
+	}
+	for range 10 * maxSlabFrames {
+		k.alloc(1, 16)
+		if cap(k.data) > maxSlabBytes || cap(k.tables) > maxSlabFrames {
+			t.Fatalf("slabs of %d octets and %d frames, want at most %d and %d",
+				cap(k.data), cap(k.tables), maxSlabBytes, maxSlabFrames)
+		}
+	}
+	if k.nextBytes != maxSlabBytes || k.nextFrames != maxSlabFrames {
+		t.Fatalf("a stream's slabs grew to %d octets and %d frames, want %d and %d",
+			k.nextBytes, k.nextFrames, maxSlabBytes, maxSlabFrames)
 	}
 }
