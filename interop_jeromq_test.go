@@ -5,56 +5,22 @@ package zmq_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/zmqx/zmq"
+	"github.com/zmqx/zmq/internal/testpeer"
 )
-
-const interopJeroMQJar = "/usr/share/java/jeromq-0.3.6.jar"
 
 // remoteKindsJeroMQ are the socket kinds the JeroMQ host takes part with.
 var remoteKindsJeroMQ = []string{"PUSH", "PULL", "REQ", "REP", "DEALER", "ROUTER", "PUB", "SUB"}
 
-var jeromqBuild struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// startJeroMQHost compiles Remote.java (once per test binary) and starts
-// it, or skips t when java, javac or JeroMQ 0.3.6 is missing.
+// startJeroMQHost starts Remote.java, or skips t when java, javac or
+// JeroMQ 0.3.6 is missing.
 func startJeroMQHost(t *testing.T) *remoteHost {
 	t.Helper()
-	for _, tool := range []string{"java", "javac"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("interop: no %s on PATH (install Debian's default-jdk-headless): %v", tool, err)
-		}
-	}
-	if _, err := os.Stat(interopJeroMQJar); err != nil {
-		t.Skipf("interop: no JeroMQ 0.3.6 (install Debian's libjeromq-java): %v", err)
-	}
-	jeromqBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "zmq-jeromq")
-		if err != nil {
-			jeromqBuild.err = err
-			return
-		}
-		jeromqBuild.dir = dir
-		src := filepath.Join("testdata", "interop", "Remote.java")
-		if out, err := exec.Command("javac", "-cp", interopJeroMQJar, "-d", dir, src).CombinedOutput(); err != nil {
-			jeromqBuild.err = fmt.Errorf("javac %s: %v\n%s", src, err, out)
-		}
-	})
-	if jeromqBuild.err != nil {
-		t.Fatal(jeromqBuild.err)
-	}
-	cp := interopJeroMQJar + string(filepath.ListSeparator) + jeromqBuild.dir
+	cp := testpeer.JeroMQ(t, filepath.Join("testdata", "interop", "Remote.java"))
 	return startRemote(t, "jeromq", remoteKindsJeroMQ, false, "java", "-cp", cp, "Remote")
 }
 

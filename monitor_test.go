@@ -137,31 +137,34 @@ func TestMonitorSocketLimit(t *testing.T) {
 	f := newFactory(t, zmq.WithMaxSockets(2))
 	push := must[*zmq.Push](t)(f.NewPush())
 	ctx := testCtx(t, 30*time.Second)
-	res := make(chan error, 1)
-	go func() {
+	err := returns(t, ctx, "Monitor with no free socket", func() error {
 		mon, err := push.Monitor(zmq.EventAll)
 		if err == nil {
 			mon.Close()
 			err = errors.New("Monitor succeeded")
 		}
-		res <- err
-	}()
-	select {
-	case err := <-res:
-		if !errors.Is(err, syscall.EMFILE) {
-			t.Fatalf("Monitor with no free socket: %v, want EMFILE", err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Monitor with no free socket did not return")
+		return err
+	})
+	if !errors.Is(err, syscall.EMFILE) {
+		t.Fatalf("Monitor with no free socket: %v, want EMFILE", err)
 	}
-	go func() { res <- push.Close() }()
+	if err := returns(t, ctx, "Close after a failed Monitor", push.Close); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// returns runs call and returns its error, failing t if it has not
+// returned when ctx ends: for calls that must never block for good.
+func returns(t *testing.T, ctx context.Context, what string, call func() error) error {
+	t.Helper()
+	res := make(chan error, 1)
+	go func() { res <- call() }()
 	select {
 	case err := <-res:
-		if err != nil {
-			t.Fatal(err)
-		}
+		return err
 	case <-ctx.Done():
-		t.Fatal("Close after a failed Monitor did not return")
+		t.Fatalf("%s did not return", what)
+		return nil
 	}
 }
 
@@ -201,14 +204,8 @@ func TestMonitorUnreadKeepsNewest(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatalf("Bind stalled behind an unread monitor after %d binds\n%s", bound.Load(), concGoroutines())
 	}
-	go func() { res <- mon.Close() }()
-	select {
-	case err := <-res:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Monitor.Close did not return")
+	if err := returns(t, ctx, "Monitor.Close", mon.Close); err != nil {
+		t.Fatal(err)
 	}
 	// What was kept is delivered after Close: the newest events, in order.
 	var got []string
@@ -272,15 +269,8 @@ func TestMonitorUnreadDoesNotStallFactory(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // pacing the probe while events pile up
 	}
-	res := make(chan error, 1)
-	go func() { res <- mon.Close() }()
-	select {
-	case err := <-res:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Monitor.Close did not return")
+	if err := returns(t, ctx, "Monitor.Close", mon.Close); err != nil {
+		t.Fatal(err)
 	}
 }
 

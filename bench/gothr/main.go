@@ -231,7 +231,7 @@ func finish(f *zmq.Factory, s io.Closer) error {
 // hold waits, when BENCH_HOLD is set, until standard input ends: a sender
 // over ipc keeps its connection open until the receiver is done, because a
 // libzmq 4.3 receiver over ipc loses what it has not read yet when its
-// peer goes away (libzmq issue 4660).
+// peer goes away.
 func hold() {
 	if os.Getenv("BENCH_HOLD") != "" {
 		io.Copy(io.Discard, os.Stdin)
@@ -250,7 +250,7 @@ func doRecv(f *zmq.Factory, ep string, count, size int) error {
 	if err != nil {
 		return err
 	}
-	pull, err := f.NewPull(asPull(opts)...)
+	pull, err := f.NewPull(asOptions[zmq.PullOption](opts)...)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func doSend(f *zmq.Factory, ep string, count, size int) error {
 	if err != nil {
 		return err
 	}
-	push, err := f.NewPush(asPush(opts)...)
+	push, err := f.NewPush(asOptions[zmq.PushOption](opts)...)
 	if err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func doRep(f *zmq.Factory, ep string, count, size int) error {
 	if err != nil {
 		return err
 	}
-	rep, err := f.NewRep(asRep(opts)...)
+	rep, err := f.NewRep(asOptions[zmq.RepOption](opts)...)
 	if err != nil {
 		return err
 	}
@@ -428,7 +428,7 @@ func doConn(f *zmq.Factory, ep string, count, size int) error {
 	stop := profile()
 	start, cpu0 := time.Now(), cpuTime()
 	for range count {
-		req, err := f.NewReq(asReq(opts)...)
+		req, err := f.NewReq(asOptions[zmq.ReqOption](opts)...)
 		if err != nil {
 			return err
 		}
@@ -722,34 +722,12 @@ func (b *batchRecv) recv(ctx context.Context) (zmq.Msg, error) {
 	return m, nil
 }
 
-func asPull(opts []zmq.CommonOption) []zmq.PullOption {
-	out := make([]zmq.PullOption, len(opts))
+// asOptions turns options common to every socket type into the options
+// of one type T.
+func asOptions[T zmq.Option](opts []zmq.CommonOption) []T {
+	out := make([]T, len(opts))
 	for i, o := range opts {
-		out[i] = o
-	}
-	return out
-}
-
-func asPush(opts []zmq.CommonOption) []zmq.PushOption {
-	out := make([]zmq.PushOption, len(opts))
-	for i, o := range opts {
-		out[i] = o
-	}
-	return out
-}
-
-func asRep(opts []zmq.CommonOption) []zmq.RepOption {
-	out := make([]zmq.RepOption, len(opts))
-	for i, o := range opts {
-		out[i] = o
-	}
-	return out
-}
-
-func asReq(opts []zmq.CommonOption) []zmq.ReqOption {
-	out := make([]zmq.ReqOption, len(opts))
-	for i, o := range opts {
-		out[i] = o
+		out[i] = any(o).(T)
 	}
 	return out
 }

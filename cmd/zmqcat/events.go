@@ -31,8 +31,7 @@ type watcher struct {
 	mu        sync.Mutex
 	endpoints map[string]*endpointState
 	order     []string // the endpoints zmqcat bound or connected, in that order
-	handshook bool     // some peer completed a handshake
-	// shook is closed at the first completed handshake.
+	// shook is closed when a peer first completes a handshake.
 	shook chan struct{}
 	said  map[string]time.Time
 }
@@ -125,9 +124,12 @@ func (w *watcher) state(ep string) *endpointState {
 
 // peerEverConnected reports whether some peer completed a handshake.
 func (w *watcher) peerEverConnected() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.handshook
+	select {
+	case <-w.shook:
+		return true
+	default:
+		return false
+	}
 }
 
 // handle updates the state with one event and prints what is to be
@@ -156,8 +158,7 @@ func (w *watcher) handle(ev zmq.Event) {
 		st.up++
 		st.retries = 0
 		st.failure = ""
-		if !w.handshook {
-			w.handshook = true
+		if !w.peerEverConnected() { // only handle closes it, under w.mu
 			close(w.shook)
 		}
 		line = "handshake succeeded " + w.prep(st) + " " + ep

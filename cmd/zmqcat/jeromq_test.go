@@ -3,30 +3,16 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // zmqcat against JeroMQ 0.3.6, a Java implementation that speaks
 // ZMTP/2.0, hosted by the interop tests' testdata/interop/Remote.java.
-
-const jeromqJar = "/usr/share/java/jeromq-0.3.6.jar"
-
-var jeromqClasses = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "zmqcat-jeromq")
-	if err != nil {
-		return "", err
-	}
-	src := filepath.Join("..", "..", "testdata", "interop", "Remote.java")
-	if out, err := exec.Command("javac", "-cp", jeromqJar, "-d", dir, src).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("javac %s: %v\n%s", src, err, out)
-	}
-	return dir, nil
-})
 
 // jeromqHost is a running Remote.java, driven one command at a time.
 type jeromqHost struct {
@@ -36,20 +22,8 @@ type jeromqHost struct {
 
 func startJeroMQ(t *testing.T) *jeromqHost {
 	t.Helper()
-	for _, tool := range []string{"java", "javac"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no %s on PATH (install Debian's default-jdk-headless): %v", tool, err)
-		}
-	}
-	if _, err := os.Stat(jeromqJar); err != nil {
-		t.Skipf("no JeroMQ 0.3.6 (install Debian's libjeromq-java): %v", err)
-	}
-	dir, err := jeromqClasses()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("java", "-cp", jeromqJar+string(filepath.ListSeparator)+dir, "Remote")
-	return &jeromqHost{p: launch(t, "JeroMQ host", cmd, true)}
+	cp := testpeer.JeroMQ(t, filepath.Join("..", "..", "testdata", "interop", "Remote.java"))
+	return &jeromqHost{p: launch(t, "JeroMQ host", exec.Command("java", "-cp", cp, "Remote"), true)}
 }
 
 // do runs one command ("VERB NAME ARG...") and returns the words of its

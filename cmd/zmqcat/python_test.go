@@ -5,11 +5,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // zmqcat against pyzmq peers. They run with the system interpreter: the
 // python3 first on PATH may be another one, without pyzmq.
-const systemPython = "/usr/bin/python3"
+const systemPython = testpeer.Python
 
 var pyzmqCheck = sync.OnceValue(func() string {
 	out, err := exec.Command(systemPython, "-c", "import zmq").CombinedOutput()

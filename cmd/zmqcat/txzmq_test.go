@@ -3,8 +3,9 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/zmqx/zmq/internal/testpeer"
 )
 
 // zmqcat sub reads a txZMQ publisher under Twisted
@@ -12,10 +13,7 @@ import (
 // printed as JSON so that the NUL shows.
 func TestTxZMQPublisher(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command(systemPython, "-c", "import zmq, txzmq, twisted").CombinedOutput()
-	if err != nil {
-		t.Skipf("%s cannot import txzmq (install python3-txzmq): %s", systemPython, strings.TrimSpace(string(out)))
-	}
+	testpeer.RequirePython(t, "zmq", "txzmq", "twisted")
 	script := filepath.Join("..", "..", "testdata", "interop", "peer.py")
 	txpub := launch(t, "txZMQ publisher", exec.Command(systemPython, script, "tx-pub", "bind"), true)
 	ep := txpub.line()

@@ -1,5 +1,6 @@
-// Package testpeer runs the Python peers that the module's tests talk to
-// in another process: pyzmq and txZMQ under the system interpreter. The
+// Package testpeer runs the peers that the module's tests talk to in
+// another process: pyzmq and txZMQ under the system interpreter, and
+// JeroMQ under Java. The
 // root and auth packages' tests share it, so that a missing module skips
 // their tests the same way, saying what to install.
 package testpeer
@@ -9,7 +10,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -89,4 +92,45 @@ func Start(t testing.TB, timeout time.Duration, script string, args ...string) *
 		}
 	})
 	return bufio.NewScanner(out)
+}
+
+// JeroMQJar is Debian's JeroMQ 0.3.6 (libjeromq-java), which speaks
+// ZMTP/2.0.
+const JeroMQJar = "/usr/share/java/jeromq-0.3.6.jar"
+
+var jeromq struct {
+	sync.Mutex
+	classes map[string]string // a Java source -> the directory of its classes
+}
+
+// JeroMQ compiles the Java peer at src against JeroMQ (once per test
+// binary) and returns the class path to run it with, or skips t when
+// java, javac or JeroMQ is missing.
+func JeroMQ(t testing.TB, src string) string {
+	t.Helper()
+	for _, tool := range []string{"java", "javac"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s on PATH (install Debian's default-jdk-headless): %v", tool, err)
+		}
+	}
+	if _, err := os.Stat(JeroMQJar); err != nil {
+		t.Skipf("no JeroMQ 0.3.6 (install Debian's libjeromq-java): %v", err)
+	}
+	jeromq.Lock()
+	defer jeromq.Unlock()
+	dir, ok := jeromq.classes[src]
+	if !ok {
+		var err error
+		if dir, err = os.MkdirTemp("", "zmq-jeromq"); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("javac", "-cp", JeroMQJar, "-d", dir, src).CombinedOutput(); err != nil {
+			t.Fatalf("javac %s: %v\n%s", src, err, out)
+		}
+		if jeromq.classes == nil {
+			jeromq.classes = make(map[string]string)
+		}
+		jeromq.classes[src] = dir
+	}
+	return JeroMQJar + string(filepath.ListSeparator) + dir
 }
