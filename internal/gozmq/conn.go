@@ -44,7 +44,7 @@ type conn struct {
 	writing   atomic.Bool
 	b         batch
 	raw       *rawWriter
-	lastWrite atomic.Int64 // when the last write ended (monotonic)
+	lastWrite atomic.Int64 // when the last write began (monotonic)
 
 	// Heartbeats: when the last frame arrived, and PONGs owed; ctl says
 	// control frames wait for the writer goroutine.

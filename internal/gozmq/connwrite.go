@@ -21,7 +21,10 @@ import (
 // stream of sends never costs a system call per message.
 
 // idleBeforeSpeculating is how long a connection must have gone without
-// a write before a sender writes to it itself.
+// starting a write before a sender writes to it itself. It counts from
+// the start: on loopback a write can take tens of microseconds, long
+// enough for a reply to come back before it returns, and the request
+// after that reply is no sign of a busy connection.
 const idleBeforeSpeculating = 20 * time.Microsecond
 
 // clock is the monotonic time of the process, for the idle test.
@@ -64,10 +67,10 @@ func (c *conn) speculate() {
 	}
 	written := 0
 	var err error
+	c.lastWrite.Store(monotonic())
 	if b.err == nil && len(b.refs) == 0 {
 		written, err = c.raw.writeNow(b.buf)
 	}
-	c.lastWrite.Store(monotonic())
 	if b.err == nil && err == nil && len(b.refs) == 0 && written == len(b.buf) {
 		c.p.out.discard(first, n)
 		b.written()
@@ -191,8 +194,8 @@ func (c *conn) writeBatch(hb *heartbeat, ping bool) (int, bool) {
 	if b.empty() {
 		return 0, true
 	}
-	err := b.writeTo(c.nc)
 	c.lastWrite.Store(monotonic())
+	err := b.writeTo(c.nc)
 	if err != nil {
 		return 0, false
 	}
