@@ -3,6 +3,7 @@ package gozmq
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // fq receives from its pipes in turn, a whole message at a time. It
@@ -26,6 +27,9 @@ type readyList struct {
 	mu    sync.Mutex
 	pipes []*pipe
 	spare []*pipe
+	// some says pipes may not be empty: a receive that finds it false
+	// skips the lock, which the connections' readers also take.
+	some atomic.Bool
 }
 
 // add puts p, whose inbound queue is q, on the list unless it is already
@@ -36,15 +40,20 @@ func (rl *readyList) add(q *queue, p *pipe) {
 	}
 	rl.mu.Lock()
 	rl.pipes = append(rl.pipes, p)
+	rl.some.Store(true)
 	rl.mu.Unlock()
 }
 
 // take returns the pipes on the list and empties it; the slice is valid
 // until the next call.
 func (rl *readyList) take() []*pipe {
+	if !rl.some.Load() {
+		return nil
+	}
 	rl.mu.Lock()
 	ps := rl.pipes
 	rl.pipes = rl.spare[:0]
+	rl.some.Store(false)
 	rl.mu.Unlock()
 	rl.spare = ps
 	for _, p := range ps {
@@ -92,12 +101,14 @@ func (f *fq) deactivate(i int) {
 // recv pops the next message in turn and the pipe it came from, or
 // EAGAIN. Pipes that are drained and will get nothing more are detached.
 func (f *fq) recv() (msg, *pipe, error) {
-	for _, p := range f.ready.take() {
-		if p.fqMember {
-			f.activate(p)
+	if ps := f.ready.take(); len(ps) > 0 {
+		for _, p := range ps {
+			if p.fqMember {
+				f.activate(p)
+			}
 		}
+		clear(ps)
 	}
-	clear(f.ready.spare)
 	var (
 		m     msg
 		from  *pipe

@@ -266,8 +266,8 @@ func (s *Socket) beginKicks() {
 func (s *Socket) endKicks() kicks {
 	var k kicks
 	k.n = copy(k.c[:], s.kicked)
+	clear(s.kicked)
 	s.speculating = false
-	clear(s.kickBuf[:])
 	s.kicked = nil
 	return k
 }
