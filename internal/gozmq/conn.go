@@ -41,10 +41,10 @@ type conn struct {
 
 	// Writing (connwrite.go): the write role, and what its holder uses;
 	// raw is nil where a write cannot be made without blocking.
-	writing   atomic.Bool
-	b         batch
-	raw       *rawWriter
-	lastWrite atomic.Int64 // when the last write began (monotonic)
+	writing  atomic.Bool
+	b        batch
+	raw      *rawWriter
+	lastKick atomic.Int64 // when a send last found the outbound queue empty (monotonic)
 
 	// Heartbeats: when the last frame arrived, and PONGs owed; ctl says
 	// control frames wait for the writer goroutine.

@@ -20,11 +20,13 @@ import (
 // goroutine, which sends whatever has queued meanwhile in one write, so a
 // stream of sends never costs a system call per message.
 
-// idleBeforeSpeculating is how long a connection must have gone without
-// starting a write before a sender writes to it itself. It counts from
-// the start: on loopback a write can take tens of microseconds, long
-// enough for a reply to come back before it returns, and the request
-// after that reply is no sign of a busy connection.
+// idleBeforeSpeculating is how long a connection's outbound queue must
+// have gone without a send finding it empty before a sender writes to it
+// itself. Sends that close together are a stream, which the writer
+// goroutine batches. The time between sends tells a stream from a
+// request and its reply better than the time since a write: on loopback
+// a write can take tens of microseconds, long enough for the reply to
+// come back before it returns.
 const idleBeforeSpeculating = 20 * time.Microsecond
 
 // clock is the monotonic time of the process, for the idle test.
@@ -49,7 +51,8 @@ func (c *conn) kick() {
 // sender, if the connection is idle and a write can be made without
 // blocking; whatever it cannot write, the writer goroutine does.
 func (c *conn) speculate() {
-	if c.raw == nil || monotonic()-c.lastWrite.Load() < int64(idleBeforeSpeculating) ||
+	now := monotonic()
+	if c.raw == nil || now-c.lastKick.Swap(now) < int64(idleBeforeSpeculating) ||
 		!c.writing.CompareAndSwap(false, true) {
 		signalChan(c.wake)
 		return
@@ -67,7 +70,6 @@ func (c *conn) speculate() {
 	}
 	written := 0
 	var err error
-	c.lastWrite.Store(monotonic())
 	if b.err == nil && len(b.refs) == 0 {
 		written, err = c.raw.writeNow(b.buf)
 	}
@@ -194,7 +196,6 @@ func (c *conn) writeBatch(hb *heartbeat, ping bool) (int, bool) {
 	if b.empty() {
 		return 0, true
 	}
-	c.lastWrite.Store(monotonic())
 	err := b.writeTo(c.nc)
 	if err != nil {
 		return 0, false
