@@ -31,10 +31,15 @@ func (c *conn) read() error {
 	// decoder's buffer, and go into the queue together: one hold of its
 	// lock and at most one wake-up of the receiver per read.
 	var ready []msg
+	// keeps is how the receiver takes messages (Socket.setKeeps), read
+	// once per delivery rather than per message: the receiver writes the
+	// cache line it shares with the socket's counters on every receive.
+	keeps := s.recvKeeps.Load()
 	flush := func() bool {
 		ok := c.deliverAll(ready)
 		clear(ready)
 		ready = ready[:0]
+		keeps = s.recvKeeps.Load()
 		return ok
 	}
 	for {
@@ -79,9 +84,9 @@ func (c *conn) read() error {
 			if f.More {
 				continue
 			}
-			m = parts.take(&slab, s.recvKeeps.Load())
+			m = parts.take(&slab, keeps)
 		default:
-			m = single(f.Body, pooled, own, &slab, s.recvKeeps.Load())
+			m = single(f.Body, pooled, own, &slab, keeps)
 		}
 		m.meta = meta
 		ready = append(ready, m)
