@@ -54,7 +54,8 @@ type conn struct {
 	ctl      atomic.Bool
 	ttlArmed bool // reader only
 
-	large largeBodies // the reader's memory of large bodies (largebody.go)
+	large  largeBodies // the reader's memory of large bodies (largebody.go)
+	carver slabCarver  // the reader's memory of small messages for RecvInto (recvslab.go)
 }
 
 // newConn registers a new connection of s; nil if s has stopped

@@ -84,9 +84,9 @@ func (c *conn) read() error {
 			if f.More {
 				continue
 			}
-			m = parts.take(&slab, keeps)
+			m = parts.take(&slab, &c.carver, keeps)
 		default:
-			m = single(f.Body, pooled, own, &slab, keeps)
+			m = single(f.Body, pooled, own, &slab, &c.carver, keeps)
 		}
 		m.meta = meta
 		ready = append(ready, m)
@@ -94,9 +94,10 @@ func (c *conn) read() error {
 }
 
 // single makes a message of one frame, in memory for its receiver to
-// keep (from slab when small), or pooled. own says body is a slice of its
+// keep (from slab when small), or to copy out and give back (from carver
+// when small, else pooled). own says body is a slice of its
 // own rather than the decoder's buffer, pooled its memory if pooled.
-func single(body []byte, pooled *backing, own bool, slab *keptSlab, keep bool) msg {
+func single(body []byte, pooled *backing, own bool, slab *keptSlab, carver *slabCarver, keep bool) msg {
 	if pooled != nil {
 		pooled.frames[0] = body
 		return msg{frames: pooled.frames, backing: pooled}
@@ -108,6 +109,10 @@ func single(body []byte, pooled *backing, own bool, slab *keptSlab, keep bool) m
 		table, data := slab.alloc(1, len(body))
 		copy(data, body)
 		return msg{frames: append(table, data)}
+	}
+	if table, data, rs, ok := carver.carve(1, len(body)); ok {
+		copy(data, body)
+		return msg{frames: append(table, data), rslab: rs}
 	}
 	b := getBacking(len(body), 1)
 	copy(b.data, body)
@@ -146,17 +151,19 @@ func (mp *multipart) add(body []byte, own bool) {
 }
 
 // take returns the whole message, in memory for its receiver to keep
-// (from slab when small) or pooled, and starts the next.
-func (mp *multipart) take(slab *keptSlab, keep bool) msg {
+// (from slab when small), or to copy out and give back (from carver when
+// small, else pooled), and starts the next.
+func (mp *multipart) take(slab *keptSlab, carver *slabCarver, keep bool) msg {
 	var m msg
 	var data []byte
+	var ok bool
 	if keep {
 		m.frames, data = slab.alloc(len(mp.parts), len(mp.buf))
-		m.frames = m.frames[:len(mp.parts)]
-	} else {
+	} else if m.frames, data, m.rslab, ok = carver.carve(len(mp.parts), len(mp.buf)); !ok {
 		m.backing = getBacking(len(mp.buf), len(mp.parts))
 		m.frames, data = m.backing.frames, m.backing.data
 	}
+	m.frames = m.frames[:len(mp.parts)]
 	copy(data, mp.buf)
 	for i, p := range mp.parts {
 		if p.own != nil {
@@ -235,9 +242,7 @@ func (c *conn) deliverAll(ms []msg) bool {
 		break
 	}
 	for _, m := range ms {
-		if !m.shared {
-			m.backing.release()
-		}
+		m.release()
 	}
 	return false
 }

@@ -10,8 +10,10 @@ import (
 // msg is one whole message inside the engine.
 type msg struct {
 	frames [][]byte
-	// backing is the pooled memory of frames, if they live in some.
+	// backing is the pooled memory of frames, if they live in some;
+	// rslab the slab they were carved from, if they were (recvslab.go).
 	backing *backing
+	rslab   *recvSlab
 	// meta is the properties of the connection it came from, if any.
 	meta *msgMeta
 	// sub marks a subscription change: one frame, 1 (subscribe) or 0
@@ -28,6 +30,18 @@ type msg struct {
 type msgMeta struct {
 	userID, peerAddr string
 	props            *engine.Properties
+}
+
+// release gives m's memory back once its frames are copied out or no
+// longer needed; frames that other receivers may hold stay.
+func (m msg) release() {
+	if m.shared {
+		return
+	}
+	m.backing.release()
+	if m.rslab != nil {
+		m.rslab.release()
+	}
 }
 
 func (m msg) size() int {

@@ -310,15 +310,13 @@ func copyIn(frames [][]byte) msg {
 }
 
 // own returns m's frames for the user to keep. Small messages are copied
-// into memory from slab (see keptSlab.alloc) and their pooled memory goes
-// back for the next message; larger ones keep their memory, which then
-// never returns to the pool.
+// into memory from slab (see keptSlab.alloc) and their pooled or carved
+// memory goes back for the next message; larger ones keep their memory,
+// which then never returns to the pool.
 func own(m msg, slab *keptSlab) [][]byte {
-	if m.shared || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
+	if m.shared || m.rslab != nil || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
 		frames := copyOut(m.frames, slab)
-		if !m.shared {
-			m.backing.release()
-		}
+		m.release()
 		return frames
 	}
 	return m.frames
@@ -396,9 +394,7 @@ func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Me
 	}
 	engine.CopyFrames(frames, m.frames)
 	*meta = s.metadata(m)
-	if !m.shared {
-		m.backing.release()
-	}
+	m.release()
 	return nil
 }
 
