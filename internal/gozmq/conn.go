@@ -55,7 +55,7 @@ type conn struct {
 	ttlArmed bool // reader only
 
 	large  largeBodies // the reader's memory of large bodies (largebody.go)
-	carver slabCarver  // the reader's memory of small messages for RecvInto (recvslab.go)
+	carver slabCarver  // the reader's memory of small messages for RecvInto (msgslab.go)
 }
 
 // newConn registers a new connection of s; nil if s has stopped

@@ -112,7 +112,7 @@ func single(body []byte, pooled *backing, own bool, slab *keptSlab, carver *slab
 	}
 	if table, data, rs, ok := carver.carve(1, len(body)); ok {
 		copy(data, body)
-		return msg{frames: append(table, data), rslab: rs}
+		return msg{frames: append(table, data), slab: rs}
 	}
 	b := getBacking(len(body), 1)
 	copy(b.data, body)
@@ -159,7 +159,7 @@ func (mp *multipart) take(slab *keptSlab, carver *slabCarver, keep bool) msg {
 	var ok bool
 	if keep {
 		m.frames, data = slab.alloc(len(mp.parts), len(mp.buf))
-	} else if m.frames, data, m.rslab, ok = carver.carve(len(mp.parts), len(mp.buf)); !ok {
+	} else if m.frames, data, m.slab, ok = carver.carve(len(mp.parts), len(mp.buf)); !ok {
 		m.backing = getBacking(len(mp.buf), len(mp.parts))
 		m.frames, data = m.backing.frames, m.backing.data
 	}

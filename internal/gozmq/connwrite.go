@@ -237,6 +237,7 @@ type batch struct {
 	wb    net.Buffers // what of bufs is left to write
 	bytes int         // message bytes in the batch
 	backs []*backing  // to release once written
+	slabs []*msgSlab  // to give back once written, one per message
 	err   error       // the first encoding error
 
 	// A batch a speculative write began: off octets of it are written;
@@ -280,7 +281,10 @@ func (b *batch) add(m *msg) bool {
 	if b.err != nil {
 		return false
 	}
-	if m.backing != nil && !m.shared {
+	switch {
+	case m.slab != nil:
+		b.slabs = append(b.slabs, m.slab)
+	case m.backing != nil && !m.shared:
 		b.backs = append(b.backs, m.backing)
 	}
 	b.bytes += m.size()
@@ -332,6 +336,11 @@ func (b *batch) written() {
 	}
 	clear(b.backs)
 	b.backs = b.backs[:0]
+	for _, sl := range b.slabs {
+		sl.release()
+	}
+	clear(b.slabs)
+	b.slabs = b.slabs[:0]
 	clear(b.refs) // let written bodies go
 	b.refs = b.refs[:0]
 	b.buf = b.buf[:0]

@@ -133,10 +133,7 @@ func (x *xsub) send(m msg) error {
 	if len(m.frames) == 1 && len(m.frames[0]) > 0 && m.frames[0][0] <= 1 {
 		return x.subscribe(m.frames[0][1:], m.frames[0][0] == 1)
 	}
-	m.shared = len(x.pipes) > 1
-	for _, p := range x.pipes {
-		p.out.push(m, false) // a full publisher loses it
-	}
+	x.s.pushAll(m, x.pipes) // a full publisher loses it
 	return nil
 }
 
@@ -361,10 +358,7 @@ func (x *xpub) send(m msg) error {
 			}
 		}
 	}
-	m.shared = len(targets) > 1
-	for _, p := range targets {
-		p.out.push(m, false) // a full subscriber loses only its own copy
-	}
+	x.s.pushAll(m, targets) // a full subscriber loses only its own copy
 	return nil
 }
 

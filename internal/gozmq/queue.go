@@ -11,9 +11,9 @@ import (
 type msg struct {
 	frames [][]byte
 	// backing is the pooled memory of frames, if they live in some;
-	// rslab the slab they were carved from, if they were (recvslab.go).
+	// slab the slab they were carved from, if they were (msgslab.go).
 	backing *backing
-	rslab   *recvSlab
+	slab    *msgSlab
 	// meta is the properties of the connection it came from, if any.
 	meta *msgMeta
 	// sub marks a subscription change: one frame, 1 (subscribe) or 0
@@ -21,7 +21,7 @@ type msg struct {
 	// it as a SUBSCRIBE or CANCEL command.
 	sub bool
 	// shared says other receivers may hold the same frames (a PUB message
-	// delivered to several inproc subscribers): copy before handing out.
+	// delivered to several subscribers): copy before handing out.
 	shared bool
 }
 
@@ -33,14 +33,15 @@ type msgMeta struct {
 }
 
 // release gives m's memory back once its frames are copied out or no
-// longer needed; frames that other receivers may hold stay.
+// longer needed. Every holder of a message carved from a slab gives it
+// back, shared or not (see Socket.pushAll); pooled memory that other
+// receivers may hold stays.
 func (m msg) release() {
-	if m.shared {
-		return
-	}
-	m.backing.release()
-	if m.rslab != nil {
-		m.rslab.release()
+	switch {
+	case m.slab != nil:
+		m.slab.release()
+	case !m.shared:
+		m.backing.release()
 	}
 }
 

@@ -37,8 +37,10 @@ type Socket struct {
 	// keep (setKeeps).
 	recvKeeps atomic.Bool
 	// kept is the memory of small messages handed to Recv callers that
-	// the socket itself copied out (toMessageLocked). Guarded by mu.
-	kept keptSlab
+	// the socket itself copied out (toMessageLocked); sendSlabs that of
+	// small messages sent (copyInLocked). Guarded by mu.
+	kept      keptSlab
+	sendSlabs slabCarver
 
 	// While a send holds the lock, speculating is set and the connections
 	// its messages woke are gathered in kicked, to be written to once the
@@ -179,8 +181,18 @@ func (s *Socket) Send(ctx context.Context, frames [][]byte) error {
 	if len(frames) == 0 {
 		return syscall.EINVAL
 	}
-	m := copyIn(frames)
-	return s.wait(ctx, &s.sendD, s.sendKey(m), func() error { return s.sendLocked(m) })
+	var m msg
+	copied := false
+	err := s.wait(ctx, &s.sendD, s.sendKey(frames), func() error {
+		if !copied {
+			m, copied = s.copyInLocked(frames), true
+		}
+		return s.sendLocked(m)
+	})
+	if err != nil && copied {
+		m.release() // never queued
+	}
+	return err
 }
 
 // SendMany sends n messages in order, waiting whenever the socket is full.
@@ -194,7 +206,9 @@ func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) 
 				if len(fr) == 0 {
 					return syscall.EINVAL
 				}
-				if err := s.sendLocked(copyIn(fr)); err != nil {
+				m := s.copyInLocked(fr)
+				if err := s.sendLocked(m); err != nil {
+					m.release() // never queued
 					if k > 0 && err == syscall.EAGAIN {
 						return nil
 					}
@@ -212,11 +226,11 @@ func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) 
 	return sent, nil
 }
 
-// sendKey is what a send of m waits for when that depends on the message:
-// on a ROUTER, the peer it is addressed to.
-func (s *Socket) sendKey(m msg) []byte {
+// sendKey is what a send of frames waits for when that depends on the
+// message: on a ROUTER, the peer it is addressed to.
+func (s *Socket) sendKey(frames [][]byte) []byte {
 	if s.typ == engine.ROUTER {
-		return m.frames[0]
+		return frames[0]
 	}
 	return nil
 }
@@ -230,7 +244,6 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	if len(frames) == 0 {
 		return syscall.EINVAL
 	}
-	m := copyIn(frames)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -238,7 +251,11 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	}
 	s.reapLocked()
 	s.beginKicks()
+	m := s.copyInLocked(frames)
 	err := s.sendLocked(m)
+	if err != nil {
+		m.release() // never queued
+	}
 	kicks := s.endKicks()
 	s.mu.Unlock()
 	kicks.speculate()
@@ -292,12 +309,40 @@ func (s *Socket) sendLocked(m msg) error {
 	return nil
 }
 
-// copyIn copies a caller's frames into memory of the engine's own, from
-// the pool when a message of that size was recycled (backing.go).
-func copyIn(frames [][]byte) msg {
+// pushAll queues m on every pipe of ps, dropping it where one is full.
+// Each copy queued gives m's memory back on its own when done with it.
+func (s *Socket) pushAll(m msg, ps []*pipe) {
+	m.shared = len(ps) > 1
+	if m.shared && m.slab != nil {
+		s.sendSlabs.share(m.slab, len(ps)-1)
+	}
+	if len(ps) == 0 {
+		m.release() // sent to nobody
+	}
+	for _, p := range ps {
+		if p.out.push(m, false) != pushed {
+			m.release() // this copy is dropped
+		}
+	}
+}
+
+// copyInLocked copies a caller's frames into memory of the engine's own:
+// carved from the socket's slab when the message is small (msgslab.go),
+// else from the pool when a message of that size was recycled
+// (backing.go).
+func (s *Socket) copyInLocked(frames [][]byte) msg {
 	total := 0
 	for _, f := range frames {
 		total += len(f)
+	}
+	if table, data, slab, ok := s.sendSlabs.carve(len(frames), total); ok {
+		off := 0
+		for _, f := range frames {
+			n := copy(data[off:], f)
+			table = append(table, data[off:off+n:off+n])
+			off += n
+		}
+		return msg{frames: table, slab: slab}
 	}
 	b := getBacking(total, len(frames))
 	off := 0
@@ -314,7 +359,7 @@ func copyIn(frames [][]byte) msg {
 // memory goes back for the next message; larger ones keep their memory,
 // which then never returns to the pool.
 func own(m msg, slab *keptSlab) [][]byte {
-	if m.shared || m.rslab != nil || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
+	if m.shared || m.slab != nil || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
 		frames := copyOut(m.frames, slab)
 		m.release()
 		return frames
