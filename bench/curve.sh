@@ -33,24 +33,8 @@ if ((${#SIZES[@]} != ${#COUNTS[@]})); then
 	exit 2
 fi
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(dirname "$here")
-tmp=$(mktemp -d)
-bg_pids=()
-cleanup() {
-	local p
-	for p in "${bg_pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-echo "building into $tmp" >&2
-# shellcheck disable=SC2046 # pkg-config output is meant to be split
-gcc -O2 -Wall "$here/c/thr.c" -o "$tmp/thr" $(pkg-config --cflags --libs libzmq)
-(cd "$root" && go build -o "$tmp/gothr" ./bench/gothr)
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # bin C|Go|Lz: the command of one side.
 bin() {

@@ -116,24 +116,8 @@ for size in "${IPC_SIZES[@]}"; do
 	fi
 done
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(dirname "$here")
-tmp=$(mktemp -d)
-bg_pids=() # programs running in the background, for cleanup
-cleanup() {
-	local p
-	for p in "${bg_pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-echo "building into $tmp" >&2
-# shellcheck disable=SC2046 # pkg-config output is meant to be split
-gcc -O2 -Wall "$here/c/thr.c" -o "$tmp/thr" $(pkg-config --cflags --libs libzmq)
-(cd "$root" && go build -o "$tmp/gothr" ./bench/gothr)
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 if ((${#INPROC_SIZES[@]} > 0)); then
 	(cd "$root" && go test -c -o "$tmp/zmq.test" .)
 fi

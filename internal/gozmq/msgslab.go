@@ -26,14 +26,14 @@ type msgSlab struct {
 	data   []byte
 	tables [][]byte
 	out    atomic.Int64
-	size   int // its size step: spareSlabs[size]
+	step   int // its size step: spareSlabs[step]
 }
 
 // Slabs come in size steps: step k holds minSlabData<<k octets and
 // minSlabTables<<k frame headers. A filler starts at the smallest and
 // takes the next step with each new slab, so that a socket that sent or
 // received a few messages and went quiet keeps about a kilobyte, and a
-// busy one soon carves hundreds of messages per slab.
+// busy one soon carves up to 128 messages per slab.
 const (
 	minSlabData   = 512
 	minSlabTables = 16
@@ -53,13 +53,13 @@ func newSlab(step int) *msgSlab {
 	if s, ok := spareSlabs[step].Get().(*msgSlab); ok {
 		return s
 	}
-	return &msgSlab{data: make([]byte, minSlabData<<step), tables: make([][]byte, minSlabTables<<step), size: step}
+	return &msgSlab{data: make([]byte, minSlabData<<step), tables: make([][]byte, minSlabTables<<step), step: step}
 }
 
 // release gives back one message carved from s.
 func (s *msgSlab) release() {
 	if s.out.Add(-1) == 0 {
-		spareSlabs[s.size].Put(s)
+		spareSlabs[s.step].Put(s)
 	}
 }
 
@@ -116,7 +116,7 @@ func (c *slabCarver) seal() {
 	}
 	c.cur = nil
 	if s.out.Add(c.carved) == 0 {
-		spareSlabs[s.size].Put(s)
+		spareSlabs[s.step].Put(s)
 	}
 	c.carved = 0
 }
