@@ -135,7 +135,11 @@ func TestSecurityAcrossEngines(t *testing.T) {
 						if err := dealer.Connect(ep); err != nil {
 							t.Fatal(err)
 						}
-						if err := dealer.TrySend(zmq.NewMsgString("hello")); err != nil {
+						// A client turned away may have lost its only pipe by now:
+						// libzmq drops it when the handshake fails, and a DEALER
+						// with no pipe has nowhere to queue.
+						if err := dealer.TrySend(zmq.NewMsgString("hello")); err != nil &&
+							(outcome.name == "admitted" || !errors.Is(err, syscall.EAGAIN)) {
 							t.Fatal(err)
 						}
 						if ev := firstEvent(t, mon); !outcome.want(ev) {
