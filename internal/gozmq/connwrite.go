@@ -97,6 +97,10 @@ func (c *conn) releaseSpeculation() {
 	}
 }
 
+// lookAgain is always ready: the writer waits on it instead of its wake
+// channel when it may have more to write.
+var lookAgain = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
 // write drains the outbound queue in batches, one write each, and sends
 // heartbeats; once the socket closes it stops when the queue is empty or
 // the linger period ends.
@@ -126,25 +130,14 @@ func (c *conn) write() {
 				return
 			}
 		}
+		wake := c.wake
 		if n > 0 {
-			// More may be queued: look again, but let the heartbeat in
-			// first, so steady traffic cannot starve it.
-			select {
-			case <-c.done:
-				return
-			case <-hb.tick:
-				ping = true
-				c.ctl.Store(true)
-			case <-hb.timeout:
-				if !hb.heard(c.lastRecv.Load()) {
-					return
-				}
-			default:
-			}
-			continue
+			// More may be queued: look again at once, but let a due
+			// heartbeat in, so steady traffic cannot starve it.
+			wake = lookAgain
 		}
 		select {
-		case <-c.wake:
+		case <-wake:
 		case <-c.done:
 			return
 		case <-closing:
