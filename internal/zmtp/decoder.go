@@ -2,8 +2,10 @@ package zmtp
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"math"
+	"os"
 	"sync"
 )
 
@@ -41,8 +43,10 @@ type Frame struct {
 // peer's declared size alone never makes it allocate more than twice what
 // has arrived plus one buffer's worth. When a maximum message size is set,
 // a message (all its frames) that would exceed it is refused before its
-// body is read. The first error is sticky: every later call returns it.
-// A Decoder is for one goroutine at a time.
+// body is read. The first error is sticky: every later call returns it,
+// except a read cut short by its deadline (os.ErrDeadlineExceeded),
+// after which the next call resumes where that read stopped, even in the
+// middle of a frame. A Decoder is for one goroutine at a time.
 type Decoder struct {
 	r          io.Reader
 	buf        []byte
@@ -69,6 +73,18 @@ type Decoder struct {
 	readBuf func() []byte
 	release func()
 	bufWas  int // len(buf) before it went back
+
+	// large is a body bigger than the buffer being read into its own
+	// slice, kept while a read's deadline interrupts it.
+	large largeBody
+}
+
+// largeBody is a large frame's body as far as it has arrived, with the
+// frame's size and flags.
+type largeBody struct {
+	body          []byte
+	size          int
+	more, command bool
 }
 
 // IdleReader reads from a connection without holding the reader's buffer
@@ -200,13 +216,25 @@ func (d *Decoder) Next() (Frame, error) {
 	}
 	f, err := d.next()
 	if err != nil {
-		d.err = err
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			d.err = err
+			if d.large.size > 0 {
+				d.free(d.large.body)
+				d.large = largeBody{}
+			}
+		}
 		return Frame{}, err
 	}
 	return f, nil
 }
 
+// next decodes a frame. An error leaves buf[start:end] and large as they
+// were before the read that failed, so that a call after an interrupted
+// read starts over from the same frame, or goes on with its large body.
 func (d *Decoder) next() (Frame, error) {
+	if d.large.size > 0 {
+		return d.readLarge()
+	}
 	if err := d.fill(2); err != nil {
 		return Frame{}, err
 	}
@@ -223,8 +251,8 @@ func (d *Decoder) next() (Frame, error) {
 	command := d.version.hasCommands() && flags&flagCommand != 0
 
 	limit := d.sizeLimit(command)
-	if size > math.MaxInt64 || limit >= 0 && size > uint64(limit) {
-		if d.cipher != nil && size <= math.MaxInt64 {
+	if size > math.MaxInt || limit >= 0 && size > uint64(limit) {
+		if d.cipher != nil && size <= math.MaxInt {
 			return Frame{}, protoErr(CodeUnspecified, "sealed frame of %d octets exceeds the maximum message size of %d plus the mechanism's overhead of %d",
 				size, d.maxMsg, d.cipher.Overhead())
 		}
@@ -233,10 +261,22 @@ func (d *Decoder) next() (Frame, error) {
 	if d.cipher == nil && command && more {
 		return Frame{}, protoErr(CodeMalformedCommand, "command frame with the MORE flag (flags %#02x)", flags)
 	}
-	body, err := d.body(hdr, int(size))
-	if err != nil {
+	if size > uint64(len(d.buf)-hdr) { // not hdr+size, which a peer's size can overflow
+		d.start += hdr
+		d.startLarge(largeBody{size: int(size), more: more, command: command})
+		return d.readLarge()
+	}
+	if err := d.fill(hdr + int(size)); err != nil {
 		return Frame{}, err
 	}
+	body := d.buf[d.start+hdr : d.start+hdr+int(size) : d.start+hdr+int(size)]
+	d.start += hdr + int(size)
+	return d.frame(body, more, command)
+}
+
+// frame opens body, if sealed, and counts it towards its message's size.
+func (d *Decoder) frame(body []byte, more, command bool) (Frame, error) {
+	var err error
 	if d.cipher != nil {
 		// Either outer form is accepted; MORE and COMMAND come from inside.
 		if more, command, body, err = d.cipher.Open(body); err != nil {
@@ -282,53 +322,46 @@ func (d *Decoder) tooLarge(size uint64) error {
 	if d.maxMsg > 0 {
 		return protoErr(CodeUnspecified, "frame of %d octets exceeds the maximum message size of %d", size, d.maxMsg)
 	}
-	return protoErr(CodeUnspecified, "frame size %d does not fit an int64", size)
+	return protoErr(CodeUnspecified, "frame size %d does not fit an int", size)
 }
 
-// body returns the size octets after a header of hdr octets, and consumes
-// header and body.
-func (d *Decoder) body(hdr, size int) ([]byte, error) {
-	if size <= len(d.buf)-hdr { // not hdr+size, which a peer's size can overflow
-		if err := d.fill(hdr + size); err != nil {
-			return nil, err
-		}
-		b := d.buf[d.start+hdr : d.start+hdr+size : d.start+hdr+size]
-		d.start += hdr + size
-		return b, nil
-	}
-	d.start += hdr
-	return d.readLarge(size)
-}
-
-// readLarge reads a body bigger than the buffer into its own slice. The
-// slice starts with room for what is buffered plus one buffer's worth and
-// at most doubles as octets arrive (a BodyAllocator may round each step
-// up, to at most twice as much; it may also give room for the whole body
-// at once from memory it already holds).
-func (d *Decoder) readLarge(size int) ([]byte, error) {
-	chunk := len(d.buf)
-	b := d.alloc(size, min(size, d.Buffered()+chunk))
-	b = append(b, d.buf[d.start:d.end]...)
+// startLarge begins a body bigger than the buffer (l's size and flags),
+// to be read into its own slice. The slice starts with room for what is
+// buffered plus one buffer's worth and at most doubles as octets arrive
+// (a BodyAllocator may round each step up, to at most twice as much; it
+// may also give room for the whole body at once from memory it already
+// holds).
+func (d *Decoder) startLarge(l largeBody) {
+	l.body = d.alloc(l.size, min(l.size, d.Buffered()+len(d.buf)))
+	l.body = append(l.body, d.buf[d.start:d.end]...)
 	d.start, d.end = 0, 0
-	for len(b) < size {
-		if len(b) == cap(b) {
-			grown := d.alloc(size, min(size, max(2*cap(b), len(b)+chunk)))
-			grown = append(grown, b...)
-			d.free(b)
-			b = grown
+	d.large = l
+}
+
+// readLarge reads the rest of the large body and returns its frame.
+func (d *Decoder) readLarge() (Frame, error) {
+	l := &d.large
+	chunk := len(d.buf)
+	for len(l.body) < l.size {
+		if len(l.body) == cap(l.body) {
+			grown := d.alloc(l.size, min(l.size, max(2*cap(l.body), len(l.body)+chunk)))
+			grown = append(grown, l.body...)
+			d.free(l.body)
+			l.body = grown
 		}
 		if d.beforeBlock != nil {
 			d.beforeBlock()
 		}
 		// Never past the body: the room beyond it is not this frame's.
-		n, err := d.readSome(b[len(b):min(cap(b), size)], true)
-		b = b[:len(b)+n]
-		if err != nil && len(b) < size {
-			d.free(b)
-			return nil, err
+		n, err := d.readSome(l.body[len(l.body):min(cap(l.body), l.size)], true)
+		l.body = l.body[:len(l.body)+n]
+		if err != nil && len(l.body) < l.size {
+			return Frame{}, err
 		}
 	}
-	return b, nil
+	done := d.large
+	d.large = largeBody{}
+	return d.frame(done.body, done.more, done.command)
 }
 
 // fill makes sure at least n (at most len(buf)) octets are buffered,

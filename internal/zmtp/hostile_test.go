@@ -103,7 +103,7 @@ func TestHostileHandshakeInput(t *testing.T) {
 			peer: wire(null, "06 00 00 01 00 00 00 00 00"), want: protoCode(CodeUnspecified, "1099511627776", "1048576")},
 		{name: "huge declared READY, uncapped, then close", peer: wire(null, "06 00 00 01 00 00 00 00 00", lit("\x05READY")),
 			want: connErr(io.ErrUnexpectedEOF, "reading")},
-		{name: "size beyond int64", peer: wire(null, "06 80 00 00 00 00 00 00 00"), want: protoCode(CodeUnspecified, "int64")},
+		{name: "size beyond int64", peer: wire(null, "06 80 00 00 00 00 00 00 00"), want: protoCode(CodeUnspecified, "does not fit an int")},
 		{name: "PLAIN server: HELLO with trailing octets",
 			cfg:  Config{Mechanism: PlainServer{}, ZAP: admitAll},
 			peer: wire(plain, cmdFrame(CommandBody("HELLO", wire("01", lit("u"), "01", lit("p"), "00")))),
