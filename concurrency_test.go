@@ -78,13 +78,15 @@ func concParkedIn(fn string) int {
 // parkedInEngine reports whether goroutine g (its stack, as runtime.Stack
 // prints it) waits in an engine, which a caller reaches only after it has
 // queued itself as a waiter: on a channel in the wait of either engine's
-// socket, or, for the libzmq engine's one waiter that watches the socket's
-// fd, in the netpoller.
+// socket, or in the netpoller: the libzmq engine's one waiter that watches
+// the socket's fd, or a go engine receiver that reads the socket's only
+// connection itself.
 func parkedInEngine(g []byte) bool {
 	header, _, _ := bytes.Cut(g, []byte("\n"))
 	onChannel := bytes.Contains(header, []byte("[select")) &&
 		(bytes.Contains(g, []byte("internal/libzmq.(*Socket).wait(")) || bytes.Contains(g, []byte("internal/gozmq.(*Socket).wait(")))
-	inNetpoller := bytes.Contains(header, []byte("[IO wait")) && bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor("))
+	inNetpoller := bytes.Contains(header, []byte("[IO wait")) &&
+		(bytes.Contains(g, []byte("internal/libzmq.(*Socket).pollFor(")) || bytes.Contains(g, []byte("internal/gozmq.(*Socket).parkRecv(")))
 	return onChannel || inNetpoller
 }
 

@@ -52,10 +52,13 @@ type conn struct {
 	ctlMu    sync.Mutex
 	pongs    [][]byte
 	ctl      atomic.Bool
-	ttlArmed bool // reader only
+	ttlArmed bool // read role only
 
-	large  largeBodies // the reader's memory of large bodies (largebody.go)
-	carver slabCarver  // the reader's memory of small messages for RecvInto (msgslab.go)
+	// Reading (readrole.go): the read role, and what its holder uses.
+	role   readRole
+	rd     *connReader
+	large  largeBodies // the memory of large bodies (largebody.go)
+	carver slabCarver  // the memory of small messages for RecvInto (msgslab.go)
 }
 
 // newConn registers a new connection of s; nil if s has stopped
@@ -164,6 +167,8 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	if r := newRawReader(c.nc); r != nil {
 		sess.Decoder.SetIdleReader(r)
 	}
+	c.rd = newConnReader(c)
+	c.role.back = make(chan struct{}, 1)
 
 	s.mu.Lock()
 	if s.closed && (keep == nil || keep.out.len() == 0) {
@@ -180,6 +185,7 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	p.peerType = engine.SocketType(sess.PeerType)
 	p.peerID = append([]byte(nil), sess.PeerIdentity...)
 	p.kill = c.close
+	p.conn.Store(c)
 	p.out.setReadable(c.kick)
 	p.in.setWritable(func() { signalChan(c.room) })
 	c.p = p
@@ -201,6 +207,7 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	}()
 	err = c.read()
 	c.close()
+	c.endReading()
 	wg.Wait()
 	var pe *zmtp.ProtocolError
 	if errors.As(err, &pe) && isSealError(cfg.Mechanism, pe.Code) {
@@ -210,6 +217,7 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	}
 
 	s.mu.Lock()
+	p.conn.CompareAndSwap(c, nil)
 	p.out.setReadable(nil)
 	p.in.setWritable(nil)
 	if keep == nil {

@@ -7,90 +7,127 @@ import (
 	"github.com/zmqx/zmq/internal/zmtp"
 )
 
-// read decodes frames into whole messages and queues them, waiting while
-// the inbound queue is full (the peer then waits in TCP). A message's
+// connReader is what reading a connection needs between reads: the
+// decoder, a message whose frames are still arriving, and whole messages
+// not delivered yet. Only the holder of the connection's read role
+// (readrole.go) uses it.
+type connReader struct {
+	c     *conn
+	dec   *zmtp.Decoder
+	hbOn  bool     // heartbeats: note when each frame arrives
+	meta  *msgMeta // what every message carries, if the socket asks
+	isPub bool     // subscriptions become messages
+	parts multipart
+	slab  keptSlab // memory of small messages for Recv
+	// ready is the whole messages decoded and not yet queued, in order.
+	// Messages go into the queue in groups: one hold of its lock and at
+	// most one wake-up of the receiver per read.
+	ready []msg
+}
+
+func newConnReader(c *conn) *connReader {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &connReader{
+		c:     c,
+		dec:   c.sess.Decoder,
+		hbOn:  s.opts.int(engine.OptHeartbeatIvl) > 0,
+		isPub: s.typ == engine.PUB || s.typ == engine.XPUB,
+	}
+	if s.opts.bool(engine.OptMessageMetadata) {
+		r.meta = &msgMeta{userID: c.sess.UserID, peerAddr: c.peerAddr, props: sessionProperties(c.sess)}
+	}
+	return r
+}
+
+// read moves messages from the connection to the pipe's inbound queue
+// until the connection ends, waiting while the queue is full (the peer
+// then waits in TCP). Where a receiver may read the connection itself, it
+// lends it the read role whenever it has nothing left to decode.
+func (c *conn) read() error {
+	r := c.rd
+	for {
+		var err error
+		if len(r.ready) == 0 && !r.dec.FrameBuffered() && c.mayLend() {
+			err = c.lend()
+		}
+		// Whether or not receivers read meanwhile, the reader reads once
+		// before it lends again: the role came back because nobody
+		// wanted it.
+		if err == nil && len(r.ready) == 0 {
+			err = r.next()
+		}
+		delivered := len(r.ready) == 0 || c.deliverAll(r.ready)
+		clear(r.ready)
+		r.ready = r.ready[:0]
+		if err != nil {
+			return err
+		}
+		if !delivered {
+			return nil // the connection or the socket ended
+		}
+	}
+}
+
+// next decodes frames until it has whole messages to deliver (up to
+// maxBatch, or as many as arrived together) or an error. A message's
 // bytes go into memory that suits how the socket receives: for Recv,
 // memory of its own that the caller keeps; for RecvInto, pooled memory
 // (backing.go) that goes back once copied out. A body larger than the
 // decoder's buffer, read straight into its own slice, is kept as it is.
-func (c *conn) read() error {
-	s := c.s
-	dec := c.sess.Decoder
-	s.mu.Lock()
-	hbOn := s.opts.int(engine.OptHeartbeatIvl) > 0
-	withMeta := s.opts.bool(engine.OptMessageMetadata)
-	s.mu.Unlock()
-	var meta *msgMeta
-	if withMeta {
-		meta = &msgMeta{userID: c.sess.UserID, peerAddr: c.peerAddr, props: sessionProperties(c.sess)}
-	}
-	isPub := s.typ == engine.PUB || s.typ == engine.XPUB
-	var parts multipart
-	var slab keptSlab // memory of small messages for Recv
-	// Whole messages gather in ready while more frames wait in the
-	// decoder's buffer, and go into the queue together: one hold of its
-	// lock and at most one wake-up of the receiver per read.
-	var ready []msg
-	// keeps is how the receiver takes messages (Socket.setKeeps), read
-	// once per delivery rather than per message: the receiver writes the
-	// cache line it shares with the socket's counters on every receive.
-	keeps := s.recvKeeps.Load()
-	flush := func() bool {
-		ok := c.deliverAll(ready)
-		clear(ready)
-		ready = ready[:0]
-		keeps = s.recvKeeps.Load()
-		return ok
-	}
-	for {
-		if len(ready) > 0 && (len(ready) >= maxBatch || !dec.FrameBuffered()) && !flush() {
-			return nil
-		}
+// A read cut short by its deadline leaves everything as it was, for the
+// next call to go on.
+func (r *connReader) next() error {
+	c, dec := r.c, r.dec
+	// How the receiver takes messages (Socket.setKeeps), read once per
+	// delivery rather than per message: the receiver writes the cache
+	// line it shares with the socket's counters on every receive.
+	keeps := c.s.recvKeeps.Load()
+	for len(r.ready) == 0 || len(r.ready) < maxBatch && dec.FrameBuffered() {
 		f, err := dec.Next()
-		pooled, own := c.large.take() // where f.Body lives
 		if err != nil {
-			pooled.release()
-			flush()
 			return err
 		}
-		if hbOn {
+		pooled, own := c.large.take() // where f.Body lives
+		if r.hbOn {
 			c.lastRecv.Store(time.Now().UnixNano())
 		}
 		if c.ttlArmed {
 			c.ttlArmed = false
-			c.nc.SetReadDeadline(time.Time{})
+			c.setReadDeadline(time.Time{})
 		}
 		if f.Command {
-			if parts.started() {
+			if r.parts.started() {
 				continue // a command between frames of a message: ignored
 			}
-			m, ok, err := c.command(f, isPub)
+			m, ok, err := c.command(f, r.isPub)
 			pooled.release() // what a command keeps, it copied
 			if err != nil {
-				flush()
 				return err
 			}
 			if ok {
-				ready = append(ready, m)
+				r.ready = append(r.ready, m)
 			}
 			continue
 		}
 		var m msg
 		switch {
-		case f.More || parts.started():
+		case f.More || r.parts.started():
 			// A body of its own stays where it is: pooled memory then
 			// belongs to the message for good, and the pool forgets it.
-			parts.add(f.Body, own)
+			r.parts.add(f.Body, own)
 			if f.More {
 				continue
 			}
-			m = parts.take(&slab, &c.carver, keeps)
+			m = r.parts.take(&r.slab, &c.carver, keeps)
 		default:
-			m = single(f.Body, pooled, own, &slab, &c.carver, keeps)
+			m = single(f.Body, pooled, own, &r.slab, &c.carver, keeps)
 		}
-		m.meta = meta
-		ready = append(ready, m)
+		m.meta = r.meta
+		r.ready = append(r.ready, m)
 	}
+	return nil
 }
 
 // single makes a message of one frame, in memory for its receiver to
@@ -196,7 +233,7 @@ func (c *conn) command(f zmtp.Frame, isPub bool) (msg, bool, error) {
 		}
 		if ttl > 0 {
 			c.ttlArmed = true
-			c.nc.SetReadDeadline(time.Now().Add(ttl))
+			c.setReadDeadline(time.Now().Add(ttl))
 		}
 		c.ctlMu.Lock()
 		if len(c.pongs) < 16 {

@@ -227,6 +227,10 @@ func (s *Socket) Close() error {
 	s.closed = true
 	linger := s.opts.int(engine.OptLinger)
 	close(s.closing)
+	for c := range s.conns {
+		c.interrupt() // a receiver reading it returns ErrClosed
+	}
+	s.stopWatchingCtx()
 	listeners := make([]*listener, 0, len(s.listeners))
 	for _, l := range s.listeners {
 		listeners = append(listeners, l)

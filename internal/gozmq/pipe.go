@@ -1,6 +1,10 @@
 package gozmq
 
-import "github.com/zmqx/zmq/internal/engine"
+import (
+	"sync/atomic"
+
+	"github.com/zmqx/zmq/internal/engine"
+)
 
 // pipe is a socket's link to one peer: out carries messages to the peer,
 // in brings the peer's. For a connection, the socket is one end of each
@@ -35,6 +39,8 @@ type pipe struct {
 	// over, a PAIR refusing a second peer, Disconnect. It must not block
 	// and must not take the socket lock.
 	kill func()
+	// conn is the connection serving the pipe, if any.
+	conn atomic.Pointer[conn]
 }
 
 // newConnPipe makes a pipe for a connection of s, bounded by s's marks.

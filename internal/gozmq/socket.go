@@ -56,6 +56,12 @@ type Socket struct {
 	deadN  atomic.Int32
 
 	sendD, recvD direction
+	// solo is the socket's pipe when it has just one; polled says TryRecv
+	// was used. Both decide whether receivers read a connection
+	// themselves (readrole.go).
+	solo     atomic.Pointer[pipe]
+	polled   atomic.Bool
+	ctxWatch ctxWatch
 
 	// Endpoints, guarded by mu.
 	listeners  map[string]*listener
@@ -446,6 +452,7 @@ func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Me
 // TryRecv receives one whole message or fails with EAGAIN at once.
 func (s *Socket) TryRecv() (engine.Message, error) {
 	s.setKeeps(true)
+	s.markPolled()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -510,6 +517,7 @@ func (s *Socket) Stats() engine.Stats {
 func (s *Socket) attachLocked(p *pipe) {
 	s.pipes[p] = struct{}{}
 	p.attached = true
+	s.updateSoloLocked()
 	s.pat.attach(p)
 	s.sendD.signal()
 	s.recvD.signal()
@@ -523,6 +531,7 @@ func (s *Socket) detachLocked(p *pipe) {
 	}
 	p.attached = false
 	delete(s.pipes, p)
+	s.updateSoloLocked()
 	s.pat.detach(p)
 	p.in.closeReader()
 	p.out.closeWriter()

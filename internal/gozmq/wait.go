@@ -17,6 +17,10 @@ type waiter struct {
 	woken      bool   // guarded by the direction's lock
 	key        []byte // what it waits for, where that matters (a ROUTER peer's id)
 	keyBuf     []byte // key's memory, kept across reuses of the waiter
+	// reading is the connection it reads instead of parking, if any
+	// (readrole.go): waking it cuts that read short. Guarded by the
+	// direction's lock.
+	reading *conn
 }
 
 // direction is the waiting side of one direction (send or receive) of a
@@ -29,8 +33,10 @@ type waiter struct {
 // bumps the generation and wakes the head. So an attempt that missed the
 // change sees a new generation and tries again instead of parking.
 //
-// The lock is a leaf: a socket may signal another socket's direction while
-// holding its own socket lock, and nothing is locked under it.
+// A socket may signal another socket's direction while holding its own
+// socket lock. Nothing is locked under the direction's lock but, to wake
+// a receiver that reads a connection itself, that connection's read role
+// (readrole.go), a leaf.
 type direction struct {
 	mu         sync.Mutex
 	gen        atomic.Uint64
@@ -167,7 +173,36 @@ func (d *direction) wakeLocked(w *waiter) {
 		case w.ch <- struct{}{}:
 		default:
 		}
+		if w.reading != nil {
+			w.reading.interrupt()
+		}
 	}
+}
+
+// startReading lets w read connection c instead of parking, unless w was
+// woken (which it takes, as park does) or the generation moved past gen
+// since the caller read it: then it reports whether w was woken, and
+// false.
+func (d *direction) startReading(w *waiter, gen uint64, c *conn) (woken, reading bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if w.woken {
+		w.woken = false
+		return true, false
+	}
+	if d.gen.Load() != gen {
+		return false, false
+	}
+	w.reading = c
+	return false, true
+}
+
+// stopReading ends what startReading began. A wake meanwhile stays
+// recorded in w.woken.
+func (d *direction) stopReading(w *waiter) {
+	d.mu.Lock()
+	w.reading = nil
+	d.mu.Unlock()
 }
 
 // park blocks w until it is woken, unless the generation moved past gen
@@ -249,7 +284,11 @@ func (s *Socket) wait(ctx context.Context, d *direction, key []byte, try func() 
 		} else if woken && d == &s.sendD && sendDependsOnMessage(s.typ) {
 			d.passOn(w)
 		}
-		woken, err = d.park(ctx, w, gen, s.closing)
+		if d == &s.recvD {
+			woken, err = s.parkRecv(ctx, w, gen)
+		} else {
+			woken, err = d.park(ctx, w, gen, s.closing)
+		}
 		if err != nil {
 			d.leave(w)
 			return err
