@@ -35,7 +35,7 @@ help:
 	@echo '  make test    gofmt check, go mod tidy -diff, go vet, go test $(TESTFLAGS) on each engine, zmqcat built without cgo, the allocation tests without -race'
 	@echo "  make bench   every Go benchmark once (the root package's on both engines), then bench/run.sh (C, libzmq engine, go engine) into bench/results/run.txt, chart.png, table.md"
 	@echo '  make benchcheck  the same with tiny counts, into a temporary directory: checks that every benchmark and the harness run (about a minute)'
-	@echo '  make cgocheck  the tests again, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
+	@echo '  make cgocheck  the tests again on the libzmq engine, built with GOEXPERIMENT=cgocheck2 (checks the cgo pointer rules)'
 	@echo '  make crossbuild  CGO_ENABLED=0 go build ./... for $(CROSS)'
 	@echo '  make soak    opt-in soak tier (~20 min): 50 M sequenced msgs, 200 kill/restart cycles, every fuzz target, C-leak check under -asan; knobs in scripts/soak.sh'
 	@echo '  make help    this list'
@@ -101,7 +101,7 @@ crossbuild:
 # GOEXPERIMENT=cgocheck2 (Go 1.26 no longer accepts GODEBUG=cgocheck=2).
 cgocheck:
 	@$(BOOTSTRAP)
-	GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
+	ZMQ_ENGINE=libzmq GOEXPERIMENT=cgocheck2 $(GO) test $(TESTFLAGS) $(PKGS)
 
 # The soak tier: long sequence and kill/restart runs, every fuzz target and
 # a LeakSanitizer run of socket churn. Opt-in; scripts/soak.sh lists its knobs.

@@ -198,12 +198,7 @@ func haveLibzmq() bool {
 
 // defaultEngine is the engine zmqcat opens with no --engine and no
 // ZMQ_ENGINE.
-func defaultEngine() string {
-	if haveLibzmq() {
-		return "libzmq"
-	}
-	return "go"
-}
+func defaultEngine() string { return "go" }
 
 // wantEngine checks a run that was to open engine: exit 0 with one line
 // printed, or, asked for libzmq in a build without it, exit 1 with the

@@ -55,8 +55,7 @@ any case
                        Times are Go durations (500ms) or numbers in libzmq's
                        unit: milliseconds, seconds for tcp_keepalive_idle and
                        _intvl. Booleans are 0 or 1. -o linger=D is --linger D
-      --engine E       go or libzmq (default: $ZMQ_ENGINE, else libzmq when
-                       built in)
+      --engine E       go or libzmq (default: $ZMQ_ENGINE, else go)
   -v, --verbose        connection events on stderr, one line each: listening,
                        connected, accepted, handshake succeeded or failed (with
                        why), disconnected, retrying (shown at the 1st, 2nd, 4th,
