@@ -1,8 +1,11 @@
 // Package zmq is ZeroMQ for Go, served by the Go runtime's own event loop.
 //
-// It binds libzmq, the reference implementation of ZeroMQ, through cgo, and
-// plugs every libzmq socket into Go's netpoller, the way txZMQ plugged them
-// into Twisted's reactor. A socket is an ordinary Go value: any number of
+// It serves ZeroMQ sockets from Go's netpoller, the way txZMQ served them
+// from Twisted's reactor, with either of two engines behind one API (see
+// [Engine]): the go engine, the default, which speaks ZMTP itself and needs
+// no cgo; or libzmq, the reference implementation, through cgo, for the
+// transports, socket types and mechanisms only it has. A socket is an
+// ordinary Go value: any number of
 // goroutines may use it at once, every call that can wait takes a
 // [context.Context], and a goroutine that waits is parked by the Go
 // scheduler, not inside C. The semantics and the wire formats are txZMQ's,
@@ -15,7 +18,7 @@
 //
 //	pull, err := f.NewPull()
 //	...
-//	ep, err := pull.Bind("tcp://127.0.0.1:*") // ep has the port libzmq picked
+//	ep, err := pull.Bind("tcp://127.0.0.1:*") // ep has the port the system picked
 //	...
 //	push, err := f.NewPush()
 //	...
@@ -55,9 +58,8 @@
 // # Concurrency
 //
 // Every socket, like the [Factory], is safe for concurrent use by multiple
-// goroutines. One lock per socket serialises all libzmq calls on it, and it
-// is never held while waiting: libzmq is only ever called in non-blocking
-// mode.
+// goroutines. Each socket has one lock, never held while waiting (the
+// libzmq engine calls libzmq only in non-blocking mode).
 //
 // Every call that can wait takes a ctx as its first argument and returns
 // when the operation completes, ctx ends, or the socket closes. When ctx
@@ -69,23 +71,25 @@
 // first in, first out. On a [Router] made [WithRouterMandatory], a send
 // waiting for a full peer holds back no send to another peer.
 //
-// No OS thread is parked per socket or per waiting goroutine, and no
-// goroutine is started per socket (a [Monitor] has one, which moves its
-// events out of libzmq as they come). A goroutine that has to wait parks in
-// the netpoller on the socket's notification descriptor itself, as a
-// reader of a network connection does, so the netpoller wakes it directly;
-// when several goroutines wait on one socket, the first one does that for
-// all of them and the others sleep on channels until it passes them their
-// turn.
+// No OS thread is parked per socket or per waiting goroutine. On the go
+// engine each connection has a reader and a writer goroutine, parked in
+// the netpoller while idle, and the goroutine that asks does the I/O where
+// it can: a send to an idle connection writes at once, and a receiver on a
+// socket with a single connection reads it itself, woken by the netpoller
+// directly. On the libzmq engine no goroutine is started per socket (a
+// [Monitor] has one): a goroutine that has to wait parks in the netpoller
+// on the socket's notification descriptor itself; when several wait on one
+// socket, the first one does that for all of them and the others sleep on
+// channels until it passes them their turn.
 //
-// A send waits while libzmq cannot take the message: the high-water mark is
-// reached ([WithSendHWM], 1000 messages by default), or the pattern needs a
-// peer and has none. There is no queue in front of libzmq, so the
-// high-water mark is the backpressure a sender feels. A receiving socket
-// takes messages out of libzmq a batch at a time, up to 256 of them but no
-// more than 64 KiB plus one larger message, and holds them until they are
-// received: that much waits in a receiver outside its receive high-water
-// mark ([WithRecvHWM]). TrySend and TryRecv
+// A send waits while the socket cannot take the message: the high-water
+// mark is reached ([WithSendHWM], 1000 messages by default), or the pattern
+// needs a peer and has none. The high-water mark is the backpressure a
+// sender feels. On the libzmq engine a receiving socket takes messages out
+// of libzmq a batch at a time, up to 256 of them but no more than 64 KiB
+// plus one larger message, and holds them until they are received: that
+// much waits in a receiver outside its receive high-water mark
+// ([WithRecvHWM]). TrySend and TryRecv
 // never wait; they fail with [EAGAIN] instead, which is how txZMQ sends.
 // SendBatch ([Push.SendBatch]) moves many whole messages per call into
 // libzmq, which makes streams of small messages several times cheaper. Two
@@ -127,14 +131,14 @@
 //
 // # Lifecycle
 //
-// A [Factory] owns one libzmq context and every socket made from it with
-// its New methods ([Factory.NewPub], [Factory.NewReq], ...). Sockets may
-// bind and connect any number of endpoints, at any time. Closing a socket
-// wakes its waiting callers with [ErrClosed], gives queued outgoing
-// messages the linger period to leave, and returns once the socket is
-// gone. [Factory.Close] closes every socket the factory made, then
-// terminates the context; the factory's sockets do not need closing one by
-// one. Both Close methods are idempotent and safe to call concurrently.
+// A [Factory] owns one engine (for libzmq, a context) and every socket made
+// from it with its New methods ([Factory.NewPub], [Factory.NewReq], ...).
+// Sockets may bind and connect any number of endpoints, at any time.
+// Closing a socket wakes its waiting callers with [ErrClosed], gives queued
+// outgoing messages the linger period to leave, and returns once the
+// socket is gone. [Factory.Close] closes every socket the factory made,
+// then its engine (for libzmq, terminates the context); the factory's
+// sockets do not need closing one by one. Both Close methods are idempotent and safe to call concurrently.
 // [Factory.CloseWhenDone] closes the factory when a context ends, as
 // txZMQ's registerForShutdown does, which combines well with
 // [os/signal.NotifyContext]. No finalizer closes anything: a factory that
@@ -220,10 +224,12 @@
 //
 // # Requirements
 //
-// The package needs cgo (CGO_ENABLED=1 and a C compiler), pkg-config, and
-// the libzmq development files: Debian's libzmq3-dev, which provides libzmq
-// 4.3.4, the version this package is developed and tested against. The
-// build finds libzmq with "pkg-config libzmq". A build with CGO_ENABLED=0
-// compiles, but [NewFactory] then fails. [LibVersion] reports the libzmq in
-// use and [Has] its optional capabilities.
+// The go engine needs nothing but Go: it builds with CGO_ENABLED=0 for
+// every platform Go does. The libzmq engine needs cgo (CGO_ENABLED=1 and a
+// C compiler), pkg-config, and the libzmq development files: Debian's
+// libzmq3-dev, which provides libzmq 4.3.4, the version this package is
+// developed and tested against; the build finds it with "pkg-config
+// libzmq". In a build without cgo, asking for the libzmq engine fails with
+// an error that says why. [LibVersion] reports the libzmq in use, if any,
+// and [Has] its optional capabilities.
 package zmq
