@@ -255,11 +255,12 @@ func (c *conn) receive(ctx context.Context, w *waiter, gen uint64) (bool, error)
 	woken, reading := s.recvD.startReading(w, gen, c)
 	var err error
 	if reading {
-		s.watchCtx(ctx, c)
-		select {
-		case <-s.closing: // Close may have looked for readers before this one
-		default:
-			err = c.rd.next()
+		if s.watchCtx(ctx, c) {
+			select {
+			case <-s.closing: // Close may have looked for readers before this one
+			default:
+				err = c.rd.next()
+			}
 		}
 		s.watchCtx(nil, nil)
 		s.recvD.stopReading(w)
@@ -289,35 +290,46 @@ type ctxWatch struct {
 	readingBy <-chan struct{} // and the Done channel of its context
 }
 
-// watchCtx records that a receiver with context ctx reads c, or that it
-// stopped reading (nil, nil).
-func (s *Socket) watchCtx(ctx context.Context, c *conn) {
+// watchCtx records that a receiver with context ctx is about to read c,
+// or that it stopped reading (nil, nil). It reports whether the receiver
+// may read: false if ctx has ended already. The registration kept from
+// an earlier receive may have fired while nobody read, so only a check
+// made after the receiver is recorded tells that no interrupt will come.
+func (s *Socket) watchCtx(ctx context.Context, c *conn) bool {
 	cw := &s.ctxWatch
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	cw.reading, cw.readingBy = nil, nil
 	if ctx == nil {
-		return
+		return false
 	}
 	done := ctx.Done()
 	if done == nil {
-		return // it never ends
+		return true // it never ends
 	}
 	cw.reading, cw.readingBy = c, done
-	if done == cw.watched {
-		return
-	}
-	if cw.stop != nil {
-		cw.stop()
-	}
-	cw.watched = done
-	cw.stop = context.AfterFunc(ctx, func() {
-		cw.mu.Lock()
-		if cw.readingBy == done {
-			cw.reading.interrupt()
+	if done != cw.watched {
+		if cw.stop != nil {
+			cw.stop()
 		}
-		cw.mu.Unlock()
-	})
+		cw.watched = done
+		cw.stop = context.AfterFunc(ctx, func() {
+			cw.mu.Lock()
+			if cw.readingBy == done {
+				cw.reading.interrupt()
+			}
+			cw.mu.Unlock()
+		})
+	}
+	// The context closes done before it runs what is registered with it,
+	// and that waits for cw.mu: either done is closed now, or the
+	// registration interrupts the read this receiver is about to begin.
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
 }
 
 // stopWatchingCtx drops the registration with a receiver's context.

@@ -191,3 +191,37 @@ func TestConcurrentReceiversShareTheConnection(t *testing.T) {
 		t.Fatalf("received %d of %d", count, n)
 	}
 }
+
+// A context that ended while nobody read the connection stops the next
+// receiver from reading it: the registration kept from an earlier read
+// has fired already, so no interrupt would ever end that read.
+func TestRecvDoesNotReadWithAnEndedContext(t *testing.T) {
+	e := newEngine(t)
+	pull := newSock(t, e, engine.PULL)
+	push := newSock(t, e, engine.PUSH)
+	connect(t, push, bindAny(t, pull, "tcp"))
+	waitFor(t, func() bool { return pull.soloConn() != nil })
+	c := pull.soloConn()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	if !pull.watchCtx(ctx, c) {
+		t.Fatal("a receiver with a live context may not read")
+	}
+	pull.watchCtx(nil, nil)
+	cancel() // fires the registration while nobody reads
+	if pull.watchCtx(ctx, c) {
+		t.Fatal("a receiver whose context ended may read, with nothing to interrupt it")
+	}
+	pull.watchCtx(nil, nil)
+
+	ended, end := context.WithCancel(context.Background())
+	end()
+	if pull.watchCtx(ended, c) {
+		t.Fatal("a receiver whose new context ended may read")
+	}
+	pull.watchCtx(nil, nil)
+	if !pull.watchCtx(context.Background(), c) {
+		t.Fatal("a receiver whose context never ends may not read")
+	}
+	pull.watchCtx(nil, nil)
+}
