@@ -22,6 +22,13 @@ const (
 	PUSH   SocketType = SocketType(engine.PUSH)
 	XPUB   SocketType = SocketType(engine.XPUB)
 	XSUB   SocketType = SocketType(engine.XSUB)
+	// STREAM talks to plain TCP or IPC programs, not ZeroMQ peers. Each
+	// message is two frames: the id the socket gave the connection, then
+	// bytes as they arrived (split or joined anyhow) or are to be sent.
+	// An empty second frame received says the connection was made or
+	// lost (WithStreamNotify); sent, it closes the connection after what
+	// was sent to it before. Sending to an unknown id fails with
+	// EHOSTUNREACH, and a message of other than two frames with EINVAL.
 	STREAM SocketType = SocketType(engine.STREAM)
 )
 
@@ -30,7 +37,7 @@ func (t SocketType) String() string { return engine.SocketType(t).String() }
 
 // Socket is a raw socket of any type, for what the pattern types do not
 // cover: the strict REQ and REP of ZeroMQ (which refuse out-of-order calls
-// with EFSM), STREAM (libzmq engine only), or frames exactly as the engine
+// with EFSM), STREAM, or frames exactly as the engine
 // gives them. It has every method; the engine refuses those its type does
 // not support (ENOTSUP).
 type Socket struct {

@@ -53,6 +53,8 @@ type conn struct {
 	pongs    [][]byte
 	ctl      atomic.Bool
 	ttlArmed bool // read role only
+	// closeAsked says a STREAM socket's user closed the connection.
+	closeAsked atomic.Bool
 
 	// Reading (readrole.go): the read role, and what its holder uses.
 	role   readRole
@@ -139,6 +141,9 @@ func (e *stopError) Unwrap() error { return e.err }
 // the peer broke the protocol, which libzmq never retries.
 func (c *conn) run(keep *pipe) (bool, error) {
 	s := c.s
+	if s.typ == engine.STREAM {
+		return c.runStream(keep)
+	}
 	s.mu.Lock()
 	var deadline time.Time
 	if ivl := s.opts.int(engine.OptHandshakeIvl); ivl > 0 {
@@ -170,34 +175,10 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	c.rd = newConnReader(c)
 	c.role.back = make(chan struct{}, 1)
 
-	s.mu.Lock()
-	if s.closed && (keep == nil || keep.out.len() == 0) {
-		s.mu.Unlock()
-		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
-		c.close()
-		c.forget()
+	p := c.attachPipe(keep, engine.SocketType(sess.PeerType), sess.PeerIdentity)
+	if p == nil {
 		return true, errClosed
 	}
-	p := keep
-	if p == nil {
-		p = s.newConnPipe(c.endpoint)
-	}
-	p.peerType = engine.SocketType(sess.PeerType)
-	p.peerID = append([]byte(nil), sess.PeerIdentity...)
-	p.kill = c.close
-	p.conn.Store(c)
-	p.out.setReadable(c.kick)
-	p.in.setWritable(func() { signalChan(c.room) })
-	c.p = p
-	if keep == nil {
-		s.attachLocked(p)
-	} else if h, ok := s.pat.(hiccuper); ok && p.connected {
-		h.hiccup(p) // the subscriptions sent before went to the lost peer
-	}
-	p.connected = true
-	s.mu.Unlock()
-	// Only now, as libzmq does: whoever sees the event can reach the peer.
-	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -216,6 +197,58 @@ func (c *conn) run(keep *pipe) (bool, error) {
 		s.emit(engine.EventHandshakeFailedProtocol, c.endpoint, uint32(pe.Code))
 	}
 
+	c.detachPipe(keep, nil)
+	if pe != nil {
+		return true, &stopError{err}
+	}
+	return true, err
+}
+
+// attachPipe gives the socket a pipe served by c, after its handshake:
+// keep, or a new one. It returns nil if the socket closed meanwhile with
+// nothing left to send (c is then dropped).
+func (c *conn) attachPipe(keep *pipe, peerType engine.SocketType, peerID []byte) *pipe {
+	s := c.s
+	s.mu.Lock()
+	if s.closed && (keep == nil || keep.out.len() == 0) {
+		s.mu.Unlock()
+		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
+		c.close()
+		c.forget()
+		return nil
+	}
+	p := keep
+	if p == nil {
+		p = s.newConnPipe(c.endpoint)
+	}
+	p.peerType = peerType
+	p.peerID = append([]byte(nil), peerID...)
+	p.kill = c.close
+	p.conn.Store(c)
+	p.out.setReadable(c.kick)
+	p.in.setWritable(func() { signalChan(c.room) })
+	c.p = p
+	if keep == nil {
+		s.attachLocked(p)
+	} else if h, ok := s.pat.(hiccuper); ok && p.connected {
+		h.hiccup(p) // the subscriptions sent before went to the lost peer
+	}
+	p.connected = true
+	s.mu.Unlock()
+	// Only now, as libzmq does: whoever sees the event can reach the peer.
+	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
+	return p
+}
+
+// detachPipe unhooks c's pipe once both of c's goroutines are done,
+// after queuing last for the receiver if it is a message (a STREAM's
+// notice that the peer went away); the pipe itself ends too unless it is
+// kept for the next connection.
+func (c *conn) detachPipe(keep *pipe, last *msg) {
+	s, p := c.s, c.p
+	if last != nil {
+		p.in.push(*last, true)
+	}
 	s.mu.Lock()
 	p.conn.CompareAndSwap(c, nil)
 	p.out.setReadable(nil)
@@ -233,10 +266,6 @@ func (c *conn) run(keep *pipe) (bool, error) {
 	if !closed {
 		s.emit(engine.EventDisconnected, c.endpoint, c.fd)
 	}
-	if pe != nil {
-		return true, &stopError{err}
-	}
-	return true, err
 }
 
 // isSealError reports whether code is one that an encrypting mechanism's

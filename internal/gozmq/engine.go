@@ -66,9 +66,6 @@ func (e *Engine) NewSocket(t engine.SocketType) (engine.Socket, error) {
 	if !t.Valid() {
 		return nil, errInvalid
 	}
-	if t == engine.STREAM {
-		return nil, notSupported("socket type STREAM")
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

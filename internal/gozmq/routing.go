@@ -52,6 +52,8 @@ func newPattern(s *Socket, t engine.SocketType) pattern {
 		return &dealer{s: s, fq: fq{s: s}}
 	case engine.ROUTER:
 		return newRouter(s)
+	case engine.STREAM:
+		return newStream(s)
 	case engine.REQ:
 		return newReq(s)
 	case engine.REP:

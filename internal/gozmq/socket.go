@@ -233,9 +233,9 @@ func (s *Socket) SendMany(ctx context.Context, n int, msgFn func(int) [][]byte) 
 }
 
 // sendKey is what a send of frames waits for when that depends on the
-// message: on a ROUTER, the peer it is addressed to.
+// message: on a ROUTER or STREAM, the peer it is addressed to.
 func (s *Socket) sendKey(frames [][]byte) []byte {
-	if s.typ == engine.ROUTER {
+	if s.typ == engine.ROUTER || s.typ == engine.STREAM {
 		return frames[0]
 	}
 	return nil

@@ -297,9 +297,9 @@ func (s *Socket) wait(ctx context.Context, d *direction, key []byte, try func() 
 }
 
 // sendDependsOnMessage reports whether a send on a socket of type t may
-// fail for one message and succeed for another at the same moment: a
-// ROUTER's peers fill up separately, and so do the subscribers an XPUB
-// with XPUB_NODROP waits for.
+// fail for one message and succeed for another at the same moment: the
+// peers of a ROUTER or a STREAM fill up separately, and so do the
+// subscribers an XPUB with XPUB_NODROP waits for.
 func sendDependsOnMessage(t engine.SocketType) bool {
-	return t == engine.ROUTER || t == engine.XPUB || t == engine.PUB
+	return t == engine.ROUTER || t == engine.STREAM || t == engine.XPUB || t == engine.PUB
 }

@@ -57,7 +57,7 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 	sent := 0
 	for from+sent < n {
 		first := msg(from + sent)
-		if len(first) == 0 {
+		if s.malformed(first) {
 			return sent, syscall.EINVAL
 		}
 		if size(first) > stageLimit || len(first) > maxWords {
@@ -70,7 +70,7 @@ func (s *Socket) sendManyLocked(msg func(int) [][]byte, from, n int) (int, error
 		buf, words := s.stage[:0], s.stageWords[:0]
 		for j := from + sent; j < n; j++ {
 			fr := msg(j)
-			if len(fr) == 0 || len(buf)+size(fr) > stageLimit || len(words)+len(fr) > maxWords {
+			if s.malformed(fr) || len(buf)+size(fr) > stageLimit || len(words)+len(fr) > maxWords {
 				break
 			}
 			buf, words = stage(buf, words, fr)
@@ -118,10 +118,18 @@ func (s *Socket) TrySend(frames [][]byte) error {
 	return err
 }
 
+// malformed reports whether frames cannot be a message of this socket:
+// none, or on a STREAM socket other than an id and data. libzmq would take
+// a STREAM message of one or three frames and pair the frames that follow
+// wrongly, losing messages without a word.
+func (s *Socket) malformed(frames [][]byte) bool {
+	return len(frames) == 0 || s.typ == engine.STREAM && len(frames) != 2
+}
+
 // sendLocked hands one message to libzmq: all frames, or none when the
 // first frame is refused.
 func (s *Socket) sendLocked(frames [][]byte) error {
-	if len(frames) == 0 {
+	if s.malformed(frames) {
 		return syscall.EINVAL
 	}
 	total := 0
