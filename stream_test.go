@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -598,4 +599,43 @@ func TestStreamSendWaitsForSlowPeer(t *testing.T) {
 	}
 	streamClose(t, ctx, srv, id)
 	expectEOF(t, c, "")
+}
+
+// A STREAM connection has no handshake: the monitor sees it accepted and
+// then disconnected, and never a successful handshake.
+func TestStreamMonitorReportsNoHandshake(t *testing.T) {
+	t.Parallel()
+	f := newFactory(t)
+	ctx := testCtx(t, 20*time.Second)
+	srv := newStream(t, f)
+	mon, err := srv.Monitor(zmq.EventAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+	in := newStreamInbox(t, srv)
+	c := dialStream(t, bind(t, srv, "tcp"))
+	id := in.expectNotify(t, ctx)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in.expectNotifyFrom(t, ctx, id)
+
+	var seen []zmq.EventType
+	for {
+		ev, err := mon.Recv(ctx)
+		if err != nil {
+			t.Fatalf("monitor, after %v: %v", seen, err)
+		}
+		seen = append(seen, ev.Type)
+		if ev.Type == zmq.EventHandshakeSucceeded {
+			t.Fatalf("events %v: a handshake succeeded on a STREAM connection", seen)
+		}
+		if ev.Type == zmq.EventDisconnected {
+			break
+		}
+	}
+	if !slices.Contains(seen, zmq.EventAccepted) {
+		t.Fatalf("events %v: no EventAccepted before EventDisconnected", seen)
+	}
 }

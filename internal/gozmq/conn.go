@@ -236,7 +236,10 @@ func (c *conn) attachPipe(keep *pipe, peerType engine.SocketType, peerID []byte)
 	p.connected = true
 	s.mu.Unlock()
 	// Only now, as libzmq does: whoever sees the event can reach the peer.
-	s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
+	// A STREAM connection has no handshake, and libzmq reports none.
+	if s.typ != engine.STREAM {
+		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
+	}
 	return p
 }
 
