@@ -79,21 +79,26 @@ func (x *router) send(m msg) error {
 		if mandatory {
 			return syscall.EHOSTUNREACH
 		}
-		return nil // dropped, as libzmq does
+		m.release() // dropped, as libzmq does
+		return nil
 	}
 	rest := m.frames[1:]
 	if len(rest) == 0 {
+		m.release()
 		return nil
 	}
-	switch p.out.push(msg{frames: rest, backing: m.backing}, false) {
+	// The message's memory goes along, to come back once it is written.
+	switch p.out.push(msg{frames: rest, backing: m.backing, slab: m.slab}, false) {
 	case pushFull:
 		if mandatory {
 			return errAgain
 		}
+		m.release()
 	case pushClosed:
 		if mandatory {
 			return syscall.EHOSTUNREACH
 		}
+		m.release()
 	}
 	return nil
 }
