@@ -92,6 +92,25 @@ func bind(t testing.TB, s binder, transport string) string {
 	return ep
 }
 
+// dealerToRouter returns a Router bound on a fresh endpoint of transport
+// and a Dealer connected to it, both made with opts, in a factory closed
+// when the test ends.
+func dealerToRouter(t testing.TB, transport string, opts ...zmq.CommonOption) (*zmq.Router, *zmq.Dealer) {
+	t.Helper()
+	f := newFactory(t)
+	routerOpts := make([]zmq.RouterOption, len(opts))
+	dealerOpts := make([]zmq.DealerOption, len(opts))
+	for i, o := range opts {
+		routerOpts[i], dealerOpts[i] = o, o
+	}
+	router := must[*zmq.Router](t)(f.NewRouter(routerOpts...))
+	dealer := must[*zmq.Dealer](t)(f.NewDealer(dealerOpts...))
+	if err := dealer.Connect(bind(t, router, transport)); err != nil {
+		t.Fatal(err)
+	}
+	return router, dealer
+}
+
 // pushPull returns a Pull bound on a fresh endpoint of transport and a
 // Push connected to it, both made with opts, in a factory closed when the
 // test ends.

@@ -200,18 +200,23 @@ func TestRecvIntoAllocatesNothing(t *testing.T) {
 		runs      int
 		msg       func(i int) zmq.Msg
 		queued    bool
+		router    bool // a Router receives from a Dealer, not a Pull from a Push
 		transport string
 		opts      []zmq.CommonOption
 	}{
-		{"small", 2000, small, false, "inproc", nil},
-		{"small queued", 5000, small, true, "inproc", nil},
-		{"large", 200, large, false, "inproc", nil},
-		{"small tcp", 2000, small, false, "tcp", nil},
-		{"small queued tcp", 5000, small, true, "tcp", nil},
-		{"large tcp", 200, large, false, "tcp", nil},
+		{"small", 2000, small, false, false, "inproc", nil},
+		{"small queued", 5000, small, true, false, "inproc", nil},
+		{"large", 200, large, false, false, "inproc", nil},
+		{"small tcp", 2000, small, false, false, "tcp", nil},
+		{"small queued tcp", 5000, small, true, false, "tcp", nil},
+		{"large tcp", 200, large, false, false, "tcp", nil},
+		{"router small", 2000, small, false, true, "inproc", nil},
+		{"router small queued tcp", 5000, small, true, true, "tcp", nil},
+		{"router small tcp", 2000, small, false, true, "tcp", nil},
+		{"router large tcp", 200, large, false, true, "tcp", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if n, counts := recvIntoAllocs(t, tc.runs, tc.msg, tc.queued, tc.transport, tc.opts...); n > poolSlack(tc.runs) {
+			if n, counts := recvIntoAllocs(t, tc.runs, tc.msg, tc.queued, tc.router, tc.transport, tc.opts...); n > poolSlack(tc.runs) {
 				t.Errorf("%d RecvInto calls made %v allocations in 3 attempts, want none but sync.Pool's own (at most %d)", tc.runs, counts, poolSlack(tc.runs))
 			}
 		})
@@ -220,8 +225,8 @@ func TestRecvIntoAllocatesNothing(t *testing.T) {
 	// kept once, not copied per message, so asking for them costs no
 	// allocation.
 	t.Run("properties", func(t *testing.T) {
-		plain, _ := recvIntoAllocs(t, 2000, small, false, "tcp")
-		with, counts := recvIntoAllocs(t, 2000, small, false, "tcp", zmq.WithMessageProperties("Socket-Type", "Identity"))
+		plain, _ := recvIntoAllocs(t, 2000, small, false, false, "tcp")
+		with, counts := recvIntoAllocs(t, 2000, small, false, false, "tcp", zmq.WithMessageProperties("Socket-Type", "Identity"))
 		if with > plain+4 {
 			t.Errorf("2000 RecvInto calls of a socket capturing properties made %v allocations in 3 attempts, %d without", counts, plain)
 		}
@@ -236,8 +241,19 @@ func poolSlack(runs int) uint64 { return uint64(max(4, runs/50)) }
 
 // recvIntoAllocs counts the allocations of runs RecvInto calls and returns
 // the smallest of three counts, and all three.
-func recvIntoAllocs(t *testing.T, runs int, msg func(int) zmq.Msg, queued bool, transport string, opts ...zmq.CommonOption) (uint64, []uint64) {
-	pull, push := pushPull(t, transport, append([]zmq.CommonOption{zmq.WithRecvHWM(0), zmq.WithSendHWM(0)}, opts...)...)
+func recvIntoAllocs(t *testing.T, runs int, msg func(int) zmq.Msg, queued, router bool, transport string, opts ...zmq.CommonOption) (uint64, []uint64) {
+	opts = append([]zmq.CommonOption{zmq.WithRecvHWM(0), zmq.WithSendHWM(0)}, opts...)
+	var pull interface {
+		RecvInto(context.Context, *zmq.Msg) error
+	}
+	var push interface {
+		Send(context.Context, zmq.Msg) error
+	}
+	if router {
+		pull, push = dealerToRouter(t, transport, opts...)
+	} else {
+		pull, push = pushPull(t, transport, opts...)
+	}
 	ctx := testCtx(t, 10*time.Second)
 	const attempts = 3
 	msgs := make([]zmq.Msg, runs)

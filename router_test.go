@@ -593,3 +593,62 @@ func TestRouterMandatorySendToFullPeerWaitsWhileOthersHaveRoom(t *testing.T) {
 		}
 	}
 }
+
+// The routing id a Router hands out with a message is the caller's to
+// keep and change: writing over it, for small and large messages, by
+// RecvFrom, Recv and RecvInto, changes neither the id of the next message
+// from that peer nor where a reply goes.
+func TestRouterRoutingIDIsTheCallersCopy(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			f := newFactory(t)
+			ctx := testCtx(t, waitLimit)
+			router := must[*zmq.Router](t)(f.NewRouter())
+			dealer := must[*zmq.Dealer](t)(f.NewDealer(zmq.WithRoutingID([]byte("peer"))))
+			connectTo(t, dealer, bind(t, router, tr))
+			scribble := func(b []byte) {
+				for i := range b {
+					b[i] = 'X'
+				}
+			}
+			var into zmq.Msg
+			for _, size := range []int{16, 100 << 10} {
+				for _, how := range []string{"RecvFrom", "Recv", "RecvInto"} {
+					body := make([]byte, size)
+					if err := dealer.Send(ctx, zmq.NewMsg(body)); err != nil {
+						t.Fatal(err)
+					}
+					var id []byte
+					switch how {
+					case "RecvFrom":
+						peer, _, err := router.RecvFrom(ctx)
+						if err != nil {
+							t.Fatal(err)
+						}
+						id = peer
+					case "Recv":
+						m, err := router.Recv(ctx)
+						if err != nil {
+							t.Fatal(err)
+						}
+						id = m.Frames[0]
+					case "RecvInto":
+						if err := router.RecvInto(ctx, &into); err != nil {
+							t.Fatal(err)
+						}
+						id = into.Frames[0]
+					}
+					if string(id) != "peer" {
+						t.Fatalf("%s of %d bytes: routing id %q, want \"peer\"", how, size, id)
+					}
+					scribble(id)
+					if err := router.SendTo(ctx, []byte("peer"), []byte(how)); err != nil {
+						t.Fatalf("%s of %d bytes, then SendTo: %v", how, size, err)
+					}
+					expectFrames(t, dealer, how)
+				}
+			}
+		})
+	}
+}

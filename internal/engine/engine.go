@@ -115,15 +115,28 @@ type Metadata struct {
 // frame's backing array (up to the table's capacity) where large enough.
 // Frames of *dst are capped slices, so writing within them never reaches
 // memory that another message shares.
-func CopyFrames(dst *[][]byte, src [][]byte) {
+func CopyFrames(dst *[][]byte, src [][]byte) { copyFrames(dst, nil, src) }
+
+// CopyFramesAfter is CopyFrames of first followed by src: a received
+// message and the routing id of its sender.
+func CopyFramesAfter(dst *[][]byte, first []byte, src [][]byte) {
+	copyFrames(dst, [][]byte{first}, src)
+}
+
+func copyFrames(dst *[][]byte, head, src [][]byte) {
+	n := len(head) + len(src)
 	frames := (*dst)[:cap(*dst)]
-	if len(frames) < len(src) {
-		frames = append(frames, make([][]byte, len(src)-len(frames))...)
+	if len(frames) < n {
+		frames = append(frames, make([][]byte, n-len(frames))...)
 	}
-	for i, f := range src {
+	for i, f := range head {
 		frames[i] = append(frames[i][:0], f...)
 	}
-	*dst = frames[:len(src)]
+	for i, f := range src {
+		j := len(head) + i
+		frames[j] = append(frames[j][:0], f...)
+	}
+	*dst = frames[:n]
 }
 
 // AllocFrames returns an empty frame table with room for nframes frames

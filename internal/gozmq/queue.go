@@ -16,6 +16,11 @@ type msg struct {
 	slab    *msgSlab
 	// meta is the properties of the connection it came from, if any.
 	meta *msgMeta
+	// id is the routing id of the peer a ROUTER or STREAM received it
+	// from, the message's first frame for its receiver. It is the pipe's
+	// own (never written to), so a receive need not build a new frame
+	// table: whoever hands the message out copies it (own, RecvInto).
+	id []byte
 	// sub marks a subscription change: one frame, 1 (subscribe) or 0
 	// (cancel) followed by the topic. A connection to a ZMTP 3.1 peer sends
 	// it as a SUBSCRIBE or CANCEL command.
@@ -46,7 +51,7 @@ func (m msg) release() {
 }
 
 func (m msg) size() int {
-	n := 0
+	n := len(m.id)
 	for _, f := range m.frames {
 		n += len(f)
 	}

@@ -115,8 +115,7 @@ func (x *router) recv() (msg, error) {
 	if err != nil {
 		return msg{}, err
 	}
-	id := append([]byte(nil), p.routingID...)
-	m.frames = append([][]byte{id}, m.frames...)
+	m.id = p.routingID
 	return m, nil
 }
 
@@ -234,7 +233,7 @@ func (x *rep) recv() (msg, error) {
 		}
 		// The envelope outlives the request, whose memory a RecvInto
 		// recycles: keep a copy.
-		x.envelope = copyOut(m.frames[:i+1], nil)
+		x.envelope = copyOut(nil, m.frames[:i+1], nil)
 		m.frames = m.frames[i+1:]
 		x.from = p
 		x.sending = true

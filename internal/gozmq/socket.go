@@ -1,6 +1,7 @@
 package gozmq
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -363,12 +364,18 @@ func (s *Socket) copyInLocked(frames [][]byte) msg {
 // own returns m's frames for the user to keep. Small messages are copied
 // into memory from slab (see keptSlab.alloc) and their pooled or carved
 // memory goes back for the next message; larger ones keep their memory,
-// which then never returns to the pool.
+// which then never returns to the pool. A small message received with a
+// routing id is copied too, the id before it, rather than given a frame
+// table of its own.
 func own(m msg, slab *keptSlab) [][]byte {
-	if m.shared || m.slab != nil || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) {
-		frames := copyOut(m.frames, slab)
+	if m.shared || m.slab != nil || (m.backing != nil && len(m.frames) <= 2 && len(m.backing.data) <= maxBoxed) ||
+		(m.id != nil && m.size() <= maxBoxed) {
+		frames := copyOut(m.id, m.frames, slab)
 		m.release()
 		return frames
+	}
+	if m.id != nil {
+		return append([][]byte{bytes.Clone(m.id)}, m.frames...)
 	}
 	return m.frames
 }
@@ -377,19 +384,28 @@ func own(m msg, slab *keptSlab) [][]byte {
 // largest engine.AllocFrames makes in one allocation.
 const maxBoxed = 1024
 
-// copyOut copies frames into memory that is nobody else's: from slab
-// when it is small and slab is not nil.
-func copyOut(frames [][]byte, slab *keptSlab) [][]byte {
-	total := 0
+// copyOut copies id, if not nil, then frames into memory that is nobody
+// else's: from slab when it is small and slab is not nil.
+func copyOut(id []byte, frames [][]byte, slab *keptSlab) [][]byte {
+	total, n := len(id), len(frames)
+	if id != nil {
+		n++
+	}
 	for _, f := range frames {
 		total += len(f)
 	}
-	out, buf := slab.alloc(len(frames), total)
+	out, buf := slab.alloc(n, total)
 	off := 0
+	put := func(f []byte) {
+		k := copy(buf[off:], f)
+		out = append(out, buf[off:off+k:off+k])
+		off += k
+	}
+	if id != nil {
+		put(id)
+	}
 	for _, f := range frames {
-		n := copy(buf[off:], f)
-		out = append(out, buf[off:off+n:off+n])
-		off += n
+		put(f)
 	}
 	return out
 }
@@ -443,7 +459,11 @@ func (s *Socket) RecvInto(ctx context.Context, frames *[][]byte, meta *engine.Me
 	if err != nil {
 		return err
 	}
-	engine.CopyFrames(frames, m.frames)
+	if m.id != nil {
+		engine.CopyFramesAfter(frames, m.id, m.frames)
+	} else {
+		engine.CopyFrames(frames, m.frames)
+	}
 	*meta = s.metadata(m)
 	m.release()
 	return nil
