@@ -53,8 +53,6 @@ type conn struct {
 	pongs    [][]byte
 	ctl      atomic.Bool
 	ttlArmed bool // read role only
-	// closeAsked says a STREAM socket's user closed the connection.
-	closeAsked atomic.Bool
 
 	// Reading (readrole.go): the read role, and what its holder uses.
 	role   readRole
@@ -197,7 +195,7 @@ func (c *conn) run(keep *pipe) (bool, error) {
 		s.emit(engine.EventHandshakeFailedProtocol, c.endpoint, uint32(pe.Code))
 	}
 
-	c.detachPipe(keep, nil)
+	c.detachPipe(keep)
 	if pe != nil {
 		return true, &stopError{err}
 	}
@@ -212,7 +210,7 @@ func (c *conn) attachPipe(keep *pipe, peerType engine.SocketType, peerID []byte)
 	s.mu.Lock()
 	if s.closed && (keep == nil || keep.out.len() == 0) {
 		s.mu.Unlock()
-		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
+		c.handshakeSucceeded()
 		c.close()
 		c.forget()
 		return nil
@@ -236,22 +234,22 @@ func (c *conn) attachPipe(keep *pipe, peerType engine.SocketType, peerID []byte)
 	p.connected = true
 	s.mu.Unlock()
 	// Only now, as libzmq does: whoever sees the event can reach the peer.
-	// A STREAM connection has no handshake, and libzmq reports none.
-	if s.typ != engine.STREAM {
-		s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
-	}
+	c.handshakeSucceeded()
 	return p
 }
 
-// detachPipe unhooks c's pipe once both of c's goroutines are done,
-// after queuing last for the receiver if it is a message (a STREAM's
-// notice that the peer went away); the pipe itself ends too unless it is
-// kept for the next connection.
-func (c *conn) detachPipe(keep *pipe, last *msg) {
-	s, p := c.s, c.p
-	if last != nil {
-		p.in.push(*last, true)
+// handshakeSucceeded reports c's handshake to the monitor. A STREAM
+// connection has none, and libzmq reports none.
+func (c *conn) handshakeSucceeded() {
+	if c.s.typ != engine.STREAM {
+		c.s.emit(engine.EventHandshakeSucceeded, c.endpoint, 0)
 	}
+}
+
+// detachPipe unhooks c's pipe once both of c's goroutines are done; the
+// pipe itself ends too unless it is kept for the next connection.
+func (c *conn) detachPipe(keep *pipe) {
+	s, p := c.s, c.p
 	s.mu.Lock()
 	p.conn.CompareAndSwap(c, nil)
 	p.out.setReadable(nil)

@@ -1,9 +1,6 @@
 package gozmq
 
-import (
-	"math/rand/v2"
-	"syscall"
-)
+import "syscall"
 
 // stream is libzmq's STREAM: each peer is a plain tcp or ipc connection
 // (streamconn.go) that speaks no ZMTP. A message is two frames: the
@@ -15,7 +12,7 @@ type stream struct {
 }
 
 func newStream(s *Socket) *stream {
-	return &stream{r: &router{s: s, fq: fq{s: s}, byID: make(map[string]*pipe), nextID: rand.Uint32()}}
+	return &stream{r: newRouter(s)}
 }
 
 // attach names a new connection with a fresh id: STREAM peers announce

@@ -33,17 +33,16 @@ func (c *conn) runStream(keep *pipe) (bool, error) {
 		p.in.push(streamNotice(meta), true) // the peer is here
 	}
 	var wg sync.WaitGroup
-	wg.Go(c.writeStream)
+	var closeAsked bool
+	wg.Go(func() { closeAsked = c.writeStream() })
 	err := c.readStream(meta)
 	c.close()
 	wg.Wait()
-	var last *msg
-	if notify && !c.closeAsked.Load() {
-		m := streamNotice(meta) // the peer went away
-		last = &m
+	if notify && !closeAsked {
+		p.in.push(streamNotice(meta), true) // the peer went away
 	}
-	c.detachPipe(keep, last)
-	if c.closeAsked.Load() {
+	c.detachPipe(keep)
+	if closeAsked {
 		// As libzmq does: a connection the application closed is not
 		// made again.
 		return true, &stopError{errCloseAsked}
@@ -65,12 +64,13 @@ func streamNotice(meta *msgMeta) msg {
 // until the connection ends; it waits while the queue is full.
 func (c *conn) readStream(meta *msgMeta) error {
 	buf := make([]byte, streamReadSize)
+	var one [1]msg
 	for {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
 			// Recv's caller keeps the frame: memory of its own.
-			m := msg{frames: [][]byte{append([]byte(nil), buf[:n]...)}, meta: meta}
-			if !c.deliverAll([]msg{m}) {
+			one[0] = msg{frames: [][]byte{append([]byte(nil), buf[:n]...)}, meta: meta}
+			if !c.deliverAll(one[:]) {
 				return nil // the connection or the socket ended
 			}
 		}
@@ -83,18 +83,20 @@ func (c *conn) readStream(meta *msgMeta) error {
 // writeStream writes the bytes queued for the peer, as many messages per
 // write as are queued, until asked to close (an empty message, after
 // what was queued before it) or the connection fails; once the socket
-// closes, it stops when the queue is empty or the linger period ends.
-func (c *conn) writeStream() {
+// closes, it stops when the queue is empty or the linger period ends. It
+// reports whether it stopped because the application asked to close.
+func (c *conn) writeStream() (closeAsked bool) {
 	defer c.close()
 	s := c.s
 	closing := s.closing
-	var bufs net.Buffers
+	// wb is what WriteTo consumes of bufs: declared once, as it lives on
+	// the heap.
+	var bufs, wb net.Buffers
 	var sent []msg
 	for {
-		closeAsked := false
 		first, n := c.p.out.peek(maxBatch, func(m *msg) bool {
 			if len(m.frames[0]) == 0 {
-				closeAsked = true
+				closeAsked = true // the last the peek takes
 				return false
 			}
 			bufs = append(bufs, m.frames[0])
@@ -103,9 +105,9 @@ func (c *conn) writeStream() {
 		})
 		if n > 0 {
 			if len(bufs) > 0 {
-				wb := bufs // WriteTo consumes the slice it is called on
+				wb = bufs
 				if _, err := wb.WriteTo(c.nc); err != nil {
-					return
+					return false
 				}
 			}
 			c.p.out.discard(first, n)
@@ -117,25 +119,24 @@ func (c *conn) writeStream() {
 			clear(sent)
 			sent = sent[:0]
 			if closeAsked {
-				c.closeAsked.Store(true)
-				return
+				return true
 			}
 			continue
 		}
 		if closing == nil || c.isClosing() {
 			closing = nil
 			if c.p.out.len() == 0 || c.lingerOver() {
-				return
+				return false
 			}
 		}
 		select {
 		case <-c.wake:
 		case <-c.done:
-			return
+			return false
 		case <-closing:
 		case <-s.lingerStop:
 			if c.isClosing() {
-				return
+				return false
 			}
 		}
 	}
