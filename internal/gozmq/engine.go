@@ -13,6 +13,7 @@ package gozmq
 
 import (
 	"sync"
+	"time"
 
 	"github.com/zmqx/zmq/internal/engine"
 )
@@ -40,6 +41,10 @@ type Engine struct {
 	// lingering counts the goroutines of closed sockets still delivering
 	// queued messages; Close waits for them.
 	lingering sync.WaitGroup
+	// reclaimAfter is how long a connection's read role stays lent with
+	// no receiver holding it (readrole.go): defaultReclaimAfter, longer
+	// in tests that need a receiver to find it lent however late it comes.
+	reclaimAfter time.Duration
 }
 
 // Open returns a new engine.
@@ -49,6 +54,8 @@ func Open(cfg engine.Config) (engine.Engine, error) {
 		sockets: make(map[*Socket]struct{}),
 		bound:   make(map[string]*Socket),
 		pending: make(map[string][]*inprocPending),
+
+		reclaimAfter: defaultReclaimAfter,
 	}, nil
 }
 

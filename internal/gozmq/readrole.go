@@ -23,7 +23,7 @@ import (
 // receiver's read fails (the connection then ends as always), when the
 // connection stops being the socket's only one, when someone polls the
 // socket (TryRecv, which cannot wait in a read), and when no receiver
-// has held the role for reclaimAfter: while nobody receives, the
+// has held the role for the engine's reclaimAfter (1 ms): while nobody receives, the
 // connection is read ahead, its PINGs answered and a lost peer noticed,
 // as before.
 //
@@ -32,9 +32,9 @@ import (
 // anything happens that would wake it if it were parked (waiter.reading).
 // The decoder keeps what the cut read had read, for the next holder.
 
-// reclaimAfter is how long the role may stay lent with no receiver
-// holding it before the reader goroutine takes it back.
-const reclaimAfter = time.Millisecond
+// defaultReclaimAfter is how long the role may stay lent with no
+// receiver holding it before the reader goroutine takes it back.
+const defaultReclaimAfter = time.Millisecond
 
 type roleHolder uint8
 
@@ -77,9 +77,9 @@ func (c *conn) mayLend() bool {
 func (c *conn) lend() error {
 	r := &c.role
 	if r.reclaim == nil {
-		r.reclaim = time.AfterFunc(reclaimAfter, c.reclaimRole)
+		r.reclaim = time.AfterFunc(c.s.eng.reclaimAfter, c.reclaimRole)
 	} else {
-		r.reclaim.Reset(reclaimAfter)
+		r.reclaim.Reset(c.s.eng.reclaimAfter)
 	}
 	r.mu.Lock()
 	r.holder = lent
@@ -171,7 +171,7 @@ func (c *conn) release(err error) {
 	if back {
 		signalChan(r.back)
 	} else {
-		r.reclaim.Reset(reclaimAfter)
+		r.reclaim.Reset(c.s.eng.reclaimAfter)
 	}
 }
 

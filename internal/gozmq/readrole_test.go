@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zmqx/zmq/internal/engine"
 	"github.com/zmqx/zmq/internal/zmtp"
@@ -26,11 +27,17 @@ func receiverReads(s *Socket) func() bool {
 	}
 }
 
+// lentUntilTaken makes e's connections keep a lent read role until a
+// receiver takes it, so that a test's receiver reads the connection
+// itself however late the scheduler runs it.
+func lentUntilTaken(e *Engine) { e.reclaimAfter = time.Hour }
+
 // A receiver reading the connection itself returns when its context ends,
 // even with half a frame read, and the connection goes on: the frame
 // arrives whole when the rest of it does.
 func TestRecvReadingItselfEndsWithItsContext(t *testing.T) {
 	e := newEngine(t)
+	lentUntilTaken(e)
 	rest := make(chan struct{})
 	ep := rawPeer(t, zmtp.Push, func(nc net.Conn, sess *zmtp.Session) {
 		wire, _ := sess.Encoder.AppendFrame(nil, []byte("one"), false)
@@ -67,8 +74,10 @@ func TestRecvReadingItselfEndsWithItsContext(t *testing.T) {
 // connection lingers to send what is queued for it.
 func TestCloseEndsRecvReadingItself(t *testing.T) {
 	e := newEngine(t)
+	lentUntilTaken(e)
 	hangUp := make(chan struct{})
 	ep := rawPeer(t, zmtp.Router, func(net.Conn, *zmtp.Session) { <-hangUp }) // reads nothing
+	t.Cleanup(func() { close(hangUp) })                                       // before rawPeer's, which waits for the peer
 	dealer := newSock(t, e, engine.DEALER, opt(engine.OptLinger, engine.Int(10000)), opt(engine.OptSendHWM, engine.Int(1)))
 	connect(t, dealer, ep)
 	big := [][]byte{make([]byte, 64<<10)}
@@ -87,13 +96,13 @@ func TestCloseEndsRecvReadingItself(t *testing.T) {
 	if err := <-done; !errors.Is(err, errClosed) {
 		t.Fatalf("Recv during Close: %v, want ErrClosed", err)
 	}
-	close(hangUp)
 }
 
 // A receiver reading the socket's only connection gets the messages of a
 // second one that comes meanwhile.
 func TestRecvReadingOneConnectionGetsAnother(t *testing.T) {
 	e := newEngine(t)
+	lentUntilTaken(e)
 	pull := newSock(t, e, engine.PULL)
 	ep := bindAny(t, pull, "tcp")
 	quiet := newSock(t, e, engine.PUSH)
